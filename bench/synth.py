@@ -1,0 +1,59 @@
+"""Synthetic warning exports: no real person, no real number (phones use the unallocated 100 prefix)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+HEADER_ZH = ["预警编号", "预警时间", "风险等级", "诈骗类型", "姓名", "手机号码", "辖区派出所", "住址", "线索描述"]
+TOWNS = "邾城 阳逻 阳逻开发区 旧街 仓埠 汪集 李集 三店 潘塘 凤凰 双柳 涨渡湖 辛冲 徐古 道观河 问津".split()
+FRAUD_TYPES = [
+    "刷单返利",
+    "虚假投资理财",
+    "虚假贷款",
+    "冒充电商物流客服",
+    "冒充公检法",
+    "虚假征信",
+    "冒充领导熟人",
+    "网络游戏虚假交易",
+    "网络婚恋交友",
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
+RISKS = ["中风险"] * 6 + ["高风险"] * 3 + ["紧急"]
+CLUES = [
+    "接到疑似诈骗电话，通话时长{m}分钟",
+    "安装可疑APP“{t}”",
+    "与涉诈号码多次通话",
+    "正在向涉诈账户转账",
+]
+
+
+def rows(count: int, *, day: datetime, seed: int = 1, prefix: str = "WH") -> Iterator[list[str]]:
+    """``count`` warnings of one day, in time order, with ids unique within the prefix and day."""
+    rng = random.Random(seed)
+    step = 86_000 / max(count, 1)
+    for n in range(count):
+        when = day + timedelta(seconds=int(n * step))
+        town = rng.choice(TOWNS)
+        yield [
+            f"{prefix}{day:%Y%m%d}{n:07d}",
+            when.strftime("%Y-%m-%d %H:%M:%S"),
+            rng.choice(RISKS),
+            rng.choice(FRAUD_TYPES),
+            rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
+            f"100{rng.randrange(10**8):08d}",
+            f"{town}派出所",
+            f"新洲区{town}街{rng.randrange(1, 300)}号",
+            rng.choice(CLUES).format(m=rng.randrange(1, 40), t="安全助手"),
+        ]
+
+
+def write_csv(path, count: int, *, day: datetime, seed: int = 1, encoding: str = "utf-8") -> None:
+    import csv
+
+    with open(path, "w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER_ZH)
+        writer.writerows(rows(count, day=day, seed=seed))

@@ -1,0 +1,3 @@
+from fanzha_cli.cli import main
+
+main()

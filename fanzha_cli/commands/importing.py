@@ -1,0 +1,88 @@
+"""Presentation of ``fanzha import``: counts and rejects for the officer, or JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fanzha_cli.errors import FanzhaError
+from fanzha_cli.importer import ImportResult, StrictImportRefused, import_file
+from fanzha_cli.output import err, is_terminal, out, out_json
+
+SHOWN_REJECTS = 20
+PROGRESS_FROM_BYTES = 2 << 20
+
+
+def run_import(settings, files: list[Path], *, dry_run: bool, strict: bool, rejects: Path | None, as_json: bool) -> int:
+    """Import each file in turn (one failing does not stop the rest); the exit code is the worst of them."""
+    if rejects is not None and len(files) > 1:
+        raise FanzhaError("--rejects names one file, so it takes one input file at a time")
+    conn = settings.connect()
+    results, code = [], 0
+    for path in files:
+        try:
+            result = _import_one(conn, settings.officer, path, dry_run, strict, rejects, quiet=as_json)
+        except StrictImportRefused as exc:
+            err(f"fanzha: {exc}", "bold red")
+            _report_rejects(exc.result)
+            code = 2
+            continue
+        except FanzhaError as exc:
+            err(f"fanzha: {exc}", "bold red")
+            code = 2
+            continue
+        results.append(result)
+        code = max(code, 1 if result.rejected else 0)
+        if not as_json:
+            _report(result)
+    if as_json and results:
+        out_json(results[0].to_json() if len(files) == 1 else [r.to_json() for r in results])
+    return code
+
+
+def _import_one(conn, officer: str, path: Path, dry_run, strict, rejects, quiet: bool) -> ImportResult:
+    size = path.stat().st_size if path.is_file() else 0
+    if quiet or size < PROGRESS_FROM_BYTES or not is_terminal(__import__("sys").stderr):
+        return import_file(conn, path, officer=officer, dry_run=dry_run, strict=strict, rejects_path=rejects)
+    from rich.progress import BarColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+    columns = ("{task.description}", BarColumn(), TransferSpeedColumn(), TimeRemainingColumn())
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task(path.name, total=size)
+        return import_file(
+            conn,
+            path,
+            officer=officer,
+            dry_run=dry_run,
+            strict=strict,
+            rejects_path=rejects,
+            progress=lambda done, _total: bar.update(task, completed=done),
+        )
+
+
+def _report(result: ImportResult) -> None:
+    prefix = "(dry run, nothing stored) " if result.dry_run else ""
+    line = (
+        f"{prefix}{result.file}: {result.rows} rows — {result.new} new, "
+        f"{result.duplicate} duplicate, {result.rejected} rejected"
+    )
+    out(line, "bold yellow" if result.rejected else "bold green")
+    _report_rejects(result)
+    if result.unknown_stations:
+        names = ", ".join(f"{name} ({count})" for name, count in result.unknown_stations.most_common())
+        err(
+            f"note: station not in the list, kept as written: {names}."
+            " Check the name, or add it with `fanzha stations add`.",
+            "yellow",
+        )
+    if result.earlier_imports and not result.dry_run:
+        first = result.earlier_imports[0]
+        err(f"note: this same file was imported before ({first['imported_at']}, as {first['file']}).", "yellow")
+
+
+def _report_rejects(result: ImportResult) -> None:
+    for line, reason in result.rejects[:SHOWN_REJECTS]:
+        out(f"  line {line}: {reason}", "yellow")
+    if len(result.rejects) > SHOWN_REJECTS:
+        out(f"  … and {len(result.rejects) - SHOWN_REJECTS} more")
+    if result.rejects_path:
+        out(f"  rejected rows written to {result.rejects_path}")

@@ -1,0 +1,52 @@
+"""Presentation of ``fanzha stations``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fanzha_cli import store
+from fanzha_cli.errors import FanzhaError
+from fanzha_cli.output import is_terminal, out, out_json
+from fanzha_cli.stations import canonical_name, read_station_file
+
+
+def show_stations(settings, *, as_json: bool) -> None:
+    stations = store.list_stations(settings.connect())
+    if as_json:
+        out_json(stations)
+        return
+    if is_terminal():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table("派出所 station", "值班电话 duty phone", "微信群 WeChat group")
+        for station in stations:
+            table.add_row(station["name"], station["duty_phone"] or "", station["wechat_group"] or "")
+        Console().print(table)
+        return
+    for station in stations:
+        out("\t".join(station[key] or "" for key in store.STATION_COLUMNS))
+
+
+def add_station(settings, name: str, phone: str | None, wechat: str | None) -> None:
+    if not name.strip():
+        raise FanzhaError("a station needs a name")
+    conn = settings.connect()
+    full = canonical_name(name)
+    existing = {s["name"]: s for s in store.list_stations(conn)}.get(full, {})
+    station = {
+        "name": full,
+        "duty_phone": phone if phone is not None else existing.get("duty_phone"),
+        "wechat_group": wechat if wechat is not None else existing.get("wechat_group"),
+    }
+    with store.transaction(conn):
+        store.save_stations(conn, [station])
+    out(f"{'updated' if existing else 'added'} {full}")
+
+
+def import_stations(settings, file: Path) -> None:
+    stations = read_station_file(file)
+    conn = settings.connect()
+    with store.transaction(conn):
+        store.save_stations(conn, stations)
+    out(f"{len(stations)} stations added or updated from {file}")

@@ -1,0 +1,24 @@
+"""The library's own exceptions: each carries the one line the officer reads and the exit code (SPEC §4)."""
+
+from __future__ import annotations
+
+
+class FanzhaError(Exception):
+    """Nothing was done: bad input or usage (exit 2)."""
+
+    exit_code = 2
+
+
+class ImportFileError(FanzhaError):
+    """A file that cannot be imported at all; names the file and, where known, the line and column."""
+
+    def __init__(self, file: str, reason: str, line: int | None = None, column: str | None = None):
+        self.file, self.reason, self.line, self.column = file, reason, line, column
+        where = file if line is None else f"{file}, line {line}"
+        if column:
+            where += f", column {column}"
+        super().__init__(f"{where}: {reason}")
+
+
+class DatabaseError(FanzhaError):
+    """The database cannot be opened or used (a path that is not a database, one from a newer version, ...)."""

@@ -1,0 +1,315 @@
+"""The morning import (SPEC §5): an export's records checked, de-duplicated and stored, one file a transaction."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from operator import itemgetter
+from pathlib import Path
+
+from fanzha_cli import store
+from fanzha_cli.errors import FanzhaError, ImportFileError
+from fanzha_cli.reader import Records, open_records
+from fanzha_cli.stations import StationDirectory
+from fanzha_cli.values import format_time, normalize_time, parse_phone, parse_risk
+
+# The warning's fields in the order of store.WARNING_COLUMNS, with the header names an export may give them.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("预警编号", "编号", "预警id", "warning_id", "id"),
+    "time": ("预警时间", "时间", "下发时间", "warning_time", "time"),
+    "risk": ("风险等级", "等级", "预警等级", "risk"),
+    "fraud_type": ("诈骗类型", "预警类型", "预警类别", "类型", "fraud_type"),
+    "name": ("姓名", "受害人姓名", "当事人", "name"),
+    "phone": ("手机号", "手机号码", "联系电话", "电话", "phone"),
+    "station": ("辖区派出所", "派出所", "管辖派出所", "所属派出所", "station"),
+    "address": ("住址", "地址", "户籍地址", "居住地址", "address"),
+    "clue": ("线索描述", "预警内容", "线索", "备注", "clue"),
+    "id_card": ("身份证号", "身份证号码", "证件号码", "id_card"),
+}
+REQUIRED = ("id", "time", "risk", "name", "phone", "station")
+_SYNONYMS = {synonym: key for key, names in COLUMNS.items() for synonym in names}
+
+# Longest value accepted: longer is a damaged row, not a real name, id or station.
+_SHORT = 64
+_LONG = 10_000  # address and clue
+FUTURE_SLACK = timedelta(days=1)
+
+
+def _header_key(name: str) -> str:
+    return "_".join(name.replace("\ufeff", "").strip().strip("*").lower().replace("-", " ").split())
+
+
+def map_header(file: str, header: list[str]) -> dict[str, int]:
+    """The position of each known field in the header; refuses a header missing a field or naming one twice."""
+    positions: dict[str, int] = {}
+    for index, name in enumerate(header):
+        key = _SYNONYMS.get(_header_key(name))
+        if key is None:
+            continue
+        if key in positions:
+            first = header[positions[key]]
+            raise ImportFileError(
+                file,
+                f"columns {positions[key] + 1} ({first}) and {index + 1} ({name}) both give the {key};"
+                " remove one of them",
+                column=name,
+            )
+        positions[key] = index
+    missing = [key for key in REQUIRED if key not in positions]
+    if missing:
+        wanted = "; ".join(f"{key} ({'/'.join(COLUMNS[key][:3])})" for key in missing)
+        raise ImportFileError(file, f"lacks the required column{'s' if len(missing) > 1 else ''} {wanted}")
+    return positions
+
+
+class Reject(Exception):
+    """A record that fails a check: its column and the reason."""
+
+    def __init__(self, column: str | None, reason: str):
+        super().__init__(f"{column}: {reason}" if column else reason)
+
+
+@dataclass
+class ImportResult:
+    file: str
+    rows: int = 0
+    new: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    rejects: list[tuple[int, str]] = field(default_factory=list)
+    rejects_path: str | None = None
+    unknown_stations: Counter = field(default_factory=Counter)
+    earlier_imports: list[dict] = field(default_factory=list)
+    dry_run: bool = False
+    stored: bool = True
+
+    def to_json(self) -> dict:
+        """Exactly the keys of SPEC §5."""
+        return {
+            "file": self.file,
+            "rows": self.rows,
+            "new": self.new,
+            "duplicate": self.duplicate,
+            "rejected": self.rejected,
+            "rejects": [{"line": line, "reason": reason} for line, reason in self.rejects],
+        }
+
+
+class StrictImportRefused(FanzhaError):
+    """``--strict`` and some rows failed: nothing of the file was stored."""
+
+    def __init__(self, result: ImportResult):
+        self.result = result
+        super().__init__(
+            f"{result.file}: {result.rejected} of {result.rows} rows failed their checks;"
+            " with --strict nothing was imported"
+        )
+
+
+class RowChecker:
+    """Turns a record into a row for ``store.insert_new_warnings``, or raises ``Reject``.
+
+    ``check`` runs once per imported row: it is written for speed (one itemgetter, no per-field loop) and keeps
+    the slow work for the rows that fail.
+    """
+
+    def __init__(
+        self, header: list[str], positions: dict[str, int], stations: StationDirectory, now: datetime, batch_id: int
+    ):
+        self.header = header
+        self.width = len(header)
+        self.positions = positions
+        # An optional column the file lacks is read from an empty cell appended to each record.
+        self.getter = itemgetter(*(positions.get(key, self.width) for key in COLUMNS))
+        self.stations = stations
+        self.latest = format_time(now + FUTURE_SLACK)
+        self.batch_id = batch_id
+
+    def check(self, fields: list[str]) -> tuple:
+        if len(fields) != self.width:
+            fields = self._fit(fields)
+        fields.append("")
+        wid, when, risk, fraud_type, name, phone, station, address, clue, id_card = self.getter(fields)
+        wid, name, station = wid.strip(), name.strip(), station.strip()
+        if not wid:
+            raise Reject(self._name("id"), "the warning id is empty")
+        try:
+            when = normalize_time(when)
+        except ValueError as exc:
+            raise Reject(self._name("time"), str(exc)) from None
+        if when > self.latest:
+            raise Reject(self._name("time"), f"time {when} is in the future")
+        try:
+            risk = parse_risk(risk)
+        except ValueError as exc:
+            raise Reject(self._name("risk"), str(exc)) from None
+        if not name:
+            raise Reject(self._name("name"), "the name is empty")
+        try:
+            phone = parse_phone(phone)
+        except ValueError as exc:
+            raise Reject(self._name("phone"), str(exc)) from None
+        if not station:
+            raise Reject(self._name("station"), "the police station is empty")
+        row = (
+            wid,
+            when,
+            risk,
+            fraud_type.strip() or None,
+            name,
+            phone,
+            self.stations.canonical(station),
+            address.strip() or None,
+            clue.strip() or None,
+            id_card.strip() or None,
+            self.batch_id,
+        )
+        if (
+            len(wid) > _SHORT
+            or len(name) > _SHORT
+            or len(station) > _SHORT
+            or len(fraud_type) > _SHORT
+            or len(id_card) > _SHORT
+            or len(address) > _LONG
+            or len(clue) > _LONG
+        ):
+            self._refuse_long(row)
+        return row
+
+    def _fit(self, fields: list[str]) -> list[str]:
+        """Trailing empty cells past the header are harmless; any other width means the columns have shifted."""
+        if len(fields) > self.width and not "".join(fields[self.width :]).strip():
+            return fields[: self.width]
+        raise Reject(None, f"the row has {len(fields)} fields but the header has {self.width}: a missing or extra comma?")
+
+    def _refuse_long(self, row: tuple) -> None:
+        for key, value in zip(COLUMNS, row, strict=False):
+            limit = _LONG if key in ("address", "clue") else _SHORT
+            if isinstance(value, str) and len(value) > limit:
+                raise Reject(self._name(key), f"holds {len(value):,} characters, more than {limit:,}")
+
+    def _name(self, key: str) -> str:
+        return self.header[self.positions[key]]
+
+
+def import_file(
+    conn: sqlite3.Connection,
+    path: Path,
+    *,
+    officer: str,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    strict: bool = False,
+    rejects_path: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Import one export as one transaction; raises ``ImportFileError`` (nothing stored) for an unreadable file."""
+    now = now or datetime.now()
+    with open_records(path) as records:
+        return _import_records(conn, path, records, officer, now, dry_run, strict, rejects_path, progress)
+
+
+def _import_records(conn, path, records, officer, now, dry_run, strict, rejects_path, progress) -> ImportResult:
+    positions = map_header(records.name, records.header)
+    result = ImportResult(file=records.name, dry_run=dry_run)
+    write_rejects = rejects_path is not None or not dry_run
+    rejects = _RejectsWriter(rejects_path or default_rejects_path(path), records.header) if write_rejects else None
+    session = store.rehearsal if dry_run else store.transaction
+    try:
+        with session(conn):
+            batch_id = store.begin_batch(conn, file=records.name, officer=officer, at=format_time(now))
+            checker = RowChecker(records.header, positions, StationDirectory.load(conn), now, batch_id)
+            result.new = store.insert_new_warnings(conn, _valid_rows(records, checker, result, rejects, progress))
+            result.duplicate = result.rows - result.new - result.rejected
+            if strict and result.rejected:
+                raise StrictImportRefused(result)
+            result.earlier_imports = store.batches_of_file(conn, records.sha256)
+            store.finish_batch(conn, batch_id, sha256=records.sha256, counts=result.to_json())
+    except StrictImportRefused:
+        result.stored = False
+        if rejects:
+            result.rejects_path = rejects.close()
+        raise
+    except BaseException:
+        if rejects:
+            rejects.discard()
+        raise
+    result.stored = not dry_run
+    if rejects:
+        result.rejects_path = rejects.close()
+    return result
+
+
+def _valid_rows(
+    records: Records,
+    checker: RowChecker,
+    result: ImportResult,
+    rejects: _RejectsWriter | None,
+    progress: Callable[[int, int], None] | None,
+) -> Iterator[tuple]:
+    check = checker.check
+    known = checker.stations.known
+    unknown = result.unknown_stations
+    for line, fields in records:
+        result.rows += 1
+        try:
+            row = check(fields)
+        except Reject as exc:
+            result.rejected += 1
+            result.rejects.append((line, str(exc)))
+            if rejects:
+                rejects.add(line, str(exc), fields)
+            continue
+        if row[6] not in known:
+            unknown[row[6]] += 1
+        if progress and not result.rows % 4096:
+            progress(records.progress(), 0)
+        yield row
+
+
+def default_rejects_path(path: Path) -> Path:
+    """``2026-11-24-预警.csv`` → ``2026-11-24-预警.rejects.csv``, beside the input."""
+    return path.with_name(f"{path.stem}.rejects.csv")
+
+
+class _RejectsWriter:
+    """The rejected records with their line and reason, as UTF-8 with BOM so that Excel shows the Chinese.
+
+    Written to a temporary name and moved into place at the end, so that a stale or half-written file never
+    passes for the result of this import; nothing is written when nothing is rejected.
+    """
+
+    def __init__(self, path: Path, header: list[str]):
+        self.path = path
+        self.header = header
+        self._handle = None
+        self._writer = None
+
+    def add(self, line: int, reason: str, fields: list[str]) -> None:
+        if self._writer is None:
+            import csv
+
+            self._temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            try:
+                self._handle = open(self._temp, "w", encoding="utf-8-sig", newline="")
+            except OSError as exc:
+                raise FanzhaError(f"cannot write the rejects file {self.path}: {exc.strerror}") from None
+            self._writer = csv.writer(self._handle)
+            self._writer.writerow(["行号 line", "原因 reason", *self.header])
+        self._writer.writerow([line, reason, *fields])
+
+    def close(self) -> str | None:
+        if self._handle is None:
+            return None
+        self._handle.close()
+        os.replace(self._temp, self.path)
+        return str(self.path)
+
+    def discard(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._temp.unlink(missing_ok=True)

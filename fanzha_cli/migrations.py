@@ -1,0 +1,100 @@
+"""The schema, as named migrations applied in order when a database opens (sqlite-utils ``Migrations``).
+
+Never edit a migration that has shipped: add a new one, and raise ``store.SCHEMA_VERSION`` to the new count.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("fanzha")
+
+
+@migrations(name="0001_core_tables")
+def _core_tables(db: Database) -> None:
+    for statement in _CORE_TABLES:
+        db.execute(statement)
+
+
+_CORE_TABLES = (
+    """CREATE TABLE batches (
+        id INTEGER PRIMARY KEY,
+        file TEXT NOT NULL,
+        sha256 TEXT,
+        imported_at TEXT NOT NULL,
+        officer TEXT NOT NULL,
+        rows INTEGER,
+        new INTEGER,
+        duplicate INTEGER,
+        rejected INTEGER
+    )""",
+    "CREATE INDEX batches_sha256 ON batches (sha256)",
+    """CREATE TABLE warnings (
+        id TEXT PRIMARY KEY,
+        time TEXT NOT NULL,
+        risk_level INTEGER NOT NULL CHECK (risk_level BETWEEN 1 AND 3),
+        fraud_type TEXT,
+        name TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        station TEXT NOT NULL,
+        address TEXT,
+        clue TEXT,
+        id_card TEXT,
+        batch_id INTEGER NOT NULL REFERENCES batches (id),
+        -- OR, not IN: SQLite evaluates an IN list in a CHECK far more slowly, and import checks every row
+        status TEXT NOT NULL DEFAULT 'new' CHECK (
+            status = 'new' OR status = 'taken' OR status = 'retry' OR status = 'escalated' OR status = 'closed'
+        ),
+        holder TEXT,
+        held_since TEXT,
+        due_at TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0
+    )""",
+    # The open queue in its own order (SPEC §3: most urgent first, then oldest, then as imported): `next` reads
+    # one row of it.
+    """CREATE INDEX warnings_queue ON warnings (risk_level DESC, time)
+        WHERE status = 'new' OR status = 'retry'""",
+    # Per-day totals count warnings by their own time.
+    "CREATE INDEX warnings_time ON warnings (time)",
+    """CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        warning_id TEXT NOT NULL REFERENCES warnings (id),
+        at TEXT NOT NULL,
+        logged_at TEXT NOT NULL,
+        officer TEXT NOT NULL,
+        action TEXT NOT NULL,
+        details TEXT
+    )""",
+    "CREATE INDEX events_warning ON events (warning_id, id)",
+    # Per-day totals count actions by the time they were done.
+    "CREATE INDEX events_at ON events (at)",
+    # The event log is append-only: history is corrected by new events (undo), never rewritten.
+    """CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END""",
+    """CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END""",
+    """CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )""",
+    """CREATE TABLE stations (
+        name TEXT PRIMARY KEY,
+        duty_phone TEXT,
+        wechat_group TEXT
+    )""",
+)
+
+
+@migrations(name="0002_seed_stations")
+def _seed_stations(db: Database) -> None:
+    from fanzha_cli.stations import bundled_stations
+
+    db["stations"].insert_all(bundled_stations(), pk="name", replace=True)
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Apply every pending migration inside the caller's transaction (each one in a savepoint of it)."""
+    migrations.apply(Database(conn, execute_plugins=False))

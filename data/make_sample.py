@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from synth import HEADER_ZH, rows  # noqa: E402
+from synth import HEADER_ZH, rows
 
 OUT = Path(__file__).resolve().parent / "2026-11-24-预警.csv"
 TIME_FORMS = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M", "%Y年%m月%d日 %H:%M"]
@@ -37,8 +37,8 @@ def main() -> None:
     for row in bad:
         if len(row) == len(HEADER_ZH):
             row.append("市反诈中心")
-    records = good[:10] + [bad[0]] + good[10:20] + [bad[1], bad[2]] + good[20:30] + [good[5]]
-    records += [bad[3]] + good[30:40] + [bad[4], bad[5]] + good[40:]
+    records = [*good[:10], bad[0], *good[10:20], bad[1], bad[2], *good[20:30], good[5]]
+    records += [bad[3], *good[30:40], bad[4], bad[5], *good[40:]]
     with open(OUT, "w", encoding="gb18030", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow([*HEADER_ZH, "下发单位"])

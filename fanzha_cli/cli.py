@@ -97,7 +97,9 @@ def reported():
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="Platform exports: .csv, .tsv, .txt or .xlsx.", metavar="FILE...")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Platform exports: .csv, .tsv, .txt or .xlsx.", metavar="FILE...")
+    ],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count, store nothing.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Import nothing from a file if any row fails.")] = False,
     rejects: Annotated[
@@ -157,7 +159,9 @@ def stations_add(
 @stations_app.command("import")
 def stations_import(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV with columns name, duty_phone, wechat_group (or 名称, 值班电话, 微信群).")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV with columns name, duty_phone, wechat_group (or 名称, 值班电话, 微信群).")
+    ],
 ) -> None:
     """Add or update stations from a CSV file.
 

@@ -79,13 +79,16 @@ class ImportResult:
     rows: int = 0
     new: int = 0
     duplicate: int = 0
-    rejected: int = 0
     rejects: list[tuple[int, str]] = field(default_factory=list)
     rejects_path: str | None = None
     unknown_stations: Counter = field(default_factory=Counter)
     earlier_imports: list[dict] = field(default_factory=list)
     dry_run: bool = False
     stored: bool = True
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejects)
 
     def to_json(self) -> dict:
         """Exactly the keys of SPEC §5."""
@@ -184,7 +187,9 @@ class RowChecker:
         """Trailing empty cells past the header are harmless; any other width means the columns have shifted."""
         if len(fields) > self.width and not "".join(fields[self.width :]).strip():
             return fields[: self.width]
-        raise Reject(None, f"the row has {len(fields)} fields but the header has {self.width}: a missing or extra comma?")
+        raise Reject(
+            None, f"the row has {len(fields)} fields but the header has {self.width}: a missing or extra comma?"
+        )
 
     def _refuse_long(self, row: tuple) -> None:
         for key, value in zip(COLUMNS, row, strict=False):
@@ -205,7 +210,7 @@ def import_file(
     dry_run: bool = False,
     strict: bool = False,
     rejects_path: Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Import one export as one transaction; raises ``ImportFileError`` (nothing stored) for an unreadable file."""
     now = now or datetime.now()
@@ -249,26 +254,30 @@ def _valid_rows(
     checker: RowChecker,
     result: ImportResult,
     rejects: _RejectsWriter | None,
-    progress: Callable[[int, int], None] | None,
+    progress: Callable[[int], None] | None,
 ) -> Iterator[tuple]:
+    """The rows that pass their checks, streamed; the others are counted and kept aside with their reason."""
     check = checker.check
     known = checker.stations.known
     unknown = result.unknown_stations
-    for line, fields in records:
-        result.rows += 1
-        try:
-            row = check(fields)
-        except Reject as exc:
-            result.rejected += 1
-            result.rejects.append((line, str(exc)))
-            if rejects:
-                rejects.add(line, str(exc), fields)
-            continue
-        if row[6] not in known:
-            unknown[row[6]] += 1
-        if progress and not result.rows % 4096:
-            progress(records.progress(), 0)
-        yield row
+    rows = 0  # a local, not result.rows: this loop runs once per row of the file
+    try:
+        for line, fields in records:
+            rows += 1
+            try:
+                row = check(fields)
+            except Reject as exc:
+                result.rejects.append((line, str(exc)))
+                if rejects:
+                    rejects.add(line, str(exc), fields)
+                continue
+            if row[6] not in known:
+                unknown[row[6]] += 1
+            if progress is not None and not rows & 4095:
+                progress(records.progress())
+            yield row
+    finally:
+        result.rows = rows
 
 
 def default_rejects_path(path: Path) -> Path:
@@ -295,7 +304,7 @@ class _RejectsWriter:
 
             self._temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
             try:
-                self._handle = open(self._temp, "w", encoding="utf-8-sig", newline="")
+                self._handle = open(self._temp, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed in close)
             except OSError as exc:
                 raise FanzhaError(f"cannot write the rejects file {self.path}: {exc.strerror}") from None
             self._writer = csv.writer(self._handle)

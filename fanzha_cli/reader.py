@@ -143,15 +143,20 @@ def _open_text(path: Path, sample: bytes) -> Records:
     encoding = _detect_encoding(name, sample)
     head = sample.decode(encoding, errors="ignore")
     delimiter = _detect_delimiter(path, head)
-    raw = _HashingReader(open(path, "rb"), name, check_nul=encoding != "utf-16")
+    raw = _HashingReader(open(path, "rb"), name, check_nul=encoding != "utf-16")  # noqa: SIM115 (closed by Records)
     text = io.TextIOWrapper(io.BufferedReader(raw, 1 << 16), encoding=encoding, newline="")
     csv.field_size_limit(MAX_FIELD_BYTES)
     reader = csv.reader(text, delimiter=delimiter, strict=False)
     records = Records(name, [], 0, iter(()))
 
     def rows() -> Iterator[tuple[int, list[str]]]:
+        line = records.header_line
         try:
-            yield from _data_records(reader, records)
+            for record in reader:
+                # A record starts on the line after the previous one ended (quoted fields may span lines).
+                start, line = line + 1, reader.line_num
+                if record and (record[0] or "".join(record).strip()):
+                    yield start, record
             records.sha256 = raw.hash.hexdigest()
         except UnicodeDecodeError:
             reason = f"is not valid {encoding} text after line {reader.line_num} (a file of mixed encodings?)"
@@ -192,14 +197,6 @@ def _first_record(reader, name: str, encoding: str) -> tuple[list[str], int]:
     except csv.Error as exc:
         raise ImportFileError(name, _csv_reason(exc), reader.line_num + 1) from None
     raise ImportFileError(name, "has no header line: the file is empty")
-
-
-def _data_records(reader, records: Records) -> Iterator[tuple[int, list[str]]]:
-    line = records.header_line
-    for record in reader:
-        start, line = line + 1, reader.line_num
-        if record and (record[0] or "".join(record).strip()):
-            yield start, record
 
 
 # --- workbooks ------------------------------------------------------------------------------------------------

@@ -59,7 +59,8 @@ def parse_station_text(text: str, source: str) -> list[dict]:
         cells = {key: row[index].strip() if index < len(row) else "" for key, index in positions.items()}
         if cells["name"]:
             stations.append(
-                {key: (cells.get(key) or None) for key in store.STATION_COLUMNS} | {"name": canonical_name(cells["name"])}
+                {key: (cells.get(key) or None) for key in store.STATION_COLUMNS}
+                | {"name": canonical_name(cells["name"])}
             )
     return stations
 

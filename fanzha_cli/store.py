@@ -134,9 +134,7 @@ WARNING_COLUMNS = (
 
 def begin_batch(conn: sqlite3.Connection, *, file: str, officer: str, at: str) -> int:
     """The batch row comes first so that every warning of the file can point to it."""
-    cursor = conn.execute(
-        "INSERT INTO batches (file, imported_at, officer) VALUES (?, ?, ?)", (file, at, officer)
-    )
+    cursor = conn.execute("INSERT INTO batches (file, imported_at, officer) VALUES (?, ?, ?)", (file, at, officer))
     return cursor.lastrowid
 
 
@@ -165,9 +163,7 @@ def insert_new_warnings(conn: sqlite3.Connection, rows: Iterable[tuple]) -> int:
 
 def batches_of_file(conn: sqlite3.Connection, sha256: str) -> list[dict]:
     """Earlier imports of a file with the same content."""
-    cursor = conn.execute(
-        "SELECT id, file, imported_at, new FROM batches WHERE sha256 = ? ORDER BY id", (sha256,)
-    )
+    cursor = conn.execute("SELECT id, file, imported_at, new FROM batches WHERE sha256 = ? ORDER BY id", (sha256,))
     return [dict(zip(("id", "file", "imported_at", "new"), row, strict=True)) for row in cursor]
 
 

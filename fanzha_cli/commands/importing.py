@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from fanzha_cli.errors import FanzhaError
@@ -41,7 +42,7 @@ def run_import(settings, files: list[Path], *, dry_run: bool, strict: bool, reje
 
 def _import_one(conn, officer: str, path: Path, dry_run, strict, rejects, quiet: bool) -> ImportResult:
     size = path.stat().st_size if path.is_file() else 0
-    if quiet or size < PROGRESS_FROM_BYTES or not is_terminal(__import__("sys").stderr):
+    if quiet or size < PROGRESS_FROM_BYTES or not is_terminal(sys.stderr):
         return import_file(conn, path, officer=officer, dry_run=dry_run, strict=strict, rejects_path=rejects)
     from rich.progress import BarColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
@@ -55,7 +56,7 @@ def _import_one(conn, officer: str, path: Path, dry_run, strict, rejects, quiet:
             dry_run=dry_run,
             strict=strict,
             rejects_path=rejects,
-            progress=lambda done, _total: bar.update(task, completed=done),
+            progress=lambda done: bar.update(task, completed=done),
         )
 
 

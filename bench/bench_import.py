@@ -1,0 +1,136 @@
+"""Import speed and memory, as ratios measured in one run on this machine (issue 3).
+
+    uv run python bench/bench_import.py [--rows 100000] [--big 1000000] [--repeat 5]
+
+Prints:
+- a 100,000-row export: `fanzha import` against the sqlite3 shell's own `.import --csv` of the same file, both
+  whole processes, into a database that already exists (the morning case), median of --repeat interleaved runs;
+- the peak memory (max RSS) of importing a 1,000,000-row export;
+- a 240-row morning file against a bare Typer hello-world, median of interleaved runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from synth import write_csv  # noqa: E402
+
+HELLO = """\
+import typer
+
+app = typer.Typer()
+
+
+@app.command()
+def hello(name: str = "world") -> None:
+    print(f"hello {name}")
+
+
+app()
+"""
+
+
+def sqlite3_shell() -> str:
+    """The sqlite3 command-line shell, installed from Debian's packages when absent."""
+    found = shutil.which("sqlite3")
+    if found:
+        return found
+    print("installing the sqlite3 shell (apt-get install sqlite3) …", file=sys.stderr)
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "sqlite3"], check=True)
+    return shutil.which("sqlite3") or sys.exit("no sqlite3 shell could be installed")
+
+
+def timed(command: list[str], env: dict | None = None) -> tuple[float, int]:
+    """Wall time in seconds and peak RSS in MB of one process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        sys.exit(f"{command} failed: {process.stderr.read().decode()}")
+    return elapsed, usage.ru_maxrss // 1024
+
+
+def fanzha(db: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "fanzha_cli", "--db", str(db), *args]
+
+
+def fresh_db(template: Path, work: Path) -> Path:
+    db = work / "run.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.copy(template, db)
+    return db
+
+
+def bench_100k(work: Path, rows: int, repeat: int, shell: str, template: Path) -> None:
+    export = work / "export.csv"
+    write_csv(export, rows, day=datetime(2026, 11, 20))
+    ours, theirs = [], []
+    for _ in range(repeat):
+        target = work / "shell.db"
+        target.unlink(missing_ok=True)
+        theirs.append(timed([shell, str(target), f".import --csv {export} warnings"])[0])
+        ours.append(timed(fanzha(fresh_db(template, work), "import", str(export)))[0])
+    a, b = statistics.median(ours), statistics.median(theirs)
+    print(f"import {rows:,} rows: fanzha {a:.3f} s, sqlite3 .import {b:.3f} s, ratio {a / b:.2f} (goal ≤ 4.0)")
+
+
+def bench_memory(work: Path, rows: int, template: Path) -> None:
+    export = work / "big.csv"
+    write_csv(export, rows, day=datetime(2026, 11, 10))
+    seconds, peak = timed(fanzha(fresh_db(template, work), "import", str(export)))
+    print(f"import {rows:,} rows: {seconds:.1f} s, peak memory {peak} MB (goal < 200 MB)")
+    export.unlink()
+
+
+def bench_morning(work: Path, repeat: int, template: Path) -> None:
+    export = work / "morning.csv"
+    write_csv(export, 240, day=datetime(2026, 11, 21))
+    hello = work / "hello.py"
+    hello.write_text(HELLO)
+    ours, theirs = [], []
+    for _ in range(repeat):
+        theirs.append(timed([sys.executable, str(hello)])[0])
+        ours.append(timed(fanzha(fresh_db(template, work), "import", str(export)))[0])
+    a, b = statistics.median(ours), statistics.median(theirs)
+    print(
+        f"import 240 rows: fanzha {a * 1000:.0f} ms, Typer hello-world {b * 1000:.0f} ms,"
+        f" ratio {a / b:.2f} (goal ≤ 1.5)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--big", type=int, default=1_000_000, help="rows of the memory run (0 to skip)")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    shell = sqlite3_shell()
+    # What an installed package has: bytecode, not source compiled afresh at each start.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "fanzha_cli")], env=env, check=True)
+    with tempfile.TemporaryDirectory(prefix="fanzha-bench-") as tmp:
+        work = Path(tmp)
+        template = work / "template.db"  # an existing, migrated database, as on any morning but the first
+        subprocess.run(fanzha(template, "stations"), check=True, stdout=subprocess.DEVNULL)
+        bench_100k(work, args.rows, args.repeat, shell, template)
+        bench_morning(work, max(args.repeat * 4, 11), template)
+        if args.big:
+            bench_memory(work, args.big, template)
+
+
+if __name__ == "__main__":
+    main()

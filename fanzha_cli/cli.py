@@ -118,7 +118,10 @@ def import_(
     raise typer.Exit(code)
 
 
-stations_app = typer.Typer(help="The district's police stations and their contacts.", no_args_is_help=False)
+stations_app = typer.Typer(
+    help="The district's police stations and their contacts.\n\nExample: fanzha stations --json",
+    no_args_is_help=False,
+)
 app.add_typer(stations_app, name="stations")
 
 

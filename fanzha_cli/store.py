@@ -171,6 +171,40 @@ def count_warnings(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT count(*) FROM warnings").fetchone()[0]
 
 
+# --- the queue and the day --------------------------------------------------------------------------------------
+
+# The queue order of SPEC §3, in the terms of the partial index warnings_queue, so that the head is one index read.
+_QUEUE = (
+    "FROM warnings WHERE (status = 'new' OR status = 'retry') AND (due_at IS NULL OR due_at <= ?)"
+    " ORDER BY risk_level DESC, time"
+)
+
+
+def queue_head(conn: sqlite3.Connection, now: str, limit: int = 1) -> list[str]:
+    """The ids of the most urgent warnings due at ``now``, in the order ``next`` hands them out."""
+    return [row[0] for row in conn.execute(f"SELECT id {_QUEUE} LIMIT ?", (now, limit))]
+
+
+def count_received(conn: sqlite3.Connection, day: str) -> int:
+    """Warnings whose own time falls on ``day`` (YYYY-MM-DD): the day's 'received'."""
+    return conn.execute(
+        "SELECT count(*) FROM warnings WHERE time >= ? AND time < ?", (f"{day} 00:00:00", f"{day} 24:00:00")
+    ).fetchone()[0]
+
+
+def query_plan(conn: sqlite3.Connection, name: str) -> list[str]:
+    """The plan SQLite chooses for one of the hot queries above, for tests and benchmarks."""
+    statements = {
+        "queue_head": (f"SELECT id {_QUEUE} LIMIT 1", ("2026-11-24 12:00:00",)),
+        "count_received": (
+            "SELECT count(*) FROM warnings WHERE time >= ? AND time < ?",
+            ("2026-11-24 00:00:00", "2026-11-24 24:00:00"),
+        ),
+    }
+    sql, params = statements[name]
+    return [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+
+
 # --- stations ------------------------------------------------------------------------------------------------
 
 STATION_COLUMNS = ("name", "duty_phone", "wechat_group")

@@ -109,7 +109,7 @@ _EXCEL_NUMBER = re.compile(r"[+-]?\d+(?:\.\d*)?[eE][+-]?\d+")
 
 def parse_phone(text: str) -> str:
     """An 11-digit phone number (a mobile, or a landline with its area code) from what an export holds."""
-    if len(text) == 11 and text.isdigit() and text.isascii():
+    if len(text) == 11 and text[0] == "1" and text.isdigit() and text.isascii():
         return text
     raw = text.strip()
     if _EXCEL_NUMBER.fullmatch(raw):

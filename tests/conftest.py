@@ -1,0 +1,79 @@
+"""Every test gets its own database (FANZHA_DB) and officer, and the CLI runner."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fanzha_cli.cli import app
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus"
+SAMPLE = REPO / "data" / "2026-11-24-预警.csv"
+
+HEADER_ZH = ["预警编号", "预警时间", "风险等级", "诈骗类型", "姓名", "手机号码", "辖区派出所", "住址", "线索描述"]
+
+
+@pytest.fixture(autouse=True)
+def db_path(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "fanzha.db"
+    monkeypatch.setenv("FANZHA_DB", str(path))
+    monkeypatch.setenv("FANZHA_OFFICER", "test-officer")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    return path
+
+
+@pytest.fixture
+def run():
+    """Run the CLI; stdout and stderr kept apart, as a shell would see them."""
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(app, [str(arg) for arg in args], catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def db(db_path):
+    """A read-only look at the test's database, as SQL rows."""
+
+    def query(sql: str, params=()):
+        conn = sqlite3.connect(db_path)
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+
+    return query
+
+
+def write_export(path: Path, rows, *, header=None, encoding="utf-8", delimiter=",", newline="\n") -> Path:
+    """An export written as the platform or Excel would: quoted where needed, chosen encoding and line ends."""
+    import csv
+
+    with open(path, "w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(handle, delimiter=delimiter, lineterminator=newline)
+        writer.writerow(header or HEADER_ZH)
+        writer.writerows(rows)
+    return path
+
+
+def warning_row(n: int, **changes) -> list[str]:
+    """A valid row in HEADER_ZH order; keyword changes by field name."""
+    row = {
+        "id": f"WH2026112400{n:04d}",
+        "time": f"2026-11-24 {8 + n % 12:02d}:{n % 60:02d}:00",
+        "risk": ["中风险", "高风险", "紧急"][n % 3],
+        "fraud_type": "刷单返利",
+        "name": f"周某{n}",
+        "phone": f"100{n:08d}",
+        "station": "阳逻派出所",
+        "address": "新洲区阳逻街1号",
+        "clue": "接到疑似诈骗电话",
+    }
+    row.update(changes)
+    return list(row.values())

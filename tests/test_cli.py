@@ -1,0 +1,129 @@
+"""The command-line contract: help with an example, --version, JSON alone on stdout, stations."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO, warning_row, write_export
+
+TOWNS = [
+    "邾城",
+    "阳逻",
+    "阳逻开发区",
+    "旧街",
+    "仓埠",
+    "汪集",
+    "李集",
+    "三店",
+    "潘塘",
+    "凤凰",
+    "双柳",
+    "涨渡湖",
+    "辛冲",
+    "徐古",
+    "道观河",
+    "问津",
+]
+
+
+def test_version(run):
+    from fanzha_cli import __version__
+
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout.strip() == f"fanzha {__version__}"
+
+
+@pytest.mark.parametrize("command", [["import"], ["stations"], ["stations", "add"], ["stations", "import"]])
+def test_every_command_has_help_with_an_example(run, command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0
+    assert "Example: fanzha " in result.stdout
+
+
+def test_runs_as_a_module_and_with_no_arguments_shows_help(tmp_path):
+    env = {**os.environ, "FANZHA_DB": str(tmp_path / "m.db")}
+    result = subprocess.run([sys.executable, "-m", "fanzha_cli"], capture_output=True, text=True, env=env, cwd=REPO)
+    assert "import" in result.stdout + result.stderr and "Traceback" not in result.stderr
+
+
+def test_unknown_option_is_a_usage_error(run):
+    result = run("import", "--frobnicate")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_db_option_wins_over_the_environment(run, tmp_path, db_path):
+    other = tmp_path / "other.db"
+    assert run("--db", other, "import", write_export(tmp_path / "x.csv", [warning_row(1)])).exit_code == 0
+    assert other.exists() and not db_path.exists()
+
+
+def test_default_database_lives_in_the_per_user_data_directory(tmp_path, monkeypatch, run):
+    monkeypatch.delenv("FANZHA_DB")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert run("stations").exit_code == 0
+    assert (tmp_path / "data" / "fanzha" / "fanzha.db").exists()
+
+
+def test_stations_lists_all_sixteen_of_xinzhou(run):
+    result = run("stations", "--json")
+    stations = json.loads(result.stdout)
+    assert [s["name"] for s in stations] == [f"{town}派出所" for town in TOWNS]
+    assert all(set(s) == {"name", "duty_phone", "wechat_group"} and s["duty_phone"] for s in stations)
+    plain = run("stations").stdout.splitlines()
+    assert len(plain) == 16 and plain[0].split("\t")[0] == "邾城派出所"
+
+
+def test_stations_add_and_update(run):
+    assert run("stations", "add", "张店", "--phone", "027-0000-0999").stdout.strip() == "added 张店派出所"
+    assert run("stations", "add", "张店派出所", "--wechat", "张店所群").stdout.strip() == "updated 张店派出所"
+    stations = {s["name"]: s for s in json.loads(run("stations", "--json").stdout)}
+    assert stations["张店派出所"] == {"name": "张店派出所", "duty_phone": "027-0000-0999", "wechat_group": "张店所群"}
+
+
+def test_a_station_added_later_is_recognised_on_import(run, db, tmp_path):
+    run("stations", "add", "张店")
+    result = run("import", write_export(tmp_path / "x.csv", [warning_row(1, station="张店")]))
+    assert result.exit_code == 0 and "not in the list" not in result.stderr
+    assert db("SELECT station FROM warnings") == [("张店派出所",)]
+
+
+def test_stations_import_from_a_gb18030_file(run, tmp_path):
+    path = tmp_path / "more.csv"
+    path.write_text("名称,值班电话,微信群\n张店,027-0000-0998,张店群\n阳逻派出所,027-1111-2222,\n", encoding="gb18030")
+    assert run("stations", "import", path).exit_code == 0
+    stations = {s["name"]: s for s in json.loads(run("stations", "--json").stdout)}
+    assert stations["张店派出所"]["duty_phone"] == "027-0000-0998"
+    assert stations["阳逻派出所"]["duty_phone"] == "027-1111-2222"
+    assert len(stations) == 17
+
+
+def test_stations_import_without_a_name_column_is_refused(run, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    result = run("stations", "import", path)
+    assert result.exit_code == 2 and "name" in result.stderr
+
+
+def test_bundled_station_list_is_package_data():
+    from importlib.resources import files
+
+    assert files("fanzha_cli").joinpath("resources", "stations.csv").is_file()
+    assert (REPO / "data" / "stations.csv").resolve() == (REPO / "fanzha_cli" / "resources" / "stations.csv")
+
+
+def test_readme_quick_start_has_exactly_two_commands():
+    import re
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = re.search(r"^## Quick start\n(.*?)^## ", text, re.M | re.S).group(1)
+    block = re.search(r"^```\w*\n(.*?)^```", section, re.M | re.S).group(1)
+    commands = [line for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert len(commands) == 2
+    assert "fanzha import data/2026-11-24-预警.csv" in commands[0]
+    assert "pytest" in commands[1]

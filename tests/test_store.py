@@ -1,0 +1,171 @@
+"""The database: created private, in WAL mode, migrated on open (new and old files), hot queries on indexes."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+
+import pytest
+from conftest import write_export
+
+from fanzha_cli import store
+from fanzha_cli.errors import DatabaseError
+from fanzha_cli.migrations import migrations
+
+
+def test_schema_version_counts_the_migrations():
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    from fanzha_cli.migrations import migrate
+
+    migrate(conn)
+    applied = [row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
+    assert applied == [m.name for m in migrations.pending(__import__("sqlite_utils").Database(":memory:"))]
+    assert len(applied) == store.SCHEMA_VERSION
+
+
+def test_in_memory_database_is_migrated():
+    conn = store.connect(":memory:")
+    assert conn.execute("PRAGMA user_version").fetchone() == (store.SCHEMA_VERSION,)
+    assert len(store.list_stations(conn)) == 16
+
+
+def test_new_database_is_private_and_in_wal_mode(tmp_path):
+    path = tmp_path / "deep" / "er" / "f.db"
+    conn = store.connect(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    with store.transaction(conn):
+        conn.execute("INSERT INTO settings VALUES ('k', 'v')")
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            assert stat.S_IMODE(side.stat().st_mode) & 0o077 == 0
+
+
+def test_busy_timeout_lets_a_second_writer_wait(tmp_path):
+    path = tmp_path / "f.db"
+    store.connect(path)
+    second = store.connect(path)
+    assert second.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+
+
+def test_old_database_is_migrated_on_open(tmp_path):
+    """A file made by the first release (migration 0001 only, no stations) gains what came after."""
+    from sqlite_utils import Database
+
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path, isolation_level=None)
+    migrations.apply(Database(old, execute_plugins=False), stop_before="0002_seed_stations")
+    old.execute("PRAGMA user_version = 1")
+    old.execute("INSERT INTO batches (file, imported_at, officer) VALUES ('f', 't', 'o')")
+    old.close()
+    conn = store.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone() == (store.SCHEMA_VERSION,)
+    assert len(store.list_stations(conn)) == 16
+    assert conn.execute("SELECT count(*) FROM batches").fetchone() == (1,)  # nothing lost on the way
+
+
+def test_database_from_a_newer_version_is_refused(tmp_path):
+    path = tmp_path / "new.db"
+    store.connect(path).execute(f"PRAGMA user_version = {store.SCHEMA_VERSION + 1}")
+    with pytest.raises(DatabaseError, match="newer fanzha"):
+        store.connect(path)
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path, run, monkeypatch):
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes, not a database" * 100)
+    monkeypatch.setenv("FANZHA_DB", str(path))
+    result = run("stations")
+    assert result.exit_code == 2
+    assert "not a fanzha database" in result.stderr
+    assert path.read_text().startswith("these are my notes")
+
+
+def test_event_log_is_append_only():
+    conn = store.connect(":memory:")
+    conn.execute("INSERT INTO batches (id, file, imported_at, officer) VALUES (1, 'f', 't', 'o')")
+    conn.execute(
+        "INSERT INTO warnings (id, time, risk_level, name, phone, station, batch_id)"
+        " VALUES ('W1', '2026-11-24 08:00:00', 2, 'n', '13800000000', 's', 1)"
+    )
+    conn.execute("INSERT INTO events (warning_id, at, logged_at, officer, action) VALUES ('W1', 'a', 'a', 'o', 'x')")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("UPDATE events SET action = 'y'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("DELETE FROM events")
+
+
+def test_schema_refuses_impossible_values():
+    conn = store.connect(":memory:")
+    conn.execute("INSERT INTO batches (id, file, imported_at, officer) VALUES (1, 'f', 't', 'o')")
+    bad = [
+        "INSERT INTO warnings (id, time, risk_level, name, phone, station, batch_id)"
+        " VALUES ('a', 't', 4, 'n', 'p', 's', 1)",
+        "INSERT INTO warnings (id, time, risk_level, name, phone, station, batch_id, status)"
+        " VALUES ('b', 't', 1, 'n', 'p', 's', 1, 'lost')",
+        "INSERT INTO warnings (id, time, risk_level, name, phone, station, batch_id)"
+        " VALUES ('c', 't', 1, 'n', 'p', 's', 9)",
+    ]
+    for sql in bad:
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute(sql)
+
+
+@pytest.fixture(scope="module")
+def big_db(tmp_path_factory):
+    """200,000 warnings of ten days, with a part of them already worked, as the plans must be read on."""
+    import sys
+
+    from conftest import REPO
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from datetime import datetime
+
+    from synth import write_csv
+
+    from fanzha_cli.importer import import_file
+
+    folder = tmp_path_factory.mktemp("big")
+    conn = store.connect(folder / "big.db")
+    for day in range(10):
+        path = folder / f"day{day}.csv"
+        write_csv(path, 20_000, day=datetime(2026, 11, 10 + day), seed=day)
+        import_file(conn, path, officer="bench", now=datetime(2026, 11, 25))
+    conn.execute("UPDATE warnings SET status = 'closed' WHERE time < '2026-11-18'")
+    conn.execute("ANALYZE")
+    return conn
+
+
+def test_queue_head_reads_the_partial_index_in_order(big_db):
+    plan = " | ".join(store.query_plan(big_db, "queue_head"))
+    assert "USING INDEX warnings_queue" in plan
+    assert "TEMP B-TREE" not in plan  # no sort of the queue
+    head = store.queue_head(big_db, "2026-11-25 00:00:00", limit=50)
+    rows = [big_db.execute("SELECT risk_level, time FROM warnings WHERE id = ?", (i,)).fetchone() for i in head]
+    assert rows == sorted(rows, key=lambda r: (-r[0], r[1]))
+    assert rows[0][0] == 3
+
+
+def test_received_per_day_uses_the_time_index(big_db):
+    plan = " | ".join(store.query_plan(big_db, "count_received"))
+    assert "warnings_time" in plan
+    assert store.count_received(big_db, "2026-11-12") == 20_000
+
+
+def test_queue_order_urgent_then_high_then_medium_then_oldest(tmp_path):
+    rows = [
+        ["M-old", "2026-11-24 07:00:00", "中风险", "", "a", "13800000001", "阳逻派出所", "", ""],
+        ["H-new", "2026-11-24 09:00:00", "高风险", "", "b", "13800000002", "阳逻派出所", "", ""],
+        ["U-new", "2026-11-24 09:30:00", "紧急", "", "c", "13800000003", "阳逻派出所", "", ""],
+        ["H-old", "2026-11-24 08:00:00", "高风险", "", "d", "13800000004", "阳逻派出所", "", ""],
+        ["M-new", "2026-11-24 10:00:00", "中风险", "", "e", "13800000005", "阳逻派出所", "", ""],
+    ]
+    conn = store.connect(tmp_path / "q.db")
+    from fanzha_cli.importer import import_file
+
+    import_file(conn, write_export(tmp_path / "q.csv", rows), officer="t")
+    assert store.queue_head(conn, "2026-11-24 12:00:00", limit=10) == ["U-new", "H-old", "H-new", "M-old", "M-new"]
+    conn.execute("UPDATE warnings SET status = 'retry', due_at = '2026-11-24 13:00:00' WHERE id = 'U-new'")
+    assert store.queue_head(conn, "2026-11-24 12:00:00") == ["H-old"]  # a retry not yet due waits
+    assert store.queue_head(conn, "2026-11-24 13:00:00") == ["U-new"]  # and competes again once due

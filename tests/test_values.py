@@ -1,0 +1,137 @@
+"""The value parsers: fast paths agree with the general ones, and every refusal says why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fanzha_cli.values import format_time, mask_phone, normalize_time, parse_phone, parse_risk
+
+times = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31)).map(
+    lambda t: t.replace(microsecond=0)
+)
+
+
+@given(times)
+def test_every_common_time_form_reads_as_the_same_moment(moment):
+    with_seconds = [
+        moment.strftime("%Y-%m-%d %H:%M:%S"),
+        f"{moment.year}/{moment.month}/{moment.day} {moment.hour}:{moment.minute:02d}:{moment.second:02d}",
+        moment.strftime("%Y-%m-%dT%H:%M:%S"),
+        f"{moment.year}年{moment.month}月{moment.day}日 {moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}",
+        f"{moment.year}.{moment.month}.{moment.day} {moment.hour}:{moment.minute:02d}:{moment.second:02d}",
+    ]
+    for text in with_seconds:
+        assert normalize_time(text) == format_time(moment), text
+    minute = moment.replace(second=0)
+    without_seconds = [
+        minute.strftime("%Y-%m-%d %H:%M"),
+        f"{minute.year}/{minute.month}/{minute.day} {minute.hour}:{minute.minute:02d}",
+        minute.strftime("%Y-%m-%dT%H:%M"),
+        f"{minute.year}年{minute.month}月{minute.day}日 {minute.hour}:{minute.minute:02d}",
+        f"{minute.year}年{minute.month}月{minute.day}日{minute.hour}时{minute.minute}分",
+    ]
+    for text in without_seconds:
+        assert normalize_time(text) == format_time(minute), text
+
+
+@given(st.text(max_size=40))
+def test_time_parser_never_fails_other_than_with_a_reason(text):
+    try:
+        stored = normalize_time(text)
+    except ValueError as exc:
+        assert str(exc)
+    else:
+        assert datetime.fromisoformat(stored).strftime("%Y-%m-%d %H:%M:%S") == stored
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("2026-11-24", "no time of day"),
+        ("2026-02-30 10:00", "not a real date"),
+        ("2026/13/01 10:00", "not a real date"),
+        ("", "empty"),
+        ("明天上午", "not a date"),
+    ],
+)
+def test_bad_times_are_refused_with_their_reason(text, reason):
+    with pytest.raises(ValueError, match=reason):
+        normalize_time(text)
+
+
+def test_uncommon_forms_fall_back_to_dateutil():
+    assert normalize_time("24 Nov 2026 20:15") == "2026-11-24 20:15:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("中风险", 1),
+        ("中", 1),
+        ("Medium", 1),
+        (" medium ", 1),
+        ("高风险", 2),
+        ("高", 2),
+        ("HIGH", 2),
+        ("紧急", 3),
+        ("urgent", 3),
+        ("Ur gent", 3),
+    ],
+)
+def test_risk_words_in_chinese_and_english(text, level):
+    assert parse_risk(text) == level
+
+
+def test_unknown_risk_word_is_named():
+    with pytest.raises(ValueError, match="低风险"):
+        parse_risk("低风险")
+
+
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
+def test_phone_written_every_way_gives_the_same_11_digits(phone):
+    forms = [
+        phone,
+        f"+86 {phone[:3]} {phone[3:7]} {phone[7:]}",
+        f"{phone[:3]}-{phone[3:7]}-{phone[7:]}",
+        f"'{phone}",
+        f"86{phone}",
+        f"+86{phone}",
+        f"0086 {phone}",
+        f" {phone} ",
+        f"{phone}.0",
+    ]
+    for form in forms:
+        assert parse_phone(form) == phone, form
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("1.38E+10", "Excel"),
+        ("1.38123E+10", "Excel"),
+        ("13812345", "8 digits"),
+        ("138123456789", "12 digits"),
+        ("", "empty"),
+        ("138-1234-567a", "not digits"),
+        ("+1 555 123 4567", "not a Chinese number"),
+        ("23812345678", "neither a mobile"),
+    ],
+)
+def test_bad_phones_are_refused_with_their_reason(text, reason):
+    with pytest.raises(ValueError, match=reason):
+        parse_phone(text)
+
+
+def test_landline_with_area_code_is_kept():
+    assert parse_phone("027-8695-1234") == "02786951234"
+
+
+@given(st.from_regex(r"1[0-9]{10}", fullmatch=True))
+def test_masked_phone_keeps_only_the_ends(phone):
+    masked = mask_phone(phone)
+    assert masked == phone[:3] + "****" + phone[-4:]
+    assert phone not in masked

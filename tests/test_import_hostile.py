@@ -207,7 +207,7 @@ def test_nul_bytes_in_the_data_refuse_the_whole_file(valid_rows, nul_after, run,
     rows[1] = warning_row(101, risk="低风险")  # rejected: the rejects writer is open when the NUL comes
     rows.insert(nul_after, warning_row(99, name="周<NUL>某"))
     path = write_export(folder / "nul.csv", rows)
-    data = path.read_bytes().replace("<NUL>".encode(), b"\x00")
+    data = path.read_bytes().replace(b"<NUL>", b"\x00")
     path.write_bytes(data)
     assert data.count(b"\x00") == 1
     assert (data.index(b"\x00") > 1 << 16) == (valid_rows > 100)
@@ -317,7 +317,7 @@ def test_unclosed_quote_in_the_middle(rows_after, run, db, tmp_path):
     before = snapshot(db)
     folder = tmp_path / "in"
     folder.mkdir()
-    rows = [warning_row(n) for n in range(10, 16 + rows_after)]
+    rows = [warning_row(n) for n in range(10, 17 + rows_after)]
     bad = 6  # the seventh data row, line 8 of the file
     path = write_export(folder / "quote.csv", rows)
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -33,8 +32,3 @@ def _write(stream, text: str, style: str | None) -> None:
         Console(file=stream, highlight=False, soft_wrap=True).print(text, style=style, markup=False)
     else:
         print(text, file=stream)
-
-
-def out_json(value) -> None:
-    """JSON alone on stdout, Chinese kept readable."""
-    print(json.dumps(value, ensure_ascii=False, indent=2))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fanzha_cli.errors import FanzhaError
 from fanzha_cli.importer import ImportResult, StrictImportRefused, import_file
-from fanzha_cli.output import err, is_terminal, out, out_json
+from fanzha_cli.output import err, is_terminal, out
 
 SHOWN_REJECTS = 20
 PROGRESS_FROM_BYTES = 2 << 20
@@ -36,7 +36,10 @@ def run_import(settings, files: list[Path], *, dry_run: bool, strict: bool, reje
         if not as_json:
             _report(result)
     if as_json and results:
-        out_json(results[0].to_json() if len(files) == 1 else [r.to_json() for r in results])
+        from fanzha_cli.schemas import ImportReport, dump
+
+        reports = [result.to_json() for result in results]
+        out(dump(ImportReport, reports[0]) if len(files) == 1 else dump(list[ImportReport], reports))
     return code
 
 

@@ -6,14 +6,16 @@ from pathlib import Path
 
 from fanzha_cli import store
 from fanzha_cli.errors import FanzhaError
-from fanzha_cli.output import is_terminal, out, out_json
+from fanzha_cli.output import is_terminal, out
 from fanzha_cli.stations import canonical_name, read_station_file
 
 
 def show_stations(settings, *, as_json: bool) -> None:
     stations = store.list_stations(settings.connect())
     if as_json:
-        out_json(stations)
+        from fanzha_cli.schemas import Station, dump
+
+        out(dump(list[Station], stations))
         return
     if is_terminal():
         from rich.console import Console

@@ -6,6 +6,8 @@ import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+from fanzha_cli.stations import bundled_stations
+
 HEADER_ZH = [
     "预警编号",
     "预警时间",
@@ -17,24 +19,8 @@ HEADER_ZH = [
     "住址",
     "线索描述",
 ]
-TOWNS = [
-    "邾城",
-    "阳逻",
-    "阳逻开发区",
-    "旧街",
-    "仓埠",
-    "汪集",
-    "李集",
-    "三店",
-    "潘塘",
-    "凤凰",
-    "双柳",
-    "涨渡湖",
-    "辛冲",
-    "徐古",
-    "道观河",
-    "问津",
-]
+# The bundled station list, so that generated warnings name real stations of the district.
+TOWNS = [station["name"].removesuffix("派出所") for station in bundled_stations()]
 FRAUD_TYPES = [
     "刷单返利",
     "虚假投资理财",

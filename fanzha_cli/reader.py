@@ -16,7 +16,7 @@ from pathlib import Path
 from fanzha_cli.errors import ImportFileError
 
 SAMPLE_BYTES = 1 << 16
-MAX_FIELD_BYTES = 1 << 20  # past this, a field is an unclosed quote swallowing the file, not data
+MAX_FIELD_CHARS = 1 << 20  # past this, a field is an unclosed quote swallowing the file, not data
 
 _BINARY_KINDS = (
     (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook: save it as .xlsx or as CSV"),
@@ -145,7 +145,7 @@ def _open_text(path: Path, sample: bytes) -> Records:
     delimiter = _detect_delimiter(path, head)
     raw = _HashingReader(open(path, "rb"), name, check_nul=encoding != "utf-16")  # noqa: SIM115 (closed by Records)
     text = io.TextIOWrapper(io.BufferedReader(raw, 1 << 16), encoding=encoding, newline="")
-    csv.field_size_limit(MAX_FIELD_BYTES)
+    csv.field_size_limit(MAX_FIELD_CHARS)
     reader = csv.reader(text, delimiter=delimiter, strict=False)
     records = Records(name, [], 0, iter(()))
 
@@ -155,6 +155,8 @@ def _open_text(path: Path, sample: bytes) -> Records:
             for record in reader:
                 # A record starts on the line after the previous one ended (quoted fields may span lines).
                 start, line = line + 1, reader.line_num
+                if line > start:
+                    _refuse_swallowed_rows(name, record, delimiter, len(records.header), start)
                 if record and (record[0] or "".join(record).strip()):
                     yield start, record
             records.sha256 = raw.hash.hexdigest()
@@ -176,6 +178,18 @@ def _open_text(path: Path, sample: bytes) -> Records:
     records.progress = lambda: raw.bytes_read
     records._close = text.close
     return records
+
+
+def _refuse_swallowed_rows(name: str, record: list[str], delimiter: str, width: int, line: int) -> None:
+    """A record over several lines is fine (a clue with line breaks) unless a cell holds what look like whole rows:
+    then a quote was left open, and the rows after it would silently become one cell."""
+    enough = max(2, width // 2)
+    for cell in record:
+        if "\n" in cell or "\r" in cell:
+            for part in cell.splitlines()[1:]:
+                if part.count(delimiter) >= enough:
+                    reason = "a quote opened in this record is not closed where it should be"
+                    raise ImportFileError(name, f"{reason}; the rows after it would be lost", line)
 
 
 def _csv_reason(exc: Exception) -> str:

@@ -286,7 +286,9 @@ def test_directory_is_refused(run, db, tmp_path):
 # --- 3. a damaged row: the file refused, or the row rejected and the rest imported -------------------------
 
 
-def assert_refused_or_row_rejected(result, db, before: dict, path: Path, bad_id: str, good_ids: list[str]) -> None:
+def assert_refused_or_row_rejected(result, db, before: dict, path: Path, bad: tuple[int, str], good_ids: list[str]):
+    """Exit 2 with nothing stored, or exit 1 with exactly the bad row (file line, id) rejected and all others new."""
+    bad_line, bad_id = bad
     assert "Traceback" not in result.output
     assert result.exit_code in (1, 2), f"exit {result.exit_code}\n{result.output}"
     if result.exit_code == 2:
@@ -295,10 +297,9 @@ def assert_refused_or_row_rejected(result, db, before: dict, path: Path, bad_id:
         return
     # Exit 1: the bad row rejected with its line and reason, every other row imported, the counts adding up.
     assert_integrity(db)
-    assert "line " in result.stdout, f"no rejected line reported:\n{result.output}"
-    rows, new, duplicate, rejected = db("SELECT rows, new, duplicate, rejected FROM batches ORDER BY id DESC LIMIT 1")[
-        0
-    ]
+    assert f"line {bad_line}: " in result.stdout, f"line {bad_line} not reported as rejected:\n{result.output}"
+    last_batch = "SELECT rows, new, duplicate, rejected FROM batches ORDER BY id DESC LIMIT 1"
+    rows, new, duplicate, rejected = db(last_batch)[0]
     assert rows == new + duplicate + rejected
     assert f"{rows} rows — {new} new, {duplicate} duplicate, {rejected} rejected" in result.stdout
     assert db("SELECT count(*) FROM batches")[0][0] == before["batches"] + 1
@@ -311,7 +312,7 @@ def assert_refused_or_row_rejected(result, db, before: dict, path: Path, bad_id:
     assert (rows, new, duplicate) == (len(good_ids) + 1, len(good_ids), 0)
 
 
-@pytest.mark.parametrize("rows_after", [4, 10_000], ids=["short-file", "more-than-1MB-after-the-quote"])
+@pytest.mark.parametrize("rows_after", [4, 20_000], ids=["short-file", "over-1M-characters-after-the-quote"])
 def test_unclosed_quote_in_the_middle(rows_after, run, db, tmp_path):
     seed(run, db, tmp_path / "seed")
     before = snapshot(db)
@@ -329,7 +330,11 @@ def test_unclosed_quote_in_the_middle(rows_after, run, db, tmp_path):
     result = run("import", path)
 
     good_ids = [row[0] for index, row in enumerate(rows) if index != bad]
-    assert_refused_or_row_rejected(result, db, before, path, rows[bad][0], good_ids)
+    assert_refused_or_row_rejected(result, db, before, path, (bad + 2, rows[bad][0]), good_ids)
+    if rows_after > 1000:
+        # What happens today: past csv's field limit (1,048,576 characters) the run-on field refuses the file.
+        assert result.exit_code == 2
+        assert "quote" in result.stderr
 
 
 @pytest.mark.parametrize("column", ["clue", "name"])
@@ -346,7 +351,7 @@ def test_a_300kb_field_in_one_row(column, run, db, tmp_path):
     result = run("import", path)
 
     good_ids = [row[0] for index, row in enumerate(rows) if index != bad]
-    assert_refused_or_row_rejected(result, db, before, path, rows[bad][0], good_ids)
+    assert_refused_or_row_rejected(result, db, before, path, (bad + 2, rows[bad][0]), good_ids)
     assert result.exit_code == 1, "a valid export with one over-long field: that row is rejected, the rest kept"
 
 

@@ -176,6 +176,226 @@ def stations_import(
         import_stations(ctx.obj, file)
 
 
+# --- the desk ----------------------------------------------------------------------------------------------
+
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON (keys in the README).")]
+At = Annotated[
+    str | None,
+    typer.Option("--at", help="When it was done, if earlier: HH:MM today, or a full time.", metavar="TIME"),
+]
+Note = Annotated[str | None, typer.Option("--note", help="A note kept with the action.")]
+
+
+def _at(at: str | None) -> str | None:
+    """``--at`` to the stored form, checked here so that a typo is one clear line."""
+    if at is None:
+        return None
+    from datetime import datetime
+
+    from fanzha_cli.values import parse_at
+
+    try:
+        return parse_at(at, datetime.now())
+    except ValueError as exc:
+        raise FanzhaError(f"--at: {exc}") from None
+
+
+@app.command("next")
+def next_(ctx: typer.Context, as_json: AsJson = False) -> None:
+    """Take the most urgent due warning (or show again the one in hand): who to call, and what to say.
+
+    Example: fanzha next
+    """
+    from fanzha_cli.commands.work import run_next
+
+    with reported():
+        run_next(ctx.obj, as_json=as_json)
+
+
+@app.command("log")
+def log(
+    ctx: typer.Context,
+    words: Annotated[
+        list[str], typer.Argument(help="[ID] OUTCOME: reached/已接通, unreachable/未接通, distrustful/不信任.")
+    ],
+    note: Note = None,
+    at: At = None,
+) -> None:
+    """Log the outcome of a call (the warning in hand, or the one named).
+
+    Example: fanzha log unreachable
+    """
+    from fanzha_cli.commands.work import run_log
+
+    if len(words) > 2:
+        err("fanzha: log takes [ID] OUTCOME", "bold red")
+        raise typer.Exit(2)
+    warning_id, outcome = (None, words[0]) if len(words) == 1 else words
+    with reported():
+        run_log(ctx.obj, outcome, warning_id, note, _at(at))
+
+
+@app.command("escalate")
+def escalate(
+    ctx: typer.Context,
+    warning_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Default: the warning in hand.")] = None,
+    station: Annotated[str | None, typer.Option("--station", help="Default: the warning's own station.")] = None,
+    via: Annotated[
+        str | None, typer.Option("--via", help="Channels used: platform,wechat,phone (平台,微信,电话). Default: all.")
+    ] = None,
+    note: Note = None,
+    at: At = None,
+) -> None:
+    """Hand a warning to a police station for a door visit; a call in progress goes on.
+
+    Example: fanzha escalate --via wechat,phone
+    """
+    from fanzha_cli.commands.work import run_escalate
+
+    with reported():
+        run_escalate(ctx.obj, warning_id, station, via, note, _at(at))
+
+
+@app.command("visit")
+def visit(
+    ctx: typer.Context,
+    warning_id: Annotated[str, typer.Argument(metavar="ID")],
+    result: Annotated[str, typer.Argument(help="dissuaded/劝阻, not-found/未找到, moved/搬走 (with --to).")],
+    to: Annotated[str | None, typer.Option("--to", help="With 'moved': the station that takes it over.")] = None,
+    note: Note = None,
+    at: At = None,
+) -> None:
+    """Record a station's door-visit result.
+
+    Example: fanzha visit WH202611240001 dissuaded
+    """
+    from fanzha_cli.commands.work import run_visit
+
+    with reported():
+        run_visit(ctx.obj, warning_id, result, to, note, _at(at))
+
+
+@app.command("release")
+def release(
+    ctx: typer.Context,
+    warning_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Default: the warning in hand.")] = None,
+    at: At = None,
+) -> None:
+    """Put a warning in hand back in the queue.
+
+    Example: fanzha release
+    """
+    from fanzha_cli.commands.work import run_release
+
+    with reported():
+        run_release(ctx.obj, warning_id, _at(at))
+
+
+@app.command("note")
+def note_(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="The note.")],
+    warning_id: Annotated[str | None, typer.Option("--id", help="Default: the warning in hand.")] = None,
+    at: At = None,
+) -> None:
+    """Add a note to a warning's timeline.
+
+    Example: fanzha note "家属称已报警"
+    """
+    from fanzha_cli.desk import Desk
+
+    with reported():
+        result = Desk(ctx.obj.connect(), ctx.obj.officer).note(text, warning_id, at=_at(at))
+        print(f"{result['warning']}: note added")
+
+
+@app.command("undo")
+def undo(ctx: typer.Context) -> None:
+    """Reverse your last action (taking a warning with `next` is not one), and say what was reversed.
+
+    Example: fanzha undo
+    """
+    from fanzha_cli.commands.work import run_undo
+
+    with reported():
+        run_undo(ctx.obj)
+
+
+@app.command("show")
+def show(ctx: typer.Context, warning_id: Annotated[str, typer.Argument(metavar="ID")], as_json: AsJson = False) -> None:
+    """One warning with its whole timeline.
+
+    Example: fanzha show WH202611240001
+    """
+    from fanzha_cli.commands.work import run_show
+
+    with reported():
+        run_show(ctx.obj, warning_id, as_json=as_json)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help="new, taken, retry, escalated, closed (or 待处理, 已移交, …); a,b for several."),
+    ] = None,
+    risk: Annotated[str | None, typer.Option("--risk", help="medium/high/urgent or 中/高/紧急.")] = None,
+    station: Annotated[
+        str | None, typer.Option("--station", help="The person's station, or the one handling it.")
+    ] = None,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only what is overdue (SPEC §3 limits, see config).")
+    ] = False,
+    date: Annotated[
+        str | None, typer.Option("--date", help="Warnings of one day: YYYY-MM-DD, today, yesterday.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many (0: all).")] = 100,
+    as_json: AsJson = False,
+) -> None:
+    """The queue (open warnings, most urgent first) and other views; phone numbers masked.
+
+    Example: fanzha list --overdue
+    """
+    from fanzha_cli.commands.work import run_list
+
+    with reported():
+        run_list(
+            ctx.obj, status=status, risk=risk, station=station, overdue=overdue, date=date, limit=limit, as_json=as_json
+        )
+
+
+@app.command("config")
+def config(
+    ctx: typer.Context,
+    key: Annotated[str | None, typer.Argument(help="A setting's name; none: all of them.")] = None,
+    value: Annotated[str | None, typer.Argument(help="A new value to keep.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Show or change the settings kept in the database.
+
+    Example: fanzha config retry_minutes 10
+    """
+    from fanzha_cli.commands.work import run_config
+
+    with reported():
+        run_config(ctx.obj, key, value, as_json=as_json)
+
+
+@app.command("desk")
+def desk(ctx: typer.Context) -> None:
+    """A whole shift at the keyboard: one key per outcome, the next card at once.
+
+    Keys: r reached, u unreachable, d distrustful, e escalate, s skip (release), n note, z undo, q quit.
+
+    Example: fanzha desk
+    """
+    from fanzha_cli.commands.desk_mode import run_desk
+
+    with reported():
+        run_desk(ctx.obj)
+
+
 def main() -> None:
     """The console script: any failure is one line on stderr, never a traceback (set FANZHA_DEBUG=1 for one)."""
     try:

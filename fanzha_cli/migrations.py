@@ -95,6 +95,35 @@ def _seed_stations(db: Database) -> None:
     db["stations"].insert_all(bundled_stations(), pk="name", replace=True)
 
 
+@migrations(name="0003_desk")
+def _desk(db: Database) -> None:
+    for statement in _DESK:
+        db.execute(statement)
+
+
+_DESK = (
+    # The station's side of a warning: set by the first escalation, moved by a visit 'moved'.
+    "ALTER TABLE warnings ADD COLUMN escalated_at TEXT",
+    "ALTER TABLE warnings ADD COLUMN escalated_to TEXT",
+    "ALTER TABLE warnings ADD COLUMN visits INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE warnings ADD COLUMN visit_result TEXT",
+    "ALTER TABLE warnings ADD COLUMN closed_at TEXT",
+    # Columns of the event log that the totals count by, so that they need no JSON functions.
+    "ALTER TABLE events ADD COLUMN outcome TEXT",
+    "ALTER TABLE events ADD COLUMN station TEXT",
+    "ALTER TABLE events ADD COLUMN channels TEXT",
+    # The events one command wrote share the id of its first event; an undo names that id.
+    "ALTER TABLE events ADD COLUMN act INTEGER",
+    "ALTER TABLE events ADD COLUMN undoes INTEGER REFERENCES events (id)",
+    "CREATE INDEX events_officer ON events (officer, id)",
+    "CREATE UNIQUE INDEX events_undoes ON events (undoes) WHERE undoes IS NOT NULL",
+    # The warning in an officer's hand: `next` looks it up on every call.
+    "CREATE INDEX warnings_holder ON warnings (holder) WHERE holder IS NOT NULL",
+    # Supervision: warnings waiting for a station, by when they were handed over.
+    "CREATE INDEX warnings_with_station ON warnings (escalated_at) WHERE status = 'escalated'",
+)
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply every pending migration inside the caller's transaction (each one in a savepoint of it)."""
     migrations.apply(Database(conn, execute_plugins=False))

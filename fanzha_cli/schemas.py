@@ -6,6 +6,8 @@ Imported only by ``--json`` paths: pydantic costs ~40 ms of start-up, and per-ro
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 
@@ -39,3 +41,43 @@ def dump(shape, value) -> str:
     """``value`` (plain data) checked against ``shape`` and rendered as JSON with readable Chinese."""
     adapter = TypeAdapter(shape)
     return adapter.dump_json(adapter.validate_python(value), indent=2).decode()
+
+
+class StationContact(_Shape):
+    duty_phone: str | None
+    wechat_group: str | None
+
+
+class Card(_Shape):
+    """A warning: `next --json` (phone in full, with the script) and each item of `list --json` (phone masked)."""
+
+    id: str
+    time: str
+    risk: str
+    fraud_type: str | None
+    name: str
+    phone: str
+    station: str
+    status: str
+    attempts: int
+    escalated: bool
+    script: str | None
+    waiting_minutes: int
+    holder: str | None
+    due_at: str | None
+    escalated_to: str | None
+    escalated_at: str | None
+    visit_result: str | None
+    closed_at: str | None
+    address: str | None
+    clue: str | None
+    station_contact: StationContact | None
+
+
+class Shown(Card):
+    """`show ID --json`: the card with the whole timeline, each event at least {"at", "action", "officer"}."""
+
+    events: list[dict[str, Any]]
+
+
+Listed = list[Card]

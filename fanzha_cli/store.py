@@ -18,7 +18,7 @@ from fanzha_cli.errors import DatabaseError
 
 # The number of migrations in fanzha_cli.migrations; kept here so that opening an up-to-date database does not
 # import them. tests/test_store.py checks that the two agree.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 BUSY_TIMEOUT_SECONDS = 30.0
 
@@ -205,6 +205,176 @@ def query_plan(conn: sqlite3.Connection, name: str) -> list[str]:
     return [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
 
 
+# --- the desk: warnings in hand, state changes, the event log ------------------------------------------------
+
+# What an action may change on a warning; an event's snapshot of these is what undo restores.
+WARNING_STATE = (
+    "status",
+    "holder",
+    "held_since",
+    "due_at",
+    "attempts",
+    "escalated_at",
+    "escalated_to",
+    "visits",
+    "visit_result",
+    "closed_at",
+)
+_WARNING_ROW = (*WARNING_COLUMNS, "batch_id", *WARNING_STATE)
+_EVENT_ROW = ("id", "warning_id", "at", "logged_at", "officer", "action", "outcome", "station", "channels", "details")
+# An event stands unless an undo names the act it belongs to.
+_STANDS = "NOT EXISTS (SELECT 1 FROM events u WHERE u.undoes = e.act)"
+
+
+def _warning(row) -> dict | None:
+    return None if row is None else dict(zip(_WARNING_ROW, row, strict=True))
+
+
+def get_warning(conn: sqlite3.Connection, warning_id: str) -> dict | None:
+    return _warning(
+        conn.execute(f"SELECT {', '.join(_WARNING_ROW)} FROM warnings WHERE id = ?", (warning_id,)).fetchone()
+    )
+
+
+def held_by(conn: sqlite3.Connection, officer: str) -> dict | None:
+    """The warning in this officer's hand, if any."""
+    return _warning(
+        conn.execute(
+            f"SELECT {', '.join(_WARNING_ROW)} FROM warnings WHERE holder = ? AND status = 'taken'", (officer,)
+        ).fetchone()
+    )
+
+
+def take_head(conn: sqlite3.Connection, officer: str, now: str) -> str | None:
+    """Hand the head of the queue to ``officer`` in one statement, so that two officers never get the same one."""
+    row = conn.execute(
+        f"UPDATE warnings SET status = 'taken', holder = ?, held_since = ? WHERE id = (SELECT id {_QUEUE} LIMIT 1)"
+        " RETURNING id",
+        (officer, now, now),
+    ).fetchone()
+    return row and row[0]
+
+
+def set_state(conn: sqlite3.Connection, warning_id: str, state: dict) -> None:
+    columns = [key for key in WARNING_STATE if key in state]
+    conn.execute(
+        f"UPDATE warnings SET {', '.join(f'{key} = ?' for key in columns)} WHERE id = ?",
+        (*(state[key] for key in columns), warning_id),
+    )
+
+
+def add_events(conn: sqlite3.Connection, events: list[dict], *, undoes: int | None = None) -> int:
+    """Append the events of one act (the officer's one command); returns the act's id, its first event's.
+
+    Ids are given here, inside the write transaction, so that every event can carry its act from the start: the
+    log is append-only and is never updated afterwards.
+    """
+    first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM events").fetchone()[0]
+    conn.executemany(
+        "INSERT INTO events (id, warning_id, at, logged_at, officer, action, outcome, station, channels, details,"
+        " act, undoes) VALUES (:id, :warning_id, :at, :logged_at, :officer, :action, :outcome, :station,"
+        " :channels, :details, :act, :undoes)",
+        [
+            {"outcome": None, "station": None, "channels": None, "details": None}
+            | event
+            | {"id": first + n, "act": first, "undoes": undoes if n == 0 else None}
+            for n, event in enumerate(events)
+        ],
+    )
+    return first
+
+
+def last_act(conn: sqlite3.Connection, officer: str) -> dict | None:
+    """The officer's latest act that still stands and can be undone (taking a warning is not one)."""
+    row = conn.execute(
+        f"SELECT {', '.join(_EVENT_ROW)} FROM events e WHERE officer = ? AND id = act"
+        f" AND action NOT IN ('take', 'undo') AND {_STANDS} ORDER BY id DESC LIMIT 1",
+        (officer,),
+    ).fetchone()
+    return row and dict(zip(_EVENT_ROW, row, strict=True))
+
+
+def act_events(conn: sqlite3.Connection, act: int) -> list[dict]:
+    cursor = conn.execute(f"SELECT {', '.join(_EVENT_ROW)} FROM events WHERE act = ? ORDER BY id", (act,))
+    return [dict(zip(_EVENT_ROW, row, strict=True)) for row in cursor]
+
+
+def standing_events_after(conn: sqlite3.Connection, warning_id: str, act: int) -> list[dict]:
+    """Events on a warning that came after an act, from other acts that still stand."""
+    cursor = conn.execute(
+        f"SELECT {', '.join(_EVENT_ROW)} FROM events e WHERE warning_id = ? AND id > ? AND act != ?"
+        f" AND action != 'undo' AND {_STANDS} ORDER BY id",
+        (warning_id, act, act),
+    )
+    return [dict(zip(_EVENT_ROW, row, strict=True)) for row in cursor]
+
+
+def warning_events(conn: sqlite3.Connection, warning_id: str) -> list[dict]:
+    """A warning's whole timeline, undone acts and undos included (the log keeps everything)."""
+    cursor = conn.execute(
+        f"SELECT {', '.join(_EVENT_ROW)}, act, undoes, NOT {_STANDS} AS undone FROM events e"
+        " WHERE warning_id = ? ORDER BY id",
+        (warning_id,),
+    )
+    return [dict(zip((*_EVENT_ROW, "act", "undoes", "undone"), row, strict=True)) for row in cursor]
+
+
+def batch_of(conn: sqlite3.Connection, batch_id: int) -> dict:
+    row = conn.execute("SELECT id, file, imported_at, officer FROM batches WHERE id = ?", (batch_id,)).fetchone()
+    return dict(zip(("id", "file", "imported_at", "officer"), row, strict=True))
+
+
+def overdue_condition(now: str, limits: dict[str, str]) -> tuple[str, dict]:
+    """SPEC §3 supervision as one SQL condition: held too long, a retry past due, a station without a result."""
+    sql = (
+        "((status = 'taken' AND held_since < :hold_cutoff)"
+        " OR (status = 'retry' AND due_at < :now)"
+        " OR (escalated_at IS NOT NULL AND status != 'closed' AND visit_result IS NULL AND escalated_at <"
+        " CASE WHEN risk_level >= 2 THEN :station_cutoff_urgent ELSE :station_cutoff END))"
+    )
+    return sql, {"now": now, **limits}
+
+
+def list_warnings(
+    conn: sqlite3.Connection,
+    *,
+    statuses: list[str] | None = None,
+    risk_level: int | None = None,
+    station: str | None = None,
+    day: str | None = None,
+    overdue: tuple[str, dict] | None = None,
+    limit: int | None = None,
+) -> list[dict]:
+    """Warnings in queue order, filtered; open ones (not closed) when no status is asked for."""
+    where, params = [], {}
+    if statuses:
+        where.append(f"status IN ({', '.join(f':s{n}' for n in range(len(statuses)))})")
+        params |= {f"s{n}": status for n, status in enumerate(statuses)}
+    else:
+        where.append("status != 'closed'")
+    if risk_level is not None:
+        where.append("risk_level = :risk_level")
+        params["risk_level"] = risk_level
+    if station is not None:
+        where.append("(station = :station OR escalated_to = :station)")
+        params["station"] = station
+    if day is not None:
+        where.append("time >= :day_start AND time < :day_end")
+        params |= {"day_start": f"{day} 00:00:00", "day_end": f"{day} 24:00:00"}
+    if overdue is not None:
+        where.append(overdue[0])
+        params |= overdue[1]
+    sql = f"SELECT {', '.join(_WARNING_ROW)} FROM warnings WHERE {' AND '.join(where)} ORDER BY risk_level DESC, time"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return [_warning(row) for row in conn.execute(sql, params)]
+
+
+def get_station(conn: sqlite3.Connection, name: str) -> dict | None:
+    row = conn.execute(f"SELECT {', '.join(STATION_COLUMNS)} FROM stations WHERE name = ?", (name,)).fetchone()
+    return row and dict(zip(STATION_COLUMNS, row, strict=True))
+
+
 # --- stations ------------------------------------------------------------------------------------------------
 
 STATION_COLUMNS = ("name", "duty_phone", "wechat_group")
@@ -228,3 +398,17 @@ def save_stations(conn: sqlite3.Connection, stations: Iterable[dict]) -> int:
         stations,
     )
     return cursor.rowcount
+
+
+# --- settings -------------------------------------------------------------------------------------------------
+
+
+def get_settings(conn: sqlite3.Connection) -> dict[str, str]:
+    return dict(conn.execute("SELECT key, value FROM settings"))
+
+
+def put_setting(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )

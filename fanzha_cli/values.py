@@ -103,6 +103,20 @@ def normalize_time(text: str) -> str:
     return format_time(parse_time(text))
 
 
+_CLOCK = re.compile(r"\s*(\d{1,2})\s*[:：]\s*(\d{2})\s*")
+
+
+def parse_at(text: str, now: datetime) -> str:
+    """An action's own time (``--at``): any form of an export's time, or ``HH:MM`` for today."""
+    clock = _CLOCK.fullmatch(text)
+    if clock:
+        try:
+            return format_time(now.replace(hour=int(clock[1]), minute=int(clock[2]), second=0, microsecond=0))
+        except ValueError:
+            raise ValueError(f"--at {text.strip()!r} is not a time of day") from None
+    return normalize_time(text)
+
+
 _PHONE_NOISE = str.maketrans("", "", " -()（）\u3000\t.")
 _EXCEL_NUMBER = re.compile(r"[+-]?\d+(?:\.\d*)?[eE][+-]?\d+")
 

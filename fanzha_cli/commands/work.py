@@ -1,0 +1,313 @@
+"""Presentation of the desk commands: next, log, escalate, visit, release, note, undo, show, list, config."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from fanzha_cli import store
+from fanzha_cli.desk import STATUS_WORDS, Desk, read_word
+from fanzha_cli.output import err, out, use_colour
+from fanzha_cli.script import call_script
+from fanzha_cli.values import RISK_LABELS_ZH, mask_phone, parse_risk, risk_name
+
+RISK_STYLE = {1: "yellow", 2: "bold red", 3: "bold white on red"}
+STATUS_ZH = {"new": "待处理", "taken": "处理中", "retry": "待重拨", "escalated": "已移交", "closed": "已办结"}
+ACTION_ZH = {
+    "import": "导入",
+    "take": "领取",
+    "call": "呼叫",
+    "sms": "短信预警",
+    "escalate": "移交派出所",
+    "visit": "上门",
+    "release": "放回",
+    "note": "备注",
+    "undo": "撤销",
+}
+
+
+def warning_view(desk: Desk, warning: dict, *, full_phone: bool) -> dict:
+    """A warning as the officer and --json see it (SPEC §4's keys first)."""
+    station_name = warning["escalated_to"] or warning["station"]
+    contact = store.get_station(desk.conn, station_name)
+    return {
+        "id": warning["id"],
+        "time": warning["time"],
+        "risk": risk_name(warning["risk_level"]),
+        "fraud_type": warning["fraud_type"],
+        "name": warning["name"],
+        "phone": warning["phone"] if full_phone else mask_phone(warning["phone"]),
+        "station": warning["station"],
+        "status": warning["status"],
+        "attempts": warning["attempts"],
+        "escalated": warning["escalated_at"] is not None,
+        "script": call_script(warning, desk.settings["district"]) if full_phone else None,
+        "waiting_minutes": minutes_between(warning["time"], desk.now),
+        "holder": warning["holder"],
+        "due_at": warning["due_at"],
+        "escalated_to": warning["escalated_to"],
+        "escalated_at": warning["escalated_at"],
+        "visit_result": warning["visit_result"],
+        "closed_at": warning["closed_at"],
+        "address": warning["address"],
+        "clue": warning["clue"],
+        "station_contact": contact and {"duty_phone": contact["duty_phone"], "wechat_group": contact["wechat_group"]},
+    }
+
+
+def minutes_between(start: str, now: datetime) -> int:
+    return max(0, int((now - datetime.fromisoformat(start)).total_seconds() // 60))
+
+
+def spoken_duration(minutes: int) -> str:
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours < 48 else f"{hours // 24} d {hours % 24} h"
+
+
+def phone_groups(phone: str) -> str:
+    """138 1234 5678: read at a glance while dialling."""
+    return f"{phone[:3]} {phone[3:7]} {phone[7:]}"
+
+
+def dump_json(shape_name: str, value) -> None:
+    from fanzha_cli import schemas
+
+    out(schemas.dump(getattr(schemas, shape_name), value))
+
+
+# --- next ------------------------------------------------------------------------------------------------------
+
+
+def run_next(settings, *, as_json: bool) -> None:
+    desk = Desk(settings.connect(), settings.officer)
+    warning, _taken_now = desk.take_next()
+    if as_json:
+        from fanzha_cli import schemas
+
+        out(schemas.dump(schemas.Card | None, warning and warning_view(desk, warning, full_phone=True)))
+        return
+    if warning is None:
+        out("队列已空 — nothing is due. Well done; check again later.", "green")
+        return
+    show_card(warning_view(desk, warning, full_phone=True))
+
+
+def show_card(view: dict) -> None:
+    level = parse_risk(view["risk"])
+    banner = None
+    if level >= 2 and not view["escalated"]:
+        banner = f"立即推送 {view['station']}（平台、微信、电话）— {view['risk'].upper()}: dispatch to the station now"
+    contact = view["station_contact"] or {}
+    station_line = f"{view['escalated_to'] or view['station']}"
+    if contact:
+        station_line += f"  值班 {contact['duty_phone'] or '—'}  微信群 {contact['wechat_group'] or '—'}"
+    else:
+        station_line += "  (not in the station list: no contacts)"
+    facts = (
+        f"{RISK_LABELS_ZH[level]} {view['risk']}  ·  {view['fraud_type'] or '类型未知'}  ·  "
+        f"等待 {spoken_duration(view['waiting_minutes'])}  ·  已呼叫 {view['attempts']} 次"
+    )
+    if use_colour():
+        _rich_card(view, level, banner, facts, station_line)
+        return
+    lines = [f"{view['id']}  [{view['status']}]", facts, f"姓名 name: {view['name']}"]
+    lines += [f"电话 phone: {phone_groups(view['phone'])}", f"派出所 station: {station_line}"]
+    if banner:
+        lines.append(f"!! {banner}")
+    if view["clue"]:
+        lines.append(f"线索 clue: {view['clue']}")
+    lines += ["话术 script:", *(f"  {line}" for line in view["script"].splitlines())]
+    out("\n".join(lines))
+
+
+def _rich_card(view: dict, level: int, banner: str | None, facts: str, station_line: str) -> None:
+    from rich.console import Console, Group
+    from rich.panel import Panel
+    from rich.text import Text
+
+    parts = [
+        Text(facts, style=RISK_STYLE[level]),
+        Text(view["name"], style="bold"),
+        Text(phone_groups(view["phone"]), style="bold cyan"),
+        Text(f"派出所 {station_line}"),
+    ]
+    if banner:
+        parts.append(Text(f"⚠ {banner}", style="bold white on red"))
+    if view["clue"]:
+        parts.append(Text(f"线索 {view['clue']}", style="dim"))
+    parts += [Text(""), Text(view["script"])]
+    title = f"{view['id']} · {STATUS_ZH[view['status']]}"
+    Console().print(Panel(Group(*parts), title=title, border_style=RISK_STYLE[level].split()[-1]))
+
+
+# --- acts ------------------------------------------------------------------------------------------------------
+
+
+def run_log(settings, outcome: str, warning_id: str | None, note: str | None, at: str | None) -> None:
+    result = Desk(settings.connect(), settings.officer).log(outcome, warning_id, note=note, at=at)
+    out(f"{result['warning']}: {result['outcome']} → {result['status']} ({STATUS_ZH[result['status']]})")
+    if result["sms"]:
+        out(f"短信预警 SMS to send:\n  {result['sms']}")
+    if result["escalated_to"]:
+        out(f"→ handed to {result['escalated_to']} for a door visit (platform, WeChat, phone)", "bold")
+
+
+def run_escalate(settings, warning_id, station, via, note, at) -> None:
+    result = Desk(settings.connect(), settings.officer).escalate(warning_id, station=station, via=via, note=note, at=at)
+    channels = ", ".join(result["channels"])
+    out(f"{result['warning']}: handed to {result['station']} via {channels}")
+    if result["status"] == "taken":
+        out("  the call goes on: log its outcome when it ends")
+
+
+def run_visit(settings, warning_id, result_word, to, note, at) -> None:
+    result = Desk(settings.connect(), settings.officer).visit(warning_id, result_word, to=to, note=note, at=at)
+    out(f"{result['warning']}: visit {result['result']} ({result['station']}) → {result['status']}")
+
+
+def run_release(settings, warning_id, at) -> None:
+    desk = Desk(settings.connect(), settings.officer)
+    result = desk.release(warning_id, at=at)
+    whose = "" if result["holder"] == settings.officer else f" (was in {result['holder']}'s hand)"
+    out(f"{result['warning']}: back in the queue{whose}")
+
+
+def run_undo(settings) -> None:
+    result = Desk(settings.connect(), settings.officer).undo()
+    what = result["undid"] + (f" {result['outcome']}" if result["outcome"] else "")
+    out(f"undone: {what} on {result['warning']} — it is {result['status']} again")
+    if result["released"]:
+        out(f"  {result['released']}, taken since, went back to the queue")
+
+
+# --- show, list, config -----------------------------------------------------------------------------------------
+
+
+def timeline(desk: Desk, warning: dict) -> list[dict]:
+    batch = store.batch_of(desk.conn, warning["batch_id"])
+    entries = [{"at": batch["imported_at"], "action": "import", "officer": batch["officer"], "batch": batch["id"]}]
+    for event in store.warning_events(desk.conn, warning["id"]):
+        details = json.loads(event["details"]) if event["details"] else {}
+        details.pop("before", None)
+        entry = {key: event[key] for key in ("at", "action", "officer", "outcome", "station", "logged_at")}
+        entry |= {
+            "channels": event["channels"].split(",") if event["channels"] else None,
+            "undone": bool(event["undone"]),
+        }
+        entries.append({key: value for key, value in (entry | details).items() if value not in (None, False)})
+    return entries
+
+
+def run_show(settings, warning_id: str, *, as_json: bool) -> None:
+    desk = Desk(settings.connect(), settings.officer)
+    warning = desk.get(warning_id)
+    view = warning_view(desk, warning, full_phone=True) | {"events": timeline(desk, warning)}
+    if as_json:
+        dump_json("Shown", view)
+        return
+    out(f"{view['id']}  {RISK_LABELS_ZH[warning['risk_level']]}  {STATUS_ZH[view['status']]} ({view['status']})")
+    out(f"{view['name']}  {phone_groups(view['phone'])}  {view['fraud_type'] or ''}  {view['station']}")
+    if view["address"]:
+        out(f"住址 {view['address']}")
+    if view["clue"]:
+        out(f"线索 {view['clue']}")
+    for entry in view["events"]:
+        out("  " + _timeline_line(entry))
+
+
+def _timeline_line(entry: dict) -> str:
+    words = [entry["at"], ACTION_ZH.get(entry["action"], entry["action"]), entry["action"]]
+    words += [str(entry[key]) for key in ("outcome", "station") if entry.get(key)]
+    if entry.get("channels"):
+        words.append("via " + ",".join(entry["channels"]))
+    if entry.get("undid"):
+        words.append(f"reverses the {entry['undid']}")
+    if entry.get("auto"):
+        words.append(f"(automatic: {entry['auto']})")
+    if entry.get("note"):
+        words.append(f"— {entry['note']}")
+    if entry.get("text"):
+        words.append(f"— {entry['text']}")
+    words.append(f"[{entry['officer']}]")
+    if entry.get("undone"):
+        words.append("(undone)")
+    return "  ".join(words)
+
+
+def run_list(settings, *, status, risk, station, overdue, date, limit, as_json) -> None:
+    from fanzha_cli.supervision import overdue_filter
+
+    desk = Desk(settings.connect(), settings.officer)
+    statuses = [read_word("status", STATUS_WORDS, word) for word in status.split(",")] if status else None
+    rows = store.list_warnings(
+        desk.conn,
+        statuses=statuses,
+        risk_level=parse_risk(risk) if risk else None,
+        station=_station(desk, station) if station else None,
+        day=_day(date, desk.now) if date else None,
+        overdue=overdue_filter(desk) if overdue else None,
+        limit=limit,
+    )
+    views = [warning_view(desk, row, full_phone=False) for row in rows]
+    if as_json:
+        dump_json("Listed", views)
+        return
+    if not views:
+        err("no warnings match", "green")
+        return
+    columns = ("id", "time", "risk", "status", "name", "phone", "station", "attempts")
+    if use_colour():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*columns)
+        for view in views:
+            table.add_row(*(str(view[key]) for key in columns), style=RISK_STYLE[parse_risk(view["risk"])])
+        Console().print(table)
+        return
+    for view in views:
+        out("\t".join("" if view[key] is None else str(view[key]) for key in columns))
+
+
+def _station(desk: Desk, name: str) -> str:
+    from fanzha_cli.stations import StationDirectory
+
+    return StationDirectory.load(desk.conn).canonical(name.strip())
+
+
+def _day(text: str, now: datetime) -> str:
+    from datetime import timedelta
+
+    from fanzha_cli.errors import FanzhaError
+
+    shortcuts = {"today": 0, "今天": 0, "yesterday": 1, "昨天": 1}
+    if text.strip().lower() in shortcuts:
+        return (now - timedelta(days=shortcuts[text.strip().lower()])).strftime("%Y-%m-%d")
+    try:
+        return datetime.strptime(text.strip().replace("/", "-"), "%Y-%m-%d").strftime("%Y-%m-%d")
+    except ValueError:
+        raise FanzhaError(f"--date {text!r} is not a day: use YYYY-MM-DD, today or yesterday") from None
+
+
+def run_config(settings, key: str | None, value: str | None, *, as_json: bool) -> None:
+    from fanzha_cli import settings as config
+
+    conn = settings.connect()
+    if value is not None:
+        stored = config.change(conn, key, value)
+        out(f"{key} = {stored}")
+        return
+    values = config.load(conn)
+    if key is not None:
+        if key not in values:
+            raise config.SettingError(f"unknown setting {key!r}; the settings are: {', '.join(values)}")
+        values = {key: values[key]}
+    if as_json:
+        out(json.dumps(values, ensure_ascii=False, indent=2))
+        return
+    for name, current in values.items():
+        default, _, meaning = config.SETTINGS[name]
+        marker = "" if current == default else f"   (default {default})"
+        out(f"{name} = {current}{marker}   # {meaning}")

@@ -1,0 +1,327 @@
+"""The desk's workflow (SPEC §3): taking warnings, call outcomes, escalation, visits, release, notes and undo.
+
+Every function here is one transaction: it reads the warning, decides its new state and the events that record
+the change, and writes both together. An act (one command of the officer) may write several events, e.g. a call
+that went unanswered is a call, an SMS and perhaps an escalation; undo reverses an act as a whole, from the
+snapshot of the warning kept on its first event.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timedelta
+
+from fanzha_cli import settings as settings_module
+from fanzha_cli import store
+from fanzha_cli.errors import FanzhaError
+from fanzha_cli.script import sms_text
+from fanzha_cli.values import format_time
+
+CHANNELS = ("platform", "wechat", "phone")
+
+
+class DeskError(FanzhaError):
+    """The action cannot be done (unknown warning, closed, in another officer's hand, ...): nothing changed."""
+
+
+def _words(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    return {word.lower(): key for key, words in table.items() for word in (key, *words)}
+
+
+OUTCOME_WORDS = _words(
+    {
+        "reached": ("已接通", "接通", "通了", "已劝阻"),
+        "unreachable": ("未接通", "打不通", "没接通", "无人接听", "未接"),
+        "distrustful": ("不信任", "不相信", "不配合"),
+    }
+)
+VISIT_WORDS = _words(
+    {
+        "dissuaded": ("劝阻", "已劝阻", "劝阻成功", "已见面"),
+        "not-found": ("not_found", "notfound", "未找到", "找不到", "未见到", "不在家"),
+        "moved": ("搬走", "已搬走", "不在辖区", "转办", "移交"),
+    }
+)
+CHANNEL_WORDS = _words({"platform": ("平台", "系统"), "wechat": ("微信", "微信群"), "phone": ("电话", "打电话")})
+STATUS_WORDS = _words(
+    {
+        "new": ("新", "未处理", "待处理"),
+        "taken": ("处理中", "在手", "已领取"),
+        "retry": ("待重拨", "重拨", "待回拨"),
+        "escalated": ("已移交", "移交", "已下发", "待上门"),
+        "closed": ("已办结", "办结", "已处置", "结案"),
+    }
+)
+
+
+def read_word(kind: str, table: dict[str, str], text: str) -> str:
+    """An officer's word, English or Chinese, any case, to its one English key."""
+    key = table.get("".join(text.split()).lower())
+    if key is None:
+        choices = sorted(set(table.values()))
+        raise DeskError(f"unknown {kind} {text!r}: use one of {', '.join(choices)} (or the Chinese word)")
+    return key
+
+
+def read_channels(text: str | None) -> list[str]:
+    if not text:
+        return list(CHANNELS)
+    found = [read_word("channel", CHANNEL_WORDS, part) for part in text.replace("，", ",").split(",") if part.strip()]
+    return [channel for channel in CHANNELS if channel in found]
+
+
+class Desk:
+    """One officer at the desk, at one moment (``now``)."""
+
+    def __init__(self, conn: sqlite3.Connection, officer: str, now: datetime | None = None):
+        self.conn = conn
+        self.officer = officer
+        self.now = now or datetime.now()
+        self._settings: dict | None = None
+
+    @property
+    def settings(self) -> dict:
+        if self._settings is None:
+            self._settings = settings_module.load(self.conn)
+        return self._settings
+
+    # --- reading -------------------------------------------------------------------------------------------
+
+    def in_hand(self) -> dict | None:
+        return store.held_by(self.conn, self.officer)
+
+    def get(self, warning_id: str) -> dict:
+        warning = store.get_warning(self.conn, warning_id.strip())
+        if warning is None:
+            raise DeskError(f"no warning {warning_id!r}")
+        return warning
+
+    # --- acts ----------------------------------------------------------------------------------------------
+
+    def take_next(self) -> tuple[dict | None, bool]:
+        """The warning in hand, or the most urgent due one, taken now; and whether it was taken just now."""
+        with store.transaction(self.conn):
+            held = self.in_hand()
+            if held is not None:
+                return held, False
+            now = format_time(self.now)
+            warning_id = store.take_head(self.conn, self.officer, now)
+            if warning_id is None:
+                return None, False
+            store.add_events(self.conn, [self._event(warning_id, "take", at=now)])
+            return self.get(warning_id), True
+
+    def log(self, outcome: str, warning_id: str | None = None, *, note: str | None = None, at: str | None = None):
+        """A call outcome, with what it entails: the SMS, the retry time, an escalation."""
+        outcome = read_word("call outcome", OUTCOME_WORDS, outcome)
+        with store.transaction(self.conn):
+            warning = self._target(warning_id, "log a call")
+            self._refuse_closed(warning)
+            self._refuse_others_hand(warning)
+            at = self._at(at, warning)
+            events = [self._event(warning["id"], "call", at=at, outcome=outcome, note=note)]
+            state = {"holder": None, "held_since": None}
+            result = {"warning": warning["id"], "outcome": outcome, "sms": None, "escalated_to": None}
+            if outcome == "reached":
+                waiting = warning["escalated_at"] and warning["visit_result"] != "dissuaded"
+                state |= {"status": "escalated"} if waiting else {"status": "closed", "closed_at": at}
+            elif outcome == "unreachable":
+                state["attempts"] = warning["attempts"] + 1
+                result["sms"] = sms_text(warning, self.settings["district"])
+                events.append(self._event(warning["id"], "sms", at=at, text=result["sms"]))
+                if warning["escalated_at"]:
+                    state["status"] = "escalated"
+                elif warning["risk_level"] >= 2 or state["attempts"] >= self.settings["max_attempts"]:
+                    why = "high risk, not reached" if warning["risk_level"] >= 2 else f"{state['attempts']} calls"
+                    events.append(self._escalation(warning, at, warning["station"], list(CHANNELS), auto=why))
+                    state |= {"status": "escalated", "escalated_at": at, "escalated_to": warning["station"]}
+                else:
+                    due = datetime.fromisoformat(at) + timedelta(minutes=self.settings["retry_minutes"])
+                    state |= {"status": "retry", "due_at": format_time(max(due, self.now))}
+            else:  # distrustful
+                if not warning["escalated_at"]:
+                    events.append(self._escalation(warning, at, warning["station"], list(CHANNELS), auto="distrustful"))
+                    state |= {"escalated_at": at, "escalated_to": warning["station"]}
+                state["status"] = "escalated"
+            if state.get("escalated_to") and not warning["escalated_at"]:
+                result["escalated_to"] = state["escalated_to"]
+            self._commit(warning, events, state)
+            return result | {"status": state["status"]}
+
+    def escalate(
+        self,
+        warning_id: str | None = None,
+        *,
+        station: str | None = None,
+        via: str | None = None,
+        note: str | None = None,
+        at: str | None = None,
+    ) -> dict:
+        """Hand a warning to a station. The call goes on: a warning in hand stays in hand."""
+        channels = read_channels(via)
+        with store.transaction(self.conn):
+            warning = self._target(warning_id, "escalate")
+            self._refuse_closed(warning)
+            at = self._at(at, warning)
+            station = self._listed_station(station) if station else warning["escalated_to"] or warning["station"]
+            state = {"escalated_to": station}
+            if warning["escalated_to"] != station or not warning["escalated_at"]:
+                state |= {"escalated_at": at, "visit_result": None}
+            self._commit(warning, [self._escalation(warning, at, station, channels, note=note)], state)
+            return {"warning": warning["id"], "station": station, "channels": channels, "status": warning["status"]}
+
+    def visit(self, warning_id: str, result: str, *, to: str | None = None, note: str | None = None, at=None):
+        """The station's report: dissuaded closes the warning, not-found counts an attempt, moved passes it on."""
+        result = read_word("visit result", VISIT_WORDS, result)
+        if result == "moved" and not to:
+            raise DeskError("a 'moved' visit needs --to STATION: the station that takes it over")
+        if to and result != "moved":
+            raise DeskError("--to goes with the result 'moved'")
+        with store.transaction(self.conn):
+            warning = self.get(warning_id)
+            self._refuse_closed(warning)
+            if not warning["escalated_at"]:
+                raise DeskError(f"{warning['id']} was never handed to a station; escalate it first")
+            at = self._at(at, warning)
+            station = self._listed_station(to) if to else warning["escalated_to"]
+            event = self._event(warning["id"], "visit", at=at, outcome=result, station=station, note=note)
+            state: dict = {"visit_result": result}
+            if result == "dissuaded" and warning["status"] != "taken":
+                state |= {"status": "closed", "closed_at": at}
+            elif result == "not-found":
+                state["visits"] = warning["visits"] + 1
+            elif result == "moved":
+                state = {"escalated_to": station, "escalated_at": at, "visit_result": None}
+            self._commit(warning, [event], state)
+            return {"warning": warning["id"], "result": result, "station": station, "status": _status(warning, state)}
+
+    def release(self, warning_id: str | None = None, *, at: str | None = None) -> dict:
+        """Put a warning in hand back in the queue, due at once."""
+        with store.transaction(self.conn):
+            warning = self._target(warning_id, "release")
+            if warning["status"] != "taken":
+                raise DeskError(f"{warning['id']} is not in anyone's hand")
+            at = self._at(at, warning)
+            state = {"status": "retry" if warning["attempts"] else "new", "holder": None, "held_since": None}
+            state["due_at"] = None
+            event = self._event(warning["id"], "release", at=at, holder=warning["holder"])
+            self._commit(warning, [event], state)
+            return {"warning": warning["id"], "holder": warning["holder"], "status": state["status"]}
+
+    def note(self, text: str, warning_id: str | None = None, *, at: str | None = None) -> dict:
+        if not text.strip():
+            raise DeskError("the note is empty")
+        with store.transaction(self.conn):
+            warning = self._target(warning_id, "add a note")
+            self._commit(warning, [self._event(warning["id"], "note", at=self._at(at, warning), note=text)], {})
+            return {"warning": warning["id"]}
+
+    def undo(self) -> dict:
+        """Reverse this officer's last act that still stands, unless someone has acted on the warning since."""
+        with store.transaction(self.conn):
+            last = store.last_act(self.conn, self.officer)
+            if last is None:
+                raise DeskError("nothing to undo")
+            warning = self.get(last["warning_id"])
+            self._refuse_undo_over_later_work(last)
+            before = json.loads(last["details"])["before"]
+            now = format_time(self.now)
+            events = [self._event(warning["id"], "undo", at=now, undid=last["action"], outcome=last["outcome"])]
+            displaced = None
+            held = self.in_hand()
+            if (
+                before["status"] == "taken"
+                and before["holder"] == self.officer
+                and held
+                and held["id"] != warning["id"]
+            ):
+                displaced = held  # one warning in hand at a time: the one taken since goes back to the queue
+                back = {"status": "retry" if held["attempts"] else "new", "holder": None, "held_since": None}
+                store.set_state(self.conn, held["id"], back | {"due_at": None})
+                events.append(self._event(held["id"], "release", at=now, holder=self.officer))
+            store.set_state(self.conn, warning["id"], before)
+            store.add_events(self.conn, events, undoes=last["id"])
+            return {
+                "warning": warning["id"],
+                "undid": last["action"],
+                "outcome": last["outcome"],
+                "status": before["status"],
+                "released": displaced and displaced["id"],
+            }
+
+    # --- helpers -------------------------------------------------------------------------------------------
+
+    def _target(self, warning_id: str | None, doing: str) -> dict:
+        if warning_id:
+            return self.get(warning_id)
+        held = self.in_hand()
+        if held is None:
+            raise DeskError(f"nothing in hand to {doing}: run `fanzha next`, or name the warning")
+        return held
+
+    def _refuse_closed(self, warning: dict) -> None:
+        if warning["status"] == "closed":
+            raise DeskError(f"{warning['id']} is already closed ({warning['closed_at']})")
+
+    def _refuse_others_hand(self, warning: dict) -> None:
+        if warning["status"] == "taken" and warning["holder"] != self.officer:
+            raise DeskError(f"{warning['id']} is in {warning['holder']}'s hand")
+
+    def _refuse_undo_over_later_work(self, last: dict) -> None:
+        for event in store.standing_events_after(self.conn, last["warning_id"], last["id"]):
+            if not (event["action"] == "take" and event["officer"] == self.officer):
+                raise DeskError(
+                    f"cannot undo the {last['action']} on {last['warning_id']}: {event['officer']} has since"
+                    f" recorded a {event['action']} on it ({event['logged_at']})"
+                )
+
+    def _listed_station(self, name: str) -> str:
+        from fanzha_cli.stations import StationDirectory
+
+        directory = StationDirectory.load(self.conn)
+        full = directory.canonical(name.strip())
+        if full not in directory.known:
+            raise DeskError(f"{name!r} is not in the station list (see `fanzha stations`; add it with `stations add`)")
+        return full
+
+    def _at(self, at: str | None, warning: dict) -> str:
+        """When the action was done: now, or an earlier time the officer gives (checked)."""
+        if at is None:
+            return format_time(self.now)
+        if at > format_time(self.now):
+            raise DeskError(f"--at {at} is in the future")
+        if at < warning["time"]:
+            raise DeskError(f"--at {at} is before the warning itself ({warning['time']})")
+        return at
+
+    def _event(self, warning_id: str, action: str, *, at: str, outcome=None, station=None, channels=None, **details):
+        details = {key: value for key, value in details.items() if value is not None}
+        return {
+            "warning_id": warning_id,
+            "at": at,
+            "logged_at": format_time(self.now),
+            "officer": self.officer,
+            "action": action,
+            "outcome": outcome,
+            "station": station,
+            "channels": ",".join(channels) if channels else None,
+            "details": json.dumps(details, ensure_ascii=False) if details else None,
+        }
+
+    def _escalation(self, warning, at: str, station: str, channels: list[str], *, auto=None, note=None) -> dict:
+        return self._event(warning["id"], "escalate", at=at, station=station, channels=channels, auto=auto, note=note)
+
+    def _commit(self, warning: dict, events: list[dict], state: dict) -> None:
+        """The new state and the act's events together; the first event keeps the state before, for undo."""
+        before = {key: warning[key] for key in store.WARNING_STATE}
+        first = events[0]
+        details = json.loads(first["details"]) if first["details"] else {}
+        first["details"] = json.dumps(details | {"before": before}, ensure_ascii=False)
+        if state:
+            store.set_state(self.conn, warning["id"], state)
+        store.add_events(self.conn, events)
+
+
+def _status(warning: dict, state: dict) -> str:
+    return state.get("status", warning["status"])

@@ -146,7 +146,10 @@ def _rich_card(view: dict, level: int, banner: str | None, facts: str, station_l
 
 
 def run_log(settings, outcome: str, warning_id: str | None, note: str | None, at: str | None) -> None:
-    result = Desk(settings.connect(), settings.officer).log(outcome, warning_id, note=note, at=at)
+    report_log(Desk(settings.connect(), settings.officer).log(outcome, warning_id, note=note, at=at))
+
+
+def report_log(result: dict) -> None:
     out(f"{result['warning']}: {result['outcome']} → {result['status']} ({STATUS_ZH[result['status']]})")
     if result["sms"]:
         out(f"短信预警 SMS to send:\n  {result['sms']}")
@@ -175,7 +178,10 @@ def run_release(settings, warning_id, at) -> None:
 
 
 def run_undo(settings) -> None:
-    result = Desk(settings.connect(), settings.officer).undo()
+    report_undo(Desk(settings.connect(), settings.officer).undo())
+
+
+def report_undo(result: dict) -> None:
     what = result["undid"] + (f" {result['outcome']}" if result["outcome"] else "")
     out(f"undone: {what} on {result['warning']} — it is {result['status']} again")
     if result["released"]:

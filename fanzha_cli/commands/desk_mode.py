@@ -1,0 +1,137 @@
+"""``fanzha desk``: a whole shift in one process, one key per action, the next card at once.
+
+A thin loop over the same library calls as the commands. Keys come one at a time from the keyboard (raw mode on a
+terminal) or from standard input when it is not one, so a shift can be replayed or tested by piping keys in.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+
+from fanzha_cli.commands import work
+from fanzha_cli.desk import Desk
+from fanzha_cli.errors import FanzhaError
+from fanzha_cli.output import err, out
+
+HELP = (
+    "r 已接通 reached · u 未接通 unreachable · d 不信任 distrustful · e 移交 escalate"
+    " · s 跳过 skip · n 备注 note · z 撤销 undo · q 退出 quit"
+)
+OUTCOME_KEYS = {"r": "reached", "u": "unreachable", "d": "distrustful"}
+
+
+class Keys:
+    """Single keys from a terminal in cbreak mode, else characters from standard input; None at the end."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdin
+        self.terminal = self.stream.isatty()
+
+    def key(self) -> str | None:
+        while True:
+            char = self._read_char()
+            if not char:
+                return None
+            if not char.isspace():
+                return char.lower()
+
+    def line(self, prompt: str) -> str:
+        """A line of text (a note). Piped keys may end their line after the key: then the text is the next one."""
+        print(prompt, end="", flush=True)
+        text = self.stream.readline()
+        if not self.terminal and not text.strip() and text.endswith("\n"):
+            text = self.stream.readline()
+        return text.strip()
+
+    def _read_char(self) -> str:
+        if not self.terminal:
+            return self.stream.read(1)
+        import termios
+        import tty
+
+        fd = self.stream.fileno()
+        saved = termios.tcgetattr(fd)
+        try:
+            tty.setcbreak(fd)
+            char = self.stream.read(1)
+        finally:
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        return "" if char == "\x04" else char  # Ctrl-D ends the shift too
+
+
+class Shift:
+    """The shift's tally, with a stack of what each act counted so that undo takes it back."""
+
+    def __init__(self):
+        self.tally: Counter = Counter()
+        self._counted: list[list[str]] = []
+
+    def count(self, *names: str) -> None:
+        self.tally.update(names)
+        self._counted.append(list(names))
+
+    def uncount(self) -> None:
+        if self._counted:
+            self.tally.subtract(self._counted.pop())
+
+    def line(self) -> str:
+        calls = sum(self.tally[name] for name in OUTCOME_KEYS.values())
+        return (
+            f"本班 shift: {calls} calls — {self.tally['reached']} reached, {self.tally['unreachable']} unreachable,"
+            f" {self.tally['distrustful']} distrustful · {self.tally['escalated']} escalated"
+            f" · {self.tally['skipped']} skipped"
+        )
+
+
+def run_desk(settings, stream=None) -> None:
+    conn = settings.connect()
+    keys, shift = Keys(stream), Shift()
+    while True:
+        desk = Desk(conn, settings.officer)
+        warning, _ = desk.take_next()
+        if warning is None:
+            out("队列已空 — nothing is due. Any key checks again; q quits.", "green")
+        else:
+            work.show_card(work.warning_view(desk, warning, full_phone=True))
+        out(shift.line(), "dim")
+        out(HELP, "dim")
+        key = keys.key()
+        if key in (None, "q"):
+            break
+        try:
+            _act(Desk(conn, settings.officer), key, keys, shift, has_warning=warning is not None)
+        except FanzhaError as exc:
+            err(f"fanzha: {exc}", "bold red")
+    held = Desk(conn, settings.officer).in_hand()
+    if held:
+        out(f"{held['id']} is still in your hand: `fanzha next` shows it again.")
+    out(shift.line())
+
+
+def _act(desk: Desk, key: str, keys: Keys, shift: Shift, *, has_warning: bool) -> None:
+    if key in OUTCOME_KEYS:
+        result = desk.log(OUTCOME_KEYS[key])
+        work.report_log(result)
+        shift.count(result["outcome"], *(["escalated"] if result["escalated_to"] else []))
+    elif key == "e":
+        result = desk.escalate()
+        out(f"{result['warning']}: handed to {result['station']} via {', '.join(result['channels'])}", "bold")
+        shift.count("escalated")
+    elif key == "s":
+        result = desk.release()
+        out(f"{result['warning']}: back in the queue")
+        shift.count("skipped")
+    elif key == "n":
+        if not has_warning:
+            raise FanzhaError("nothing in hand to note")
+        text = keys.line("备注 note: ")
+        if text:
+            out(f"{desk.note(text)['warning']}: note added")
+            shift.count()
+    elif key == "z":
+        result = desk.undo()
+        work.report_undo(result)
+        shift.uncount()
+    elif has_warning or key not in "rudesnz":
+        err(f"unknown key {key!r}: {HELP}", "yellow")

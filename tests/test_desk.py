@@ -126,11 +126,8 @@ def test_a_scripted_day(run, db, day):
     assert standing(db, "visit") == 4
     assert standing(db, "release") == 1
     timeline = json.loads(run("show", "W4", "--json").stdout)["events"]
-    assert [e["action"] for e in timeline] == ["import", "take", "call", "sms", "call", "sms", "escalate", "undo"] + [
-        "call",
-        "sms",
-        "escalate",
-    ]
+    actions = ["import", "take", "call", "sms", "call", "sms", "escalate", "undo", "call", "sms", "escalate"]
+    assert [e["action"] for e in timeline] == actions
     assert [e.get("undone", False) for e in timeline[4:7]] == [True, True, True]
     assert timeline[6]["auto"] == "2 calls"
 
@@ -251,7 +248,7 @@ def test_medium_escalates_on_the_configured_attempt(conn):
     settings.change(conn, "max_attempts", "3")
     settings.change(conn, "retry_minutes", "0")
     desk = Desk(conn, "li", NOON)
-    for attempt in (1, 2):
+    for _attempt in (1, 2):
         desk.log("unreachable", "W1")
         assert store.get_warning(conn, "W1")["status"] == "retry"
     desk.log("unreachable", "W1")

@@ -101,7 +101,7 @@ class Desk:
 
     def take_next(self) -> tuple[dict | None, bool]:
         """The warning in hand, or the most urgent due one, taken now; and whether it was taken just now."""
-        with store.transaction(self.conn):
+        with store.transaction(self.conn, durable=False):  # a take lost in a power cut just returns to the queue
             held = self.in_hand()
             if held is not None:
                 return held, False

@@ -95,15 +95,26 @@ def _upgrade(conn: sqlite3.Connection, version: int, path: Path | str) -> None:
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction: all of it is stored, or none of it. Taken at once so a reader cannot deadlock us."""
-    conn.execute("BEGIN IMMEDIATE")
+def transaction(conn: sqlite3.Connection, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+    """One write transaction: all of it is stored, or none of it. Taken at once so a reader cannot deadlock us.
+
+    A durable one is on disk when it commits (an fsync, some milliseconds). ``durable=False`` is for writes that
+    are harmless to lose in a power cut, such as taking a warning from the queue: in WAL mode the database stays
+    sound either way, and the next durable commit carries it to disk.
+    """
+    if not durable:
+        conn.execute("PRAGMA synchronous = NORMAL")
     try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        if not durable:
+            conn.execute("PRAGMA synchronous = FULL")
 
 
 @contextmanager

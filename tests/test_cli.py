@@ -37,7 +37,21 @@ def test_version(run):
     assert result.exit_code == 0 and result.stdout.strip() == f"fanzha {__version__}"
 
 
-@pytest.mark.parametrize("command", [["import"], ["stations"], ["stations", "add"], ["stations", "import"]])
+def _all_commands():
+    import typer
+
+    from fanzha_cli.cli import app
+
+    def walk(group, path):
+        for name, command in group.commands.items():
+            yield [*path, name]
+            if hasattr(command, "commands"):
+                yield from walk(command, [*path, name])
+
+    return list(walk(typer.main.get_command(app), []))
+
+
+@pytest.mark.parametrize("command", _all_commands(), ids=" ".join)
 def test_every_command_has_help_with_an_example(run, command):
     result = run(*command, "--help")
     assert result.exit_code == 0

@@ -183,7 +183,8 @@ def run_undo(settings) -> None:
 
 def report_undo(result: dict) -> None:
     what = result["undid"] + (f" {result['outcome']}" if result["outcome"] else "")
-    out(f"undone: {what} on {result['warning']} — it is {result['status']} again")
+    back = "" if result["undid"] == "note" else f" — it is {result['status']} again"
+    out(f"undone: {what} on {result['warning']}{back}")
     if result["released"]:
         out(f"  {result['released']}, taken since, went back to the queue")
 

@@ -48,19 +48,8 @@ def plans(db: Path) -> None:
     from fanzha_cli import store
 
     conn = sqlite3.connect(db)
-    for name in ("queue_head", "count_received"):
+    for name in store.HOT_QUERIES:
         print(f"plan {name}: {' | '.join(store.query_plan(conn, name))}")
-    take = conn.execute(
-        "EXPLAIN QUERY PLAN UPDATE warnings SET status = 'taken', holder = 'x', held_since = 'y' WHERE id ="
-        " (SELECT id FROM warnings WHERE (status = 'new' OR status = 'retry') AND (due_at IS NULL OR due_at <= ?)"
-        " ORDER BY risk_level DESC, time LIMIT 1)",
-        ("2026-11-25 00:00:00",),
-    ).fetchall()
-    print(f"plan take_head: {' | '.join(row[3] for row in take)}")
-    held = conn.execute(
-        "EXPLAIN QUERY PLAN SELECT * FROM warnings WHERE holder = ? AND status = 'taken'", ("x",)
-    ).fetchall()
-    print(f"plan held_by: {' | '.join(row[3] for row in held)}")
 
 
 def timed(command: list[str]) -> float:

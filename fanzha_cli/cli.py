@@ -4,7 +4,6 @@ Kept light on purpose (the officer runs some commands a hundred times a day): Ri
 dateutil and openpyxl are imported inside the commands that need them, never here.
 """
 
-
 import os
 import sqlite3
 import sys

@@ -119,8 +119,10 @@ _DESK = (
     "CREATE UNIQUE INDEX events_undoes ON events (undoes) WHERE undoes IS NOT NULL",
     # The warning in an officer's hand: `next` looks it up on every call.
     "CREATE INDEX warnings_holder ON warnings (holder) WHERE holder IS NOT NULL",
-    # Supervision: warnings waiting for a station, by when they were handed over.
-    "CREATE INDEX warnings_with_station ON warnings (escalated_at) WHERE status = 'escalated'",
+    # Supervision (store.OVERDUE): retries by due time, and warnings waiting for a station's result.
+    "CREATE INDEX warnings_retry ON warnings (due_at) WHERE status = 'retry'",
+    """CREATE INDEX warnings_at_station ON warnings (escalated_at)
+        WHERE escalated_at IS NOT NULL AND closed_at IS NULL AND visit_result IS NULL""",
 )
 
 

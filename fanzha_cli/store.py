@@ -203,19 +203,6 @@ def count_received(conn: sqlite3.Connection, day: str) -> int:
     ).fetchone()[0]
 
 
-def query_plan(conn: sqlite3.Connection, name: str) -> list[str]:
-    """The plan SQLite chooses for one of the hot queries above, for tests and benchmarks."""
-    statements = {
-        "queue_head": (f"SELECT id {_QUEUE} LIMIT 1", ("2026-11-24 12:00:00",)),
-        "count_received": (
-            "SELECT count(*) FROM warnings WHERE time >= ? AND time < ?",
-            ("2026-11-24 00:00:00", "2026-11-24 24:00:00"),
-        ),
-    }
-    sql, params = statements[name]
-    return [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
-
-
 # --- the desk: warnings in hand, state changes, the event log ------------------------------------------------
 
 # What an action may change on a warning; an event's snapshot of these is what undo restores.
@@ -247,12 +234,13 @@ def get_warning(conn: sqlite3.Connection, warning_id: str) -> dict | None:
     )
 
 
+_HELD_BY = "holder = ? AND status = 'taken'"
+
+
 def held_by(conn: sqlite3.Connection, officer: str) -> dict | None:
     """The warning in this officer's hand, if any."""
     return _warning(
-        conn.execute(
-            f"SELECT {', '.join(_WARNING_ROW)} FROM warnings WHERE holder = ? AND status = 'taken'", (officer,)
-        ).fetchone()
+        conn.execute(f"SELECT {', '.join(_WARNING_ROW)} FROM warnings WHERE {_HELD_BY}", (officer,)).fetchone()
     )
 
 
@@ -335,15 +323,25 @@ def batch_of(conn: sqlite3.Connection, batch_id: int) -> dict:
     return dict(zip(("id", "file", "imported_at", "officer"), row, strict=True))
 
 
-def overdue_condition(now: str, limits: dict[str, str]) -> tuple[str, dict]:
-    """SPEC §3 supervision as one SQL condition: held too long, a retry past due, a station without a result."""
-    sql = (
-        "((status = 'taken' AND held_since < :hold_cutoff)"
-        " OR (status = 'retry' AND due_at < :now)"
-        " OR (escalated_at IS NOT NULL AND status != 'closed' AND visit_result IS NULL AND escalated_at <"
-        " CASE WHEN risk_level >= 2 THEN :station_cutoff_urgent ELSE :station_cutoff END))"
-    )
-    return sql, {"now": now, **limits}
+# SPEC §3 supervision, one indexed query per kind of overdue (a partial index each), so that even `next` can count
+# them on every call: in hand too long, a retry past its time, a station without a result past its limit.
+OVERDUE = {
+    "in_hand": "SELECT id FROM warnings WHERE holder IS NOT NULL AND status = 'taken' AND held_since < :hold_cutoff",
+    "retry": "SELECT id FROM warnings WHERE status = 'retry' AND due_at < :now",
+    "station": (
+        "SELECT id FROM warnings WHERE escalated_at IS NOT NULL AND closed_at IS NULL AND visit_result IS NULL"
+        " AND escalated_at < :station_cutoff_urgent"  # the later of the two cutoffs bounds the index range
+        " AND escalated_at < CASE WHEN risk_level >= 2 THEN :station_cutoff_urgent ELSE :station_cutoff END"
+    ),
+}
+_OVERDUE_IDS = " UNION ".join(OVERDUE.values())
+
+
+def count_overdue(conn: sqlite3.Connection, limits: dict[str, str]) -> dict[str, int]:
+    """How many warnings are overdue, by kind; ``limits`` as made by supervision.overdue_limits."""
+    return {
+        kind: conn.execute(f"SELECT count(*) FROM ({sql}) AS o", limits).fetchone()[0] for kind, sql in OVERDUE.items()
+    }
 
 
 def list_warnings(
@@ -353,7 +351,7 @@ def list_warnings(
     risk_level: int | None = None,
     station: str | None = None,
     day: str | None = None,
-    overdue: tuple[str, dict] | None = None,
+    overdue: dict[str, str] | None = None,
     limit: int | None = None,
 ) -> list[dict]:
     """Warnings in queue order, filtered; open ones (not closed) when no status is asked for."""
@@ -373,8 +371,8 @@ def list_warnings(
         where.append("time >= :day_start AND time < :day_end")
         params |= {"day_start": f"{day} 00:00:00", "day_end": f"{day} 24:00:00"}
     if overdue is not None:
-        where.append(overdue[0])
-        params |= overdue[1]
+        where.append(f"id IN ({_OVERDUE_IDS})")
+        params |= overdue
     sql = f"SELECT {', '.join(_WARNING_ROW)} FROM warnings WHERE {' AND '.join(where)} ORDER BY risk_level DESC, time"
     if limit:
         sql += f" LIMIT {int(limit)}"
@@ -423,3 +421,29 @@ def put_setting(conn: sqlite3.Connection, key: str, value: str) -> None:
         "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
+
+
+# --- query plans ----------------------------------------------------------------------------------------------
+
+
+def query_plan(conn: sqlite3.Connection, name: str) -> list[str]:
+    """The plan SQLite chooses for one of the hot queries above, for tests and benchmarks."""
+    statements = {
+        "queue_head": (f"SELECT id {_QUEUE} LIMIT 1", ("2026-11-24 12:00:00",)),
+        "count_received": (
+            "SELECT count(*) FROM warnings WHERE time >= ? AND time < ?",
+            ("2026-11-24 00:00:00", "2026-11-24 24:00:00"),
+        ),
+    }
+    cutoffs = dict.fromkeys(("now", "hold_cutoff", "station_cutoff", "station_cutoff_urgent"), "2026-11-24 12:00:00")
+    statements |= {f"overdue_{kind}": (sql, cutoffs) for kind, sql in OVERDUE.items()}
+    statements["take_head"] = (
+        f"UPDATE warnings SET status = 'taken', holder = 'o', held_since = 't' WHERE id = (SELECT id {_QUEUE} LIMIT 1)",
+        ("2026-11-24 12:00:00",),
+    )
+    statements["held_by"] = (f"SELECT id FROM warnings WHERE {_HELD_BY}", ("o",))
+    sql, params = statements[name]
+    return [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+
+
+HOT_QUERIES = ("queue_head", "take_head", "held_by", "count_received", *(f"overdue_{kind}" for kind in OVERDUE))

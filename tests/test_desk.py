@@ -288,7 +288,7 @@ def test_undo_of_a_call_gives_back_the_warning_and_returns_the_one_taken_since(c
 
 
 def test_overdue_in_hand_retry_and_station(conn, run):
-    from fanzha_cli.supervision import overdue_filter
+    from fanzha_cli.supervision import overdue_limits
 
     li = Desk(conn, "li", NOON)
     li.take_next()  # W3 in hand from noon
@@ -299,7 +299,7 @@ def test_overdue_in_hand_retry_and_station(conn, run):
 
     def overdue(at):
         desk = Desk(conn, "x", at)
-        return [w["id"] for w in store.list_warnings(conn, overdue=overdue_filter(desk))]
+        return [w["id"] for w in store.list_warnings(conn, overdue=overdue_limits(desk))]
 
     assert overdue(NOON + timedelta(minutes=10)) == []
     assert overdue(NOON + timedelta(minutes=20)) == ["W1"]

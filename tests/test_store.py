@@ -147,6 +147,13 @@ def test_queue_head_reads_the_partial_index_in_order(big_db):
     assert rows[0][0] == 3
 
 
+@pytest.mark.parametrize("name", store.HOT_QUERIES)
+def test_every_hot_query_reads_an_index_and_sorts_nothing(big_db, name):
+    plan = store.query_plan(big_db, name)
+    assert all("USING" in step or "SUBQUERY" in step for step in plan), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
 def test_received_per_day_uses_the_time_index(big_db):
     plan = " | ".join(store.query_plan(big_db, "count_received"))
     assert "warnings_time" in plan

@@ -90,6 +90,7 @@ def run_desk(settings, stream=None) -> None:
     while True:
         desk = Desk(conn, settings.officer)
         warning, _ = desk.take_next()
+        work.remind(desk)
         if warning is None:
             out("队列已空 — nothing is due. Any key checks again; q quits.", "green")
         else:

@@ -88,10 +88,19 @@ def run_next(settings, *, as_json: bool) -> None:
 
         out(schemas.dump(schemas.Card | None, warning and warning_view(desk, warning, full_phone=True)))
         return
+    remind(desk)
     if warning is None:
         out("队列已空 — nothing is due. Well done; check again later.", "green")
         return
     show_card(warning_view(desk, warning, full_phone=True))
+
+
+def remind(desk: Desk) -> None:
+    from fanzha_cli.supervision import reminder
+
+    line = reminder(desk)
+    if line:
+        err(line, "bold yellow")
 
 
 def show_card(view: dict) -> None:
@@ -244,7 +253,7 @@ def _timeline_line(entry: dict) -> str:
 
 
 def run_list(settings, *, status, risk, station, overdue, date, limit, as_json) -> None:
-    from fanzha_cli.supervision import overdue_filter
+    from fanzha_cli.supervision import overdue_limits
 
     desk = Desk(settings.connect(), settings.officer)
     statuses = [read_word("status", STATUS_WORDS, word) for word in status.split(",")] if status else None
@@ -254,7 +263,7 @@ def run_list(settings, *, status, risk, station, overdue, date, limit, as_json) 
         risk_level=parse_risk(risk) if risk else None,
         station=_station(desk, station) if station else None,
         day=_day(date, desk.now) if date else None,
-        overdue=overdue_filter(desk) if overdue else None,
+        overdue=overdue_limits(desk) if overdue else None,
         limit=limit,
     )
     views = [warning_view(desk, row, full_phone=False) for row in rows]

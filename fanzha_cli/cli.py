@@ -380,6 +380,25 @@ def config(
         run_config(ctx.obj, key, value, as_json=as_json)
 
 
+@app.command("summary")
+def summary(
+    ctx: typer.Context,
+    date: Annotated[str | None, typer.Option("--date", help="One day: YYYY-MM-DD, today (default), yesterday.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First day of a range.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day of a range (default today).")] = None,
+    as_json: AsJson = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV, one row per day.")] = False,
+) -> None:
+    """The day's totals (SPEC §6): received, disposed, disposal rate, calls, escalations, visits, overdue.
+
+    Example: fanzha summary --from 2026-11-17 --to 2026-11-24
+    """
+    from fanzha_cli.commands.summary import run_summary
+
+    with reported():
+        run_summary(ctx.obj, day=date, start=start, end=end, as_json=as_json, as_csv=as_csv)
+
+
 @app.command("desk")
 def desk(ctx: typer.Context) -> None:
     """A whole shift at the keyboard: one key per outcome, the next card at once.

@@ -121,7 +121,7 @@ class Desk:
             self._refuse_others_hand(warning)
             at = self._at(at, warning)
             events = [self._event(warning["id"], "call", at=at, outcome=outcome, note=note)]
-            state = {"holder": None, "held_since": None}
+            state = {"holder": None, "held_since": None, "first_call_at": min(at, warning["first_call_at"] or at)}
             result = {"warning": warning["id"], "outcome": outcome, "sms": None, "escalated_to": None}
             if outcome == "reached":
                 waiting = warning["escalated_at"] and warning["visit_result"] != "dissuaded"

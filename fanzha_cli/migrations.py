@@ -108,6 +108,8 @@ _DESK = (
     "ALTER TABLE warnings ADD COLUMN visits INTEGER NOT NULL DEFAULT 0",
     "ALTER TABLE warnings ADD COLUMN visit_result TEXT",
     "ALTER TABLE warnings ADD COLUMN closed_at TEXT",
+    # The first call outcome's time: the clock of SPEC §7 and, with escalated_at, what makes a warning disposed.
+    "ALTER TABLE warnings ADD COLUMN first_call_at TEXT",
     # Columns of the event log that the totals count by, so that they need no JSON functions.
     "ALTER TABLE events ADD COLUMN outcome TEXT",
     "ALTER TABLE events ADD COLUMN station TEXT",

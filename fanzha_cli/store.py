@@ -217,6 +217,7 @@ WARNING_STATE = (
     "visits",
     "visit_result",
     "closed_at",
+    "first_call_at",
 )
 _WARNING_ROW = (*WARNING_COLUMNS, "batch_id", *WARNING_STATE)
 _EVENT_ROW = ("id", "warning_id", "at", "logged_at", "officer", "action", "outcome", "station", "channels", "details")
@@ -421,6 +422,74 @@ def put_setting(conn: sqlite3.Connection, key: str, value: str) -> None:
         "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
+
+
+# --- the day's totals (SPEC §6) -------------------------------------------------------------------------------
+# Figures about warnings group the warnings by their own time; figures about actions group the standing events
+# by the time the action was done. ``by_day`` groups per calendar day, else everything in [start, end) together.
+
+
+def _group(column: str, by_day: bool) -> str:
+    return f"substr({column}, 1, 10)" if by_day else "'all'"
+
+
+def warning_totals(conn: sqlite3.Connection, start: str, end: str, *, by_day: bool) -> list[dict]:
+    keys = ("day", "received", "disposed", "closed", "open", "high_not_escalated")
+    sql = f"""
+        SELECT {_group("time", by_day)} AS day, count(*),
+            sum(CASE WHEN first_call_at IS NOT NULL OR escalated_at IS NOT NULL THEN 1 ELSE 0 END),
+            sum(CASE WHEN status = 'closed' THEN 1 ELSE 0 END),
+            sum(CASE WHEN status != 'closed' THEN 1 ELSE 0 END),
+            sum(CASE WHEN risk_level >= 2 AND escalated_at IS NULL THEN 1 ELSE 0 END)
+        FROM warnings WHERE time >= ? AND time < ? GROUP BY day"""
+    return [dict(zip(keys, row, strict=True)) for row in conn.execute(sql, (start, end))]
+
+
+def warning_counts_by(conn: sqlite3.Connection, column: str, start: str, end: str, *, by_day: bool) -> list[tuple]:
+    """(day, value, count) of the warnings, by ``risk_level`` or ``fraud_type``."""
+    assert column in ("risk_level", "fraud_type")
+    sql = (
+        f"SELECT {_group('time', by_day)} AS day, {column}, count(*) FROM warnings"
+        f" WHERE time >= ? AND time < ? GROUP BY day, {column}"
+    )
+    return conn.execute(sql, (start, end)).fetchall()
+
+
+def action_counts(conn: sqlite3.Connection, start: str, end: str, *, by_day: bool) -> list[tuple]:
+    """(day, action, outcome, events, warnings) of the standing calls, SMS, escalations and visits."""
+    sql = f"""
+        SELECT {_group("at", by_day)} AS day, action, outcome, count(*), count(DISTINCT warning_id)
+        FROM events e WHERE at >= ? AND at < ? AND action IN ('call', 'sms', 'escalate', 'visit') AND {_STANDS}
+        GROUP BY day, action, outcome"""
+    return conn.execute(sql, (start, end)).fetchall()
+
+
+def escalations_by_station(conn: sqlite3.Connection, start: str, end: str, *, by_day: bool) -> list[tuple]:
+    """(day, station, warnings) handed to each station; a warning counts once however many channels or moves."""
+    sql = f"""
+        SELECT {_group("at", by_day)} AS day, station, count(DISTINCT warning_id) FROM events e
+        WHERE at >= ? AND at < ? AND action = 'escalate' AND {_STANDS} GROUP BY day, station"""
+    return conn.execute(sql, (start, end)).fetchall()
+
+
+def escalations_by_channel(conn: sqlite3.Connection, start: str, end: str, *, by_day: bool) -> list[tuple]:
+    """(day, platform, wechat, phone): escalation events that used each channel."""
+    uses = ", ".join(
+        f"sum(CASE WHEN ',' || channels || ',' LIKE '%,{channel},%' THEN 1 ELSE 0 END)"
+        for channel in ("platform", "wechat", "phone")
+    )
+    sql = f"""
+        SELECT {_group("at", by_day)} AS day, {uses} FROM events e
+        WHERE at >= ? AND at < ? AND action = 'escalate' AND {_STANDS} GROUP BY day"""
+    return conn.execute(sql, (start, end)).fetchall()
+
+
+def overdue_by_day(conn: sqlite3.Connection, start: str, end: str, limits: dict, *, by_day: bool) -> list[tuple]:
+    sql = (
+        f"SELECT {_group('time', by_day)} AS day, count(*) FROM warnings"
+        f" WHERE time >= :start AND time < :end AND id IN ({_OVERDUE_IDS}) GROUP BY day"
+    )
+    return conn.execute(sql, {"start": start, "end": end, **limits}).fetchall()
 
 
 # --- query plans ----------------------------------------------------------------------------------------------

@@ -253,6 +253,7 @@ def _timeline_line(entry: dict) -> str:
 
 
 def run_list(settings, *, status, risk, station, overdue, date, limit, as_json) -> None:
+    from fanzha_cli.report import parse_day
     from fanzha_cli.supervision import overdue_limits
 
     desk = Desk(settings.connect(), settings.officer)
@@ -262,7 +263,7 @@ def run_list(settings, *, status, risk, station, overdue, date, limit, as_json) 
         statuses=statuses,
         risk_level=parse_risk(risk) if risk else None,
         station=_station(desk, station) if station else None,
-        day=_day(date, desk.now) if date else None,
+        day=str(parse_day(date, desk.now.date())) if date else None,
         overdue=overdue_limits(desk) if overdue else None,
         limit=limit,
     )
@@ -291,20 +292,6 @@ def _station(desk: Desk, name: str) -> str:
     from fanzha_cli.stations import StationDirectory
 
     return StationDirectory.load(desk.conn).canonical(name.strip())
-
-
-def _day(text: str, now: datetime) -> str:
-    from datetime import timedelta
-
-    from fanzha_cli.errors import FanzhaError
-
-    shortcuts = {"today": 0, "今天": 0, "yesterday": 1, "昨天": 1}
-    if text.strip().lower() in shortcuts:
-        return (now - timedelta(days=shortcuts[text.strip().lower()])).strftime("%Y-%m-%d")
-    try:
-        return datetime.strptime(text.strip().replace("/", "-"), "%Y-%m-%d").strftime("%Y-%m-%d")
-    except ValueError:
-        raise FanzhaError(f"--date {text!r} is not a day: use YYYY-MM-DD, today or yesterday") from None
 
 
 def run_config(settings, key: str | None, value: str | None, *, as_json: bool) -> None:

@@ -1,0 +1,155 @@
+"""Presentation of ``fanzha summary``: JSON, CSV (a row a day), or a compact report with Rich tables."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from fanzha_cli.desk import Desk
+from fanzha_cli.errors import FanzhaError
+from fanzha_cli.output import out, use_colour
+from fanzha_cli.report import parse_day, summary
+from fanzha_cli.supervision import overdue_limits
+
+CSV_COLUMNS = (
+    "date",
+    "received",
+    "disposed",
+    "disposal_rate",
+    "calls.reached",
+    "calls.unreachable",
+    "calls.distrustful",
+    "reach_rate",
+    "sms",
+    "escalated",
+    "visits.dissuaded",
+    "visits.not-found",
+    "visits.moved",
+    "closed",
+    "open",
+    "overdue",
+    "high_not_escalated",
+    "by_risk.medium",
+    "by_risk.high",
+    "by_risk.urgent",
+)
+
+
+def choose_days(day: str | None, start: str | None, end: str | None, today: date) -> tuple[date, date]:
+    if day and (start or end):
+        raise FanzhaError("--date is one day; --from/--to a range: give one or the other")
+    if day:
+        first = last = parse_day(day, today)
+    else:
+        first = parse_day(start, today) if start else None
+        last = parse_day(end, today) if end else today
+        first = first or last
+    if first > last:
+        raise FanzhaError(f"--from {first} is after --to {last}")
+    if (last - first).days > 3660:
+        raise FanzhaError("a range of more than ten years: check --from and --to")
+    return first, last
+
+
+def run_summary(settings, *, day, start, end, as_json: bool, as_csv: bool) -> None:
+    if as_json and as_csv:
+        raise FanzhaError("--json or --csv, not both")
+    desk = Desk(settings.connect(), settings.officer)
+    first, last = choose_days(day, start, end, desk.now.date())
+    report = summary(desk.conn, first, last, overdue_limits(desk))
+    if as_json:
+        out(json.dumps(report, ensure_ascii=False, indent=2))
+    elif as_csv:
+        _csv(report)
+    elif use_colour():
+        _rich(report)
+    else:
+        _plain(report)
+
+
+def _cell(figures: dict, column: str):
+    value = figures
+    for part in column.split("."):
+        value = value[part]
+    return "" if value is None else value
+
+
+def _csv(report: dict) -> None:
+    import csv
+    import sys
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for figures in report.get("days", [report]):
+        writer.writerow([_cell(figures, column) for column in CSV_COLUMNS])
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def headline(figures: dict) -> str:
+    calls = figures["calls"]
+    return (
+        f"received {figures['received']} · disposed {figures['disposed']} ({percent(figures['disposal_rate'])})"
+        f" · calls {sum(calls.values())}: reached {calls['reached']}, unreachable {calls['unreachable']},"
+        f" distrustful {calls['distrustful']} (reach {percent(figures['reach_rate'])}) · SMS {figures['sms']}"
+        f" · escalated {figures['escalated']} · closed {figures['closed']} · open {figures['open']}"
+        f" · overdue {figures['overdue']} · high/urgent not escalated {figures['high_not_escalated']}"
+    )
+
+
+def _plain(report: dict) -> None:
+    figures = report.get("total", report)
+    out(f"{figures['date']}: {headline(figures)}")
+    for title, key in (("by station", "by_station"), ("by risk", "by_risk"), ("by fraud type", "by_fraud_type")):
+        if figures[key]:
+            out(f"  {title}: " + ", ".join(f"{name} {count}" for name, count in figures[key].items()))
+    if figures["visits"] and any(figures["visits"].values()):
+        out("  visits: " + ", ".join(f"{name} {count}" for name, count in figures["visits"].items()))
+    for day in report.get("days", []):
+        marker = "  ← busiest" if day["date"] == report["busiest_day"]["date"] else ""
+        out(f"  {day['date']}  {day['received']:>5} received  {percent(day['disposal_rate']):>4} disposed{marker}")
+
+
+def _rich(report: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    figures = report.get("total", report)
+    console.print(f"[bold]{figures['date']}[/bold]  {headline(figures)}", highlight=False)
+    head = Table("received", "disposed", "disposal rate", "reach rate", "open", "overdue", title="处置 headline")
+    head.add_row(
+        str(figures["received"]),
+        str(figures["disposed"]),
+        percent(figures["disposal_rate"]),
+        percent(figures["reach_rate"]),
+        str(figures["open"]),
+        str(figures["overdue"]),
+    )
+    console.print(head)
+    for title, key, label in (
+        ("派出所 by station (escalations)", "by_station", "station"),
+        ("风险等级 by risk", "by_risk", "risk"),
+        ("诈骗类型 by fraud type", "by_fraud_type", "fraud type"),
+    ):
+        if figures[key]:
+            table = Table(label, "count", title=title)
+            for name, count in sorted(figures[key].items(), key=lambda item: -item[1]):
+                table.add_row(name, str(count))
+            console.print(table)
+    if report.get("days"):
+        console.print(_bars(report))
+
+
+def _bars(report: dict):
+    from rich.table import Table
+
+    most = max(day["received"] for day in report["days"]) or 1
+    table = Table("day", "received", "", title="每日预警 warnings per day", box=None)
+    for day in report["days"]:
+        bar = "█" * round(30 * day["received"] / most)
+        busiest = day["date"] == report["busiest_day"]["date"]
+        table.add_row(day["date"], str(day["received"]), bar + (" ← busiest" if busiest else ""))
+    return table

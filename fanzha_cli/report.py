@@ -1,0 +1,96 @@
+"""The day's totals (SPEC §6), computed in SQL and assembled here into the shape of `summary --json`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from fanzha_cli import store
+from fanzha_cli.values import RISK_LEVELS
+
+OUTCOMES = ("reached", "unreachable", "distrustful")
+VISITS = ("dissuaded", "not-found", "moved")
+
+
+def rate(part: int, whole: int) -> float | None:
+    """A fraction from 0 to 1, or None when there is nothing to divide by."""
+    return round(part / whole, 4) if whole else None
+
+
+def empty(day: str) -> dict:
+    return {
+        "date": day,
+        "received": 0,
+        "disposed": 0,
+        "disposal_rate": None,
+        "calls": dict.fromkeys(OUTCOMES, 0),
+        "reach_rate": None,
+        "sms": 0,
+        "escalated": 0,
+        "by_station": {},
+        "by_channel": {"platform": 0, "wechat": 0, "phone": 0},
+        "visits": dict.fromkeys(VISITS, 0),
+        "closed": 0,
+        "open": 0,
+        "overdue": 0,
+        "high_not_escalated": 0,
+        "by_risk": dict.fromkeys(RISK_LEVELS.values(), 0),
+        "by_fraud_type": {},
+    }
+
+
+def figures(conn, first: date, last: date, limits: dict, *, by_day: bool) -> dict[str, dict]:
+    """Totals from ``first`` to ``last`` (whole days): one per day, or one for all of them under the key 'all'."""
+    start, end = f"{first} 00:00:00", f"{last + timedelta(days=1)} 00:00:00"
+    days = [str(first + timedelta(days=n)) for n in range((last - first).days + 1)] if by_day else ["all"]
+    result = {day: empty(day) for day in days}
+    for row in store.warning_totals(conn, start, end, by_day=by_day):
+        result[row.pop("day")].update(row)
+    for day, level, count in store.warning_counts_by(conn, "risk_level", start, end, by_day=by_day):
+        result[day]["by_risk"][RISK_LEVELS[level]] = count
+    for day, fraud_type, count in store.warning_counts_by(conn, "fraud_type", start, end, by_day=by_day):
+        result[day]["by_fraud_type"][fraud_type or "未填写"] = count
+    for day, action, outcome, events, warnings in store.action_counts(conn, start, end, by_day=by_day):
+        figures_of_day = result[day]
+        if action == "call":
+            figures_of_day["calls"][outcome] = events
+        elif action == "sms":
+            figures_of_day["sms"] = events
+        elif action == "escalate":
+            figures_of_day["escalated"] = warnings
+        else:
+            figures_of_day["visits"][outcome] = events
+    for day, station, warnings in store.escalations_by_station(conn, start, end, by_day=by_day):
+        result[day]["by_station"][station] = warnings
+    for day, *channels in store.escalations_by_channel(conn, start, end, by_day=by_day):
+        result[day]["by_channel"] = dict(zip(("platform", "wechat", "phone"), channels, strict=True))
+    for day, count in store.overdue_by_day(conn, start, end, limits, by_day=by_day):
+        result[day]["overdue"] = count
+    for figures_of_day in result.values():
+        figures_of_day["disposal_rate"] = rate(figures_of_day["disposed"], figures_of_day["received"])
+        calls = sum(figures_of_day["calls"].values())
+        figures_of_day["reach_rate"] = rate(figures_of_day["calls"]["reached"], calls)
+    return result
+
+
+def summary(conn, first: date, last: date, limits: dict) -> dict:
+    """One day's object, or for a range ``{"days", "total", "busiest_day"}``."""
+    days = list(figures(conn, first, last, limits, by_day=True).values())
+    if first == last:
+        return days[0]
+    total = figures(conn, first, last, limits, by_day=False)["all"]
+    total["date"] = f"{first}/{last}"
+    busiest = max(days, key=lambda day: day["received"])
+    return {"days": days, "total": total, "busiest_day": {"date": busiest["date"], "received": busiest["received"]}}
+
+
+def parse_day(text: str, today: date) -> date:
+    from fanzha_cli.errors import FanzhaError
+
+    shortcuts = {"today": 0, "今天": 0, "yesterday": 1, "昨天": 1}
+    key = text.strip().lower()
+    if key in shortcuts:
+        return today - timedelta(days=shortcuts[key])
+    try:
+        return datetime.strptime(text.strip().replace("/", "-"), "%Y-%m-%d").date()
+    except ValueError:
+        raise FanzhaError(f"{text!r} is not a day: use YYYY-MM-DD, today or yesterday") from None

@@ -399,6 +399,27 @@ def summary(
         run_summary(ctx.obj, day=date, start=start, end=end, as_json=as_json, as_csv=as_csv)
 
 
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    date: Annotated[str | None, typer.Option("--date", help="One day: YYYY-MM-DD, today (default), yesterday.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First day of a range.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day of a range (default today).")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="FILE.csv (UTF-8 with BOM) or FILE.xlsx; default: CSV on stdout."),
+    ] = None,
+) -> None:
+    """The dispositions of a day, one row per warning, for reporting back to the platform; phones masked.
+
+    Example: fanzha export --date yesterday -o 处置情况.xlsx
+    """
+    from fanzha_cli.commands.exporting import run_export
+
+    with reported():
+        run_export(ctx.obj, day=date, start=start, end=end, output=output)
+
+
 @app.command("desk")
 def desk(ctx: typer.Context) -> None:
     """A whole shift at the keyboard: one key per outcome, the next card at once.

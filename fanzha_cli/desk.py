@@ -123,31 +123,46 @@ class Desk:
             events = [self._event(warning["id"], "call", at=at, outcome=outcome, note=note)]
             state = {"holder": None, "held_since": None, "first_call_at": min(at, warning["first_call_at"] or at)}
             result = {"warning": warning["id"], "outcome": outcome, "sms": None, "escalated_to": None}
-            if outcome == "reached":
-                waiting = warning["escalated_at"] and warning["visit_result"] != "dissuaded"
-                state |= {"status": "escalated"} if waiting else {"status": "closed", "closed_at": at}
-            elif outcome == "unreachable":
+            if outcome == "unreachable":
                 state["attempts"] = warning["attempts"] + 1
+            if warning["visit_result"] == "dissuaded":
+                # the station dissuaded the person while this call was open: nothing is left to do
+                state |= {"status": "closed", "closed_at": at}
+            elif outcome == "reached":
+                with_station = warning["escalated_at"] is not None  # and it has not reported 'dissuaded'
+                state |= {"status": "escalated"} if with_station else {"status": "closed", "closed_at": at}
+            elif outcome == "unreachable":
                 result["sms"] = sms_text(warning, self.settings["district"])
                 events.append(self._event(warning["id"], "sms", at=at, text=result["sms"]))
-                if warning["escalated_at"]:
-                    state["status"] = "escalated"
-                elif warning["risk_level"] >= 2 or state["attempts"] >= self.settings["max_attempts"]:
+                if warning["risk_level"] >= 2 or state["attempts"] >= self.settings["max_attempts"]:
                     why = "high risk, not reached" if warning["risk_level"] >= 2 else f"{state['attempts']} calls"
-                    events.append(self._escalation(warning, at, warning["station"], list(CHANNELS), auto=why))
-                    state |= {"status": "escalated", "escalated_at": at, "escalated_to": warning["station"]}
+                    state |= self._out_of_the_call_queue(warning, at, events, why)
                 else:
                     due = datetime.fromisoformat(at) + timedelta(minutes=self.settings["retry_minutes"])
                     state |= {"status": "retry", "due_at": format_time(max(due, self.now))}
             else:  # distrustful
-                if not warning["escalated_at"]:
-                    events.append(self._escalation(warning, at, warning["station"], list(CHANNELS), auto="distrustful"))
-                    state |= {"escalated_at": at, "escalated_to": warning["station"]}
-                state["status"] = "escalated"
-            if state.get("escalated_to") and not warning["escalated_at"]:
+                state |= self._out_of_the_call_queue(warning, at, events, "distrustful")
+            if state.get("escalated_to"):
                 result["escalated_to"] = state["escalated_to"]
             self._commit(warning, events, state)
             return result | {"status": state["status"]}
+
+    def _out_of_the_call_queue(self, warning: dict, at: str, events: list, why: str) -> dict:
+        """SPEC §3: the warning now waits for its station's visit; it is handed over unless it already was."""
+        if warning["escalated_at"]:
+            return {"status": "escalated"}
+        events.append(self._escalation(warning, at, warning["station"], list(CHANNELS), auto=why))
+        return {"status": "escalated", **self._hand_over(warning, warning["station"], at)}
+
+    @staticmethod
+    def _hand_over(warning: dict, station: str, at: str) -> dict:
+        """A station takes the warning: its clock for a visit result starts now."""
+        return {
+            "escalated_to": station,
+            "escalated_at": warning["escalated_at"] or at,
+            "station_since": at,
+            "visit_result": None,
+        }
 
     def escalate(
         self,
@@ -160,14 +175,16 @@ class Desk:
     ) -> dict:
         """Hand a warning to a station. The call goes on: a warning in hand stays in hand."""
         channels = read_channels(via)
+        if not channels:
+            raise DeskError("--via names no channel: use platform, wechat and/or phone")
         with store.transaction(self.conn):
             warning = self._target(warning_id, "escalate")
             self._refuse_closed(warning)
             at = self._at(at, warning)
             station = self._listed_station(station) if station else warning["escalated_to"] or warning["station"]
-            state = {"escalated_to": station}
+            state = {}
             if warning["escalated_to"] != station or not warning["escalated_at"]:
-                state |= {"escalated_at": at, "visit_result": None}
+                state = self._hand_over(warning, station, at)
             self._commit(warning, [self._escalation(warning, at, station, channels, note=note)], state)
             return {"warning": warning["id"], "station": station, "channels": channels, "status": warning["status"]}
 
@@ -186,25 +203,29 @@ class Desk:
             at = self._at(at, warning)
             station = self._listed_station(to) if to else warning["escalated_to"]
             event = self._event(warning["id"], "visit", at=at, outcome=result, station=station, note=note)
-            state: dict = {"visit_result": result}
-            if result == "dissuaded" and warning["status"] != "taken":
-                state |= {"status": "closed", "closed_at": at}
+            if result == "dissuaded":
+                # a call still in hand is left to finish; its outcome then closes the warning
+                in_hand = warning["status"] == "taken"
+                state = {"visit_result": result} | ({} if in_hand else {"status": "closed", "closed_at": at})
             elif result == "not-found":
-                state["visits"] = warning["visits"] + 1
-            elif result == "moved":
-                state = {"escalated_to": station, "escalated_at": at, "visit_result": None}
+                state = {"visit_result": result, "visits": warning["visits"] + 1, "station_since": at}
+            else:
+                state = self._hand_over(warning, station, at)
             self._commit(warning, [event], state)
             return {"warning": warning["id"], "result": result, "station": station, "status": _status(warning, state)}
 
     def release(self, warning_id: str | None = None, *, at: str | None = None) -> dict:
-        """Put a warning in hand back in the queue, due at once."""
+        """Put a warning in hand back in the queue, due at once (or close it, if its station has dissuaded)."""
         with store.transaction(self.conn):
             warning = self._target(warning_id, "release")
             if warning["status"] != "taken":
                 raise DeskError(f"{warning['id']} is not in anyone's hand")
             at = self._at(at, warning)
-            state = {"status": "retry" if warning["attempts"] else "new", "holder": None, "held_since": None}
-            state["due_at"] = None
+            state = {"holder": None, "held_since": None}
+            if warning["visit_result"] == "dissuaded":
+                state |= {"status": "closed", "closed_at": at}
+            else:
+                state |= {"status": "retry" if warning["attempts"] else "new", "due_at": None}
             event = self._event(warning["id"], "release", at=at, holder=warning["holder"])
             self._commit(warning, [event], state)
             return {"warning": warning["id"], "holder": warning["holder"], "status": state["status"]}
@@ -218,37 +239,63 @@ class Desk:
             return {"warning": warning["id"]}
 
     def undo(self) -> dict:
-        """Reverse this officer's last act that still stands, unless someone has acted on the warning since."""
+        """Reverse this officer's last act that still stands, unless someone has acted on the warning since.
+
+        What the act changed goes back to what it was; a take of the same warning since then stands (the warning
+        stays in hand). One warning in hand per officer: a warning undo puts back in this officer's hand sends
+        the one taken since back to the queue; one it would put back in another officer's busy hand is refused.
+        """
         with store.transaction(self.conn):
             last = store.last_act(self.conn, self.officer)
             if last is None:
                 raise DeskError("nothing to undo")
             warning = self.get(last["warning_id"])
-            self._refuse_undo_over_later_work(last)
-            before = json.loads(last["details"])["before"]
+            retaken = self._later_takes(last)
+            restore = json.loads(last["details"])["before"]
+            if retaken:
+                restore = {
+                    key: value for key, value in restore.items() if key not in ("status", "holder", "held_since")
+                }
             now = format_time(self.now)
             events = [self._event(warning["id"], "undo", at=now, undid=last["action"], outcome=last["outcome"])]
-            displaced = None
-            held = self.in_hand()
-            if (
-                before["status"] == "taken"
-                and before["holder"] == self.officer
-                and held
-                and held["id"] != warning["id"]
-            ):
-                displaced = held  # one warning in hand at a time: the one taken since goes back to the queue
-                back = {"status": "retry" if held["attempts"] else "new", "holder": None, "held_since": None}
-                store.set_state(self.conn, held["id"], back | {"due_at": None})
-                events.append(self._event(held["id"], "release", at=now, holder=self.officer))
-            store.set_state(self.conn, warning["id"], before)
+            displaced = self._make_room(warning, restore, events, now)
+            store.set_state(self.conn, warning["id"], restore)
             store.add_events(self.conn, events, undoes=last["id"])
             return {
                 "warning": warning["id"],
                 "undid": last["action"],
                 "outcome": last["outcome"],
-                "status": before["status"],
-                "released": displaced and displaced["id"],
+                "status": restore.get("status", warning["status"]),
+                "released": displaced,
             }
+
+    def _later_takes(self, last: dict) -> bool:
+        """Refuse if anyone else has acted on the warning since ``last``; say whether this officer took it since."""
+        retaken = False
+        for event in store.standing_events_after(self.conn, last["warning_id"], last["id"]):
+            if event["action"] == "take" and event["officer"] == self.officer:
+                retaken = True
+                continue
+            raise DeskError(
+                f"cannot undo the {last['action']} on {last['warning_id']}: {event['officer']} has since"
+                f" recorded a {event['action']} on it ({event['logged_at']})"
+            )
+        return retaken
+
+    def _make_room(self, warning: dict, restore: dict, events: list, now: str) -> str | None:
+        """If undo puts the warning back in someone's hand, that hand must be free."""
+        holder = restore.get("holder", warning["holder"])
+        if restore.get("status", warning["status"]) != "taken" or holder is None:
+            return None
+        held = store.held_by(self.conn, holder)
+        if held is None or held["id"] == warning["id"]:
+            return None
+        if holder != self.officer:
+            raise DeskError(f"cannot undo: {warning['id']} would go back to {holder}, who holds {held['id']} now")
+        back = {"status": "retry" if held["attempts"] else "new", "holder": None, "held_since": None, "due_at": None}
+        store.set_state(self.conn, held["id"], back)
+        events.append(self._event(held["id"], "release", at=now, holder=self.officer))
+        return held["id"]
 
     # --- helpers -------------------------------------------------------------------------------------------
 
@@ -267,14 +314,6 @@ class Desk:
     def _refuse_others_hand(self, warning: dict) -> None:
         if warning["status"] == "taken" and warning["holder"] != self.officer:
             raise DeskError(f"{warning['id']} is in {warning['holder']}'s hand")
-
-    def _refuse_undo_over_later_work(self, last: dict) -> None:
-        for event in store.standing_events_after(self.conn, last["warning_id"], last["id"]):
-            if not (event["action"] == "take" and event["officer"] == self.officer):
-                raise DeskError(
-                    f"cannot undo the {last['action']} on {last['warning_id']}: {event['officer']} has since"
-                    f" recorded a {event['action']} on it ({event['logged_at']})"
-                )
 
     def _listed_station(self, name: str) -> str:
         from fanzha_cli.stations import StationDirectory
@@ -313,8 +352,9 @@ class Desk:
         return self._event(warning["id"], "escalate", at=at, station=station, channels=channels, auto=auto, note=note)
 
     def _commit(self, warning: dict, events: list[dict], state: dict) -> None:
-        """The new state and the act's events together; the first event keeps the state before, for undo."""
-        before = {key: warning[key] for key in store.WARNING_STATE}
+        """The new state and the act's events together; the first event keeps what the act changed, as it was
+        before, for undo."""
+        before = {key: warning[key] for key in store.WARNING_STATE if key in state and state[key] != warning[key]}
         first = events[0]
         details = json.loads(first["details"]) if first["details"] else {}
         first["details"] = json.dumps(details | {"before": before}, ensure_ascii=False)

@@ -105,6 +105,8 @@ _DESK = (
     # The station's side of a warning: set by the first escalation, moved by a visit 'moved'.
     "ALTER TABLE warnings ADD COLUMN escalated_at TEXT",
     "ALTER TABLE warnings ADD COLUMN escalated_to TEXT",
+    # When the station handling it took it, or last reported 'not-found': its clock for a visit result.
+    "ALTER TABLE warnings ADD COLUMN station_since TEXT",
     "ALTER TABLE warnings ADD COLUMN visits INTEGER NOT NULL DEFAULT 0",
     "ALTER TABLE warnings ADD COLUMN visit_result TEXT",
     "ALTER TABLE warnings ADD COLUMN closed_at TEXT",
@@ -123,8 +125,8 @@ _DESK = (
     "CREATE INDEX warnings_holder ON warnings (holder) WHERE holder IS NOT NULL",
     # Supervision (store.OVERDUE): retries by due time, and warnings waiting for a station's result.
     "CREATE INDEX warnings_retry ON warnings (due_at) WHERE status = 'retry'",
-    """CREATE INDEX warnings_at_station ON warnings (escalated_at)
-        WHERE escalated_at IS NOT NULL AND closed_at IS NULL AND visit_result IS NULL""",
+    """CREATE INDEX warnings_at_station ON warnings (station_since)
+        WHERE station_since IS NOT NULL AND closed_at IS NULL""",
 )
 
 

@@ -214,6 +214,7 @@ WARNING_STATE = (
     "attempts",
     "escalated_at",
     "escalated_to",
+    "station_since",
     "visits",
     "visit_result",
     "closed_at",
@@ -257,6 +258,8 @@ def take_head(conn: sqlite3.Connection, officer: str, now: str) -> str | None:
 
 def set_state(conn: sqlite3.Connection, warning_id: str, state: dict) -> None:
     columns = [key for key in WARNING_STATE if key in state]
+    if not columns:
+        return
     conn.execute(
         f"UPDATE warnings SET {', '.join(f'{key} = ?' for key in columns)} WHERE id = ?",
         (*(state[key] for key in columns), warning_id),
@@ -330,9 +333,10 @@ OVERDUE = {
     "in_hand": "SELECT id FROM warnings WHERE holder IS NOT NULL AND status = 'taken' AND held_since < :hold_cutoff",
     "retry": "SELECT id FROM warnings WHERE status = 'retry' AND due_at < :now",
     "station": (
-        "SELECT id FROM warnings WHERE escalated_at IS NOT NULL AND closed_at IS NULL AND visit_result IS NULL"
-        " AND escalated_at < :station_cutoff_urgent"  # the later of the two cutoffs bounds the index range
-        " AND escalated_at < CASE WHEN risk_level >= 2 THEN :station_cutoff_urgent ELSE :station_cutoff END"
+        "SELECT id FROM warnings WHERE station_since IS NOT NULL AND closed_at IS NULL"
+        " AND station_since < :station_cutoff_urgent"  # the later of the two cutoffs bounds the index range
+        " AND station_since < CASE WHEN risk_level >= 2 THEN :station_cutoff_urgent ELSE :station_cutoff END"
+        " AND (visit_result IS NULL OR visit_result != 'dissuaded')"
     ),
 }
 _OVERDUE_IDS = " UNION ".join(OVERDUE.values())
@@ -490,6 +494,20 @@ def overdue_by_day(conn: sqlite3.Connection, start: str, end: str, limits: dict,
         f" WHERE time >= :start AND time < :end AND id IN ({_OVERDUE_IDS}) GROUP BY day"
     )
     return conn.execute(sql, {"start": start, "end": end, **limits}).fetchall()
+
+
+def export_rows(conn: sqlite3.Connection, start: str, end: str) -> list[dict]:
+    """Each warning of [start, end) with its disposition, for reporting back to the platform."""
+    keys = (*_WARNING_ROW, "calls", "last_outcome", "escalations", "visit_count")
+    sql = f"""
+        SELECT {", ".join(f"w.{column}" for column in _WARNING_ROW)},
+            (SELECT count(*) FROM events e WHERE e.warning_id = w.id AND e.action = 'call' AND {_STANDS}),
+            (SELECT e.outcome FROM events e WHERE e.warning_id = w.id AND e.action = 'call' AND {_STANDS}
+                ORDER BY e.at DESC, e.id DESC LIMIT 1),
+            (SELECT count(*) FROM events e WHERE e.warning_id = w.id AND e.action = 'escalate' AND {_STANDS}),
+            (SELECT count(*) FROM events e WHERE e.warning_id = w.id AND e.action = 'visit' AND {_STANDS})
+        FROM warnings w WHERE w.time >= ? AND w.time < ? ORDER BY w.time, w.id"""
+    return [dict(zip(keys, row, strict=True)) for row in conn.execute(sql, (start, end))]
 
 
 # --- query plans ----------------------------------------------------------------------------------------------

@@ -306,8 +306,9 @@ def test_overdue_in_hand_retry_and_station(conn, run):
     assert overdue(NOON + timedelta(minutes=31)) == ["W3", "W1"]
     assert overdue(NOON + timedelta(hours=3)) == ["W3", "W2", "W1"]
     assert overdue(NOON + timedelta(hours=25)) == ["W3", "W2", "W4", "W1"]
-    Desk(conn, "x", NOON).visit("W4", "not-found")
-    assert "W4" not in overdue(NOON + timedelta(hours=25))  # the station has reported
+    Desk(conn, "x", NOON + timedelta(hours=20)).visit("W4", "not-found")
+    assert "W4" not in overdue(NOON + timedelta(hours=25))  # the station has reported: its clock starts again
+    assert "W4" in overdue(NOON + timedelta(hours=44, minutes=1))  # and runs out again while it stays there
 
 
 def test_desk_mode_works_a_queue_by_keys(run, db, day):
@@ -332,3 +333,82 @@ def test_desk_mode_works_a_queue_by_keys(run, db, day):
     )
     assert "W2 is still in your hand" in out
     assert db("SELECT status FROM warnings WHERE id = 'W2'") == [("taken",)]
+
+
+# --- found in review: each once a bug ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("then", ["unreachable", "distrustful", "release"])
+def test_a_station_dissuading_during_the_call_closes_it_whatever_the_call_did(conn, then):
+    desk = Desk(conn, "li", NOON)
+    desk.take_next()  # W3
+    desk.escalate()
+    desk.visit("W3", "dissuaded")
+    result = desk.release() if then == "release" else desk.log(then)
+    assert result["status"] == "closed"
+    assert result.get("sms") is None  # no SMS to someone the station has already dissuaded
+    assert store.get_warning(conn, "W3")["status"] == "closed"
+    assert Desk(conn, "wang", NOON).take_next()[0]["id"] != "W3"
+
+
+def test_a_warning_escalated_alongside_the_call_stays_in_the_call_queue(conn):
+    desk = Desk(conn, "li", NOON)
+    desk.escalate("W1", via="wechat")  # a medium one, handed over in parallel
+    assert desk.log("unreachable", "W1")["status"] == "retry"  # attempt 1 of 2: still to be called
+    result = desk.log("unreachable", "W1")
+    assert (result["status"], result["escalated_to"]) == ("escalated", None)  # out of the queue; no second hand-over
+
+
+def test_undo_of_a_note_leaves_a_later_take_alone(conn):
+    desk = Desk(conn, "li", NOON)
+    desk.note("家属来电", "W3")
+    assert desk.take_next()[0]["id"] == "W3"
+    desk.undo()
+    warning = store.get_warning(conn, "W3")
+    assert (warning["status"], warning["holder"]) == ("taken", "li")
+    assert Desk(conn, "wang", NOON).take_next()[0]["id"] == "W6"
+
+
+def test_undo_of_a_call_keeps_the_warning_taken_since_in_hand(conn):
+    from fanzha_cli import settings
+
+    settings.change(conn, "retry_minutes", "0")
+    desk = Desk(conn, "li", NOON)
+    desk.log("unreachable", "W1")
+    for wid in ("W3", "W6", "W5", "W2", "W4"):
+        desk.log("reached", wid)
+    desk.take_next()  # W1 again, due at once
+    with pytest.raises(DeskError, match="W1 is in li's hand"):
+        Desk(conn, "wang", NOON).log("reached", "W1")
+    for _ in range(5):
+        desk.undo()  # the five reached calls
+    desk.undo()  # the unreachable call on W1
+    warning = store.get_warning(conn, "W1")
+    assert (warning["status"], warning["holder"], warning["attempts"]) == ("taken", "li", 0)
+
+
+def test_undo_of_a_release_is_refused_over_a_later_take(conn):
+    li, wang = Desk(conn, "li", NOON), Desk(conn, "wang", NOON)
+    assert wang.take_next()[0]["id"] == "W3"
+    li.release("W3")
+    assert wang.take_next()[0]["id"] == "W3"
+    with pytest.raises(DeskError, match="wang has since recorded a take"):
+        li.undo()
+
+
+def test_undo_will_not_give_another_officer_a_second_warning(conn, tmp_path):
+    li, wang = Desk(conn, "li", NOON), Desk(conn, "wang", NOON)
+    assert wang.take_next()[0]["id"] == "W3"
+    li.release("W3")
+    earlier = [warning_row(9, id="W0", time="2026-11-24 06:00:00", risk="紧急")]
+    import_file(conn, write_export(tmp_path / "more.csv", earlier), officer="t", now=NOON)
+    assert wang.take_next()[0]["id"] == "W0"
+    with pytest.raises(DeskError, match="would go back to wang, who holds W0"):
+        li.undo()
+    assert store.held_by(conn, "wang")["id"] == "W0"
+    assert store.get_warning(conn, "W3")["status"] == "new"
+
+
+def test_escalation_needs_a_channel(conn):
+    with pytest.raises(DeskError, match="no channel"):
+        Desk(conn, "li", NOON).escalate("W1", via=",")

@@ -1,0 +1,31 @@
+"""Presentation of ``fanzha export``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from fanzha_cli.commands.summary import choose_days
+from fanzha_cli.desk import Desk
+from fanzha_cli.errors import FanzhaError
+from fanzha_cli.export import rows, write_csv, write_workbook
+from fanzha_cli.output import err
+
+
+def run_export(settings, *, day, start, end, output: Path | None) -> None:
+    desk = Desk(settings.connect(), settings.officer)
+    first, last = choose_days(day, start, end, desk.now.date())
+    records = rows(desk.conn, first, last)
+    if output is None:
+        write_csv(records, sys.stdout, bom=False)
+        return
+    if output.suffix.lower() == ".xlsx":
+        write_workbook(records, output)
+    else:
+        try:
+            with open(output, "w", encoding="utf-8", newline="") as handle:
+                write_csv(records, handle, bom=True)
+        except OSError as exc:
+            raise FanzhaError(f"cannot write {output}: {exc.strerror or exc}") from None
+    span = str(first) if first == last else f"{first} to {last}"
+    err(f"{len(records)} warnings of {span} written to {output}")

@@ -1,0 +1,110 @@
+"""`fanzha export`: the dispositions of a day (or range), one row per warning, as CSV or an Excel workbook.
+
+Phone numbers are masked. No cell can become a live formula: in CSV a value that a spreadsheet would read as one
+(starting with = + - @, a tab or a carriage return) gets a leading apostrophe; in a workbook every text cell is
+written as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from fanzha_cli import store
+from fanzha_cli.errors import FanzhaError
+from fanzha_cli.values import RISK_LABELS_ZH, mask_phone
+
+STATUS_ZH = {"new": "待处理", "taken": "处理中", "retry": "待重拨", "escalated": "已移交", "closed": "已办结"}
+OUTCOME_ZH = {"reached": "已接通", "unreachable": "未接通", "distrustful": "不信任"}
+VISIT_ZH = {"dissuaded": "已劝阻", "not-found": "未找到", "moved": "已转办"}
+
+# (header, how to get the value from an export row); times stay text here, the workbook turns them into dates
+COLUMNS = (
+    ("预警编号", lambda r: r["id"]),
+    ("预警时间", lambda r: r["time"]),
+    ("风险等级", lambda r: RISK_LABELS_ZH[r["risk_level"]]),
+    ("诈骗类型", lambda r: r["fraud_type"]),
+    ("姓名", lambda r: r["name"]),
+    ("手机号", lambda r: mask_phone(r["phone"])),
+    ("辖区派出所", lambda r: r["station"]),
+    ("状态", lambda r: STATUS_ZH[r["status"]]),
+    ("呼叫次数", lambda r: r["calls"]),
+    ("首次呼叫时间", lambda r: r["first_call_at"]),
+    ("最后呼叫结果", lambda r: OUTCOME_ZH.get(r["last_outcome"])),
+    ("是否移交", lambda r: "是" if r["escalated_at"] else "否"),
+    ("移交派出所", lambda r: r["escalated_to"]),
+    ("移交时间", lambda r: r["escalated_at"]),
+    ("上门次数", lambda r: r["visit_count"]),
+    ("上门结果", lambda r: VISIT_ZH.get(r["visit_result"])),
+    ("办结时间", lambda r: r["closed_at"]),
+)
+TIME_COLUMNS = {"预警时间", "首次呼叫时间", "移交时间", "办结时间"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """A text a spreadsheet would run as a formula, made inert; anything else unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def rows(conn, first: date, last: date) -> list[list]:
+    start, end = f"{first} 00:00:00", f"{last + timedelta(days=1)} 00:00:00"
+    return [[get(row) for _, get in COLUMNS] for row in store.export_rows(conn, start, end)]
+
+
+def write_csv(records: list[list], target, *, bom: bool) -> None:
+    import csv
+
+    if bom:
+        target.write("\ufeff")
+    writer = csv.writer(target, lineterminator="\r\n")
+    writer.writerow([header for header, _ in COLUMNS])
+    for record in records:
+        writer.writerow(["" if value is None else neutralise(value) for value in record])
+
+
+def write_workbook(records: list[list], path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "处置情况"
+    headers = [header for header, _ in COLUMNS]
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for record in records:
+        sheet.append([_cell_value(header, value) for header, value in zip(headers, record, strict=True)])
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm:ss"
+            elif isinstance(cell.value, str):
+                cell.data_type = "s"  # text, even if it starts with '=': never a formula
+    for index, header in enumerate(headers, start=1):
+        widest = max([_display_width(header), *(_display_width(_shown(record[index - 1])) for record in records)])
+        sheet.column_dimensions[get_column_letter(index)].width = min(60, widest + 2)
+    try:
+        book.save(path)
+    except OSError as exc:
+        raise FanzhaError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _cell_value(header: str, value):
+    if header in TIME_COLUMNS and value:
+        return datetime.fromisoformat(value)
+    return value
+
+
+def _shown(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _display_width(text: str) -> int:
+    """Columns a text takes on screen: a Chinese character takes two."""
+    return sum(2 if ord(char) > 0x2E7F else 1 for char in text)

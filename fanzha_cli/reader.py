@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from fanzha_cli.errors import ImportFileError
+from fanzha_cli.values import ExcelNumber
 
 SAMPLE_BYTES = 1 << 16
 MAX_FIELD_CHARS = 1 << 20  # past this, a field is an unclosed quote swallowing the file, not data
@@ -268,7 +269,9 @@ def _cell_text(value) -> str:
     if isinstance(value, time):
         return value.strftime("%H:%M:%S")
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
+        return ExcelNumber(int(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return ExcelNumber(value)
     return str(value).strip()
 
 

@@ -121,8 +121,15 @@ _PHONE_NOISE = str.maketrans("", "", " -()（）\u3000\t.")
 _EXCEL_NUMBER = re.compile(r"[+-]?\d+(?:\.\d*)?[eE][+-]?\d+")
 
 
+class ExcelNumber(str):
+    """A workbook cell that held a number, not text: a phone stored so may have been rounded by Excel."""
+
+
 def parse_phone(text: str) -> str:
     """An 11-digit phone number (a mobile, or a landline with its area code) from what an export holds."""
+    if type(text) is ExcelNumber and text.endswith("00000"):
+        # 1.38123E+10 shown in a CSV and saved again as a workbook comes back as 13812300000
+        raise ValueError(f"phone {text} looks rounded by Excel (it ends in 00000): its digits are lost")
     if len(text) == 11 and text[0] == "1" and text.isdigit() and text.isascii():
         return text
     raw = text.strip()

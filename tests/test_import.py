@@ -270,12 +270,15 @@ def test_workbook_imports_like_its_csv(run, db, tmp_path):
     sheet.append(HEADER_ZH)
     sheet.append(["X1", datetime(2026, 11, 24, 9, 30), "高风险", "刷单返利", "周某", 13812345678, "阳逻派出所", "", ""])
     sheet.append(["X2", "2026/11/24 9:45", "中", "刷单返利", "吴某", "1.38E+10", "阳逻派出所", None, None])
+    sheet.append(["X3", "2026/11/24 9:50", "中", "刷单返利", "郑某", 13812300000, "阳逻派出所", None, None])
     sheet.append([None] * 9)
     sheet.append(["X1", datetime(2026, 11, 24, 9, 30), "高风险", "刷单返利", "周某", 13812345678, "阳逻派出所", "", ""])
     book.save(tmp_path / "export.xlsx")
     result = run("import", tmp_path / "export.xlsx", "--json")
-    assert counts(result) == {"rows": 3, "new": 1, "duplicate": 1, "rejected": 1}
-    assert json.loads(result.stdout)["rejects"][0]["line"] == 3
+    assert counts(result) == {"rows": 4, "new": 1, "duplicate": 1, "rejected": 2}
+    rejects = json.loads(result.stdout)["rejects"]
+    assert [r["line"] for r in rejects] == [3, 4]
+    assert "rounded by Excel" in rejects[1]["reason"]
     assert db("SELECT id, time, phone FROM warnings") == [("X1", "2026-11-24 09:30:00", "13812345678")]
 
 

@@ -43,11 +43,15 @@ def figures(conn, first: date, last: date, limits: dict, *, by_day: bool) -> dic
     start, end = f"{first} 00:00:00", f"{last + timedelta(days=1)} 00:00:00"
     days = [str(first + timedelta(days=n)) for n in range((last - first).days + 1)] if by_day else ["all"]
     result = {day: empty(day) for day in days}
+    if by_day and first == last:
+        # one day needs no grouping by day, which would cost a sort of all its warnings
+        return {days[0]: figures(conn, first, last, limits, by_day=False)["all"] | {"date": days[0]}}
     for row in store.warning_totals(conn, start, end, by_day=by_day):
-        result[row.pop("day")].update(row)
-    for day, level, count in store.warning_counts_by(conn, "risk_level", start, end, by_day=by_day):
-        result[day]["by_risk"][RISK_LEVELS[level]] = count
-    for day, fraud_type, count in store.warning_counts_by(conn, "fraud_type", start, end, by_day=by_day):
+        figures_of_day = result[row["day"]]
+        for key in ("received", "disposed", "closed", "open", "high_not_escalated"):
+            figures_of_day[key] = row[key]
+        figures_of_day["by_risk"] = {risk: row[risk] for risk in RISK_LEVELS.values()}
+    for day, fraud_type, count in store.fraud_type_counts(conn, start, end, by_day=by_day):
         result[day]["by_fraud_type"][fraud_type or "未填写"] = count
     for day, action, outcome, events, warnings in store.action_counts(conn, start, end, by_day=by_day):
         figures_of_day = result[day]

@@ -437,24 +437,33 @@ def _group(column: str, by_day: bool) -> str:
     return f"substr({column}, 1, 10)" if by_day else "'all'"
 
 
+def _by(by_day: bool, *more: str) -> str:
+    """The GROUP BY clause; none at all for a constant 'all', which would still cost SQLite a sort."""
+    columns = (["day"] if by_day else []) + list(more)
+    return f"GROUP BY {', '.join(columns)}" if columns else ""
+
+
 def warning_totals(conn: sqlite3.Connection, start: str, end: str, *, by_day: bool) -> list[dict]:
-    keys = ("day", "received", "disposed", "closed", "open", "high_not_escalated")
+    """The figures about warnings, per day (or all together), in one pass over the time index."""
+    keys = ("day", "received", "disposed", "closed", "open", "high_not_escalated", "medium", "high", "urgent")
     sql = f"""
         SELECT {_group("time", by_day)} AS day, count(*),
             sum(CASE WHEN first_call_at IS NOT NULL OR escalated_at IS NOT NULL THEN 1 ELSE 0 END),
             sum(CASE WHEN status = 'closed' THEN 1 ELSE 0 END),
             sum(CASE WHEN status != 'closed' THEN 1 ELSE 0 END),
-            sum(CASE WHEN risk_level >= 2 AND escalated_at IS NULL THEN 1 ELSE 0 END)
-        FROM warnings WHERE time >= ? AND time < ? GROUP BY day"""
-    return [dict(zip(keys, row, strict=True)) for row in conn.execute(sql, (start, end))]
+            sum(CASE WHEN risk_level >= 2 AND escalated_at IS NULL THEN 1 ELSE 0 END),
+            sum(CASE WHEN risk_level = 1 THEN 1 ELSE 0 END),
+            sum(CASE WHEN risk_level = 2 THEN 1 ELSE 0 END),
+            sum(CASE WHEN risk_level = 3 THEN 1 ELSE 0 END)
+        FROM warnings WHERE time >= ? AND time < ? {_by(by_day)}"""
+    return [dict(zip(keys, row, strict=True)) for row in conn.execute(sql, (start, end)) if row[1]]
 
 
-def warning_counts_by(conn: sqlite3.Connection, column: str, start: str, end: str, *, by_day: bool) -> list[tuple]:
-    """(day, value, count) of the warnings, by ``risk_level`` or ``fraud_type``."""
-    assert column in ("risk_level", "fraud_type")
+def fraud_type_counts(conn: sqlite3.Connection, start: str, end: str, *, by_day: bool) -> list[tuple]:
+    """(day, fraud type, warnings): apart from the other totals, so that only these few columns are sorted."""
     sql = (
-        f"SELECT {_group('time', by_day)} AS day, {column}, count(*) FROM warnings"
-        f" WHERE time >= ? AND time < ? GROUP BY day, {column}"
+        f"SELECT {_group('time', by_day)} AS day, fraud_type, count(*) FROM warnings"
+        f" WHERE time >= ? AND time < ? {_by(by_day, 'fraud_type')}"
     )
     return conn.execute(sql, (start, end)).fetchall()
 
@@ -464,7 +473,7 @@ def action_counts(conn: sqlite3.Connection, start: str, end: str, *, by_day: boo
     sql = f"""
         SELECT {_group("at", by_day)} AS day, action, outcome, count(*), count(DISTINCT warning_id)
         FROM events e WHERE at >= ? AND at < ? AND action IN ('call', 'sms', 'escalate', 'visit') AND {_STANDS}
-        GROUP BY day, action, outcome"""
+        {_by(by_day, "action", "outcome")}"""
     return conn.execute(sql, (start, end)).fetchall()
 
 
@@ -472,7 +481,7 @@ def escalations_by_station(conn: sqlite3.Connection, start: str, end: str, *, by
     """(day, station, warnings) handed to each station; a warning counts once however many channels or moves."""
     sql = f"""
         SELECT {_group("at", by_day)} AS day, station, count(DISTINCT warning_id) FROM events e
-        WHERE at >= ? AND at < ? AND action = 'escalate' AND {_STANDS} GROUP BY day, station"""
+        WHERE at >= ? AND at < ? AND action = 'escalate' AND {_STANDS} {_by(by_day, "station")}"""
     return conn.execute(sql, (start, end)).fetchall()
 
 
@@ -484,16 +493,16 @@ def escalations_by_channel(conn: sqlite3.Connection, start: str, end: str, *, by
     )
     sql = f"""
         SELECT {_group("at", by_day)} AS day, {uses} FROM events e
-        WHERE at >= ? AND at < ? AND action = 'escalate' AND {_STANDS} GROUP BY day"""
-    return conn.execute(sql, (start, end)).fetchall()
+        WHERE at >= ? AND at < ? AND action = 'escalate' AND {_STANDS} {_by(by_day)}"""
+    return [row for row in conn.execute(sql, (start, end)) if row[1] is not None]
 
 
 def overdue_by_day(conn: sqlite3.Connection, start: str, end: str, limits: dict, *, by_day: bool) -> list[tuple]:
     sql = (
         f"SELECT {_group('time', by_day)} AS day, count(*) FROM warnings"
-        f" WHERE time >= :start AND time < :end AND id IN ({_OVERDUE_IDS}) GROUP BY day"
+        f" WHERE time >= :start AND time < :end AND id IN ({_OVERDUE_IDS}) {_by(by_day)}"
     )
-    return conn.execute(sql, {"start": start, "end": end, **limits}).fetchall()
+    return [row for row in conn.execute(sql, {"start": start, "end": end, **limits}) if row[1]]
 
 
 def export_rows(conn: sqlite3.Connection, start: str, end: str) -> list[dict]:

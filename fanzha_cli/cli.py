@@ -434,6 +434,74 @@ def desk(ctx: typer.Context) -> None:
         run_desk(ctx.obj)
 
 
+stop_pay_app = typer.Typer(
+    help="Emergency stop-payments (紧急止付): ask a bank to freeze the account the money went to.\n\n"
+    "Example: fanzha stop-pay add WH202611240001 --bank 工商银行 --account 6222020200112233445 --amount 45万",
+    no_args_is_help=True,
+)
+app.add_typer(stop_pay_app, name="stop-pay")
+
+
+@stop_pay_app.command("add")
+def stop_pay_add(
+    ctx: typer.Context,
+    warning_id: Annotated[str, typer.Argument(metavar="ID", help="The warning.")],
+    bank: Annotated[str, typer.Option("--bank", help="The receiving bank, e.g. 工商银行.")],
+    account: Annotated[str, typer.Option("--account", help="The receiving account (printed here in full).")],
+    amount: Annotated[str, typer.Option("--amount", help="As reported: 450000, 450,000.00, 45万, 4.5万元.")],
+    note: Note = None,
+    at: At = None,
+    as_json: AsJson = False,
+) -> None:
+    """Record a stop-payment request on a warning (one per receiving account).
+
+    Example: fanzha stop-pay add WH202611240001 --bank 工商银行 --account 6222020200112233445 --amount 45万
+    """
+    from fanzha_cli.commands.stoppay_cmd import run_add
+
+    with reported():
+        run_add(ctx.obj, warning_id, bank, account, amount, note, _at(at), as_json=as_json)
+
+
+@stop_pay_app.command("result")
+def stop_pay_result(
+    ctx: typer.Context,
+    request_id: Annotated[str, typer.Argument(metavar="REQ", help="The request's number.")],
+    result: Annotated[
+        str, typer.Argument(help="frozen/冻结, partial/部分冻结 (with --kept), failed/失败 (with --reason).")
+    ],
+    kept: Annotated[str | None, typer.Option("--kept", help="With 'partial': the amount frozen.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="With 'failed': why.")] = None,
+    at: At = None,
+    as_json: AsJson = False,
+) -> None:
+    """Record the bank's answer to a stop-payment request.
+
+    Example: fanzha stop-pay result 3 frozen --at 13:46
+    """
+    from fanzha_cli.commands.stoppay_cmd import run_result
+
+    with reported():
+        run_result(ctx.obj, request_id, result, kept, reason, _at(at), as_json=as_json)
+
+
+@stop_pay_app.command("list")
+def stop_pay_list(
+    ctx: typer.Context,
+    open_only: Annotated[bool, typer.Option("--open", help="Only those still waiting for the bank.")] = False,
+    warning_id: Annotated[str | None, typer.Option("--warning", help="Only this warning's.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Stop-payment requests: open ones first, oldest first, with minutes waiting; accounts masked.
+
+    Example: fanzha stop-pay list --open
+    """
+    from fanzha_cli.commands.stoppay_cmd import run_list
+
+    with reported():
+        run_list(ctx.obj, open_only=open_only, warning_id=warning_id, as_json=as_json)
+
+
 def main() -> None:
     """The console script: any failure is one line on stderr, never a traceback (set FANZHA_DEBUG=1 for one)."""
     try:

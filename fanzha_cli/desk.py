@@ -25,26 +25,26 @@ class DeskError(FanzhaError):
     """The action cannot be done (unknown warning, closed, in another officer's hand, ...): nothing changed."""
 
 
-def _words(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
+def word_table(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return {word.lower(): key for key, words in table.items() for word in (key, *words)}
 
 
-OUTCOME_WORDS = _words(
+OUTCOME_WORDS = word_table(
     {
         "reached": ("已接通", "接通", "通了", "已劝阻"),
         "unreachable": ("未接通", "打不通", "没接通", "无人接听", "未接"),
         "distrustful": ("不信任", "不相信", "不配合"),
     }
 )
-VISIT_WORDS = _words(
+VISIT_WORDS = word_table(
     {
         "dissuaded": ("劝阻", "已劝阻", "劝阻成功", "已见面"),
         "not-found": ("not_found", "notfound", "未找到", "找不到", "未见到", "不在家"),
         "moved": ("搬走", "已搬走", "不在辖区", "转办", "移交"),
     }
 )
-CHANNEL_WORDS = _words({"platform": ("平台", "系统"), "wechat": ("微信", "微信群"), "phone": ("电话", "打电话")})
-STATUS_WORDS = _words(
+CHANNEL_WORDS = word_table({"platform": ("平台", "系统"), "wechat": ("微信", "微信群"), "phone": ("电话", "打电话")})
+STATUS_WORDS = word_table(
     {
         "new": ("新", "未处理", "待处理"),
         "taken": ("处理中", "在手", "已领取"),
@@ -109,7 +109,7 @@ class Desk:
             warning_id = store.take_head(self.conn, self.officer, now)
             if warning_id is None:
                 return None, False
-            store.add_events(self.conn, [self._event(warning_id, "take", at=now)])
+            store.add_events(self.conn, [self.event(warning_id, "take", at=now)])
             return self.get(warning_id), True
 
     def log(self, outcome: str, warning_id: str | None = None, *, note: str | None = None, at: str | None = None):
@@ -119,8 +119,8 @@ class Desk:
             warning = self._target(warning_id, "log a call")
             self._refuse_closed(warning)
             self._refuse_others_hand(warning)
-            at = self._at(at, warning)
-            events = [self._event(warning["id"], "call", at=at, outcome=outcome, note=note)]
+            at = self.when(at, warning)
+            events = [self.event(warning["id"], "call", at=at, outcome=outcome, note=note)]
             state = {"holder": None, "held_since": None, "first_call_at": min(at, warning["first_call_at"] or at)}
             result = {"warning": warning["id"], "outcome": outcome, "sms": None, "escalated_to": None}
             if outcome == "unreachable":
@@ -133,7 +133,7 @@ class Desk:
                 state |= {"status": "escalated"} if with_station else {"status": "closed", "closed_at": at}
             elif outcome == "unreachable":
                 result["sms"] = sms_text(warning, self.settings["district"])
-                events.append(self._event(warning["id"], "sms", at=at, text=result["sms"]))
+                events.append(self.event(warning["id"], "sms", at=at, text=result["sms"]))
                 if warning["risk_level"] >= 2 or state["attempts"] >= self.settings["max_attempts"]:
                     why = "high risk, not reached" if warning["risk_level"] >= 2 else f"{state['attempts']} calls"
                     state |= self._out_of_the_call_queue(warning, at, events, why)
@@ -180,7 +180,7 @@ class Desk:
         with store.transaction(self.conn):
             warning = self._target(warning_id, "escalate")
             self._refuse_closed(warning)
-            at = self._at(at, warning)
+            at = self.when(at, warning)
             station = self._listed_station(station) if station else warning["escalated_to"] or warning["station"]
             state = {}
             if warning["escalated_to"] != station or not warning["escalated_at"]:
@@ -200,9 +200,9 @@ class Desk:
             self._refuse_closed(warning)
             if not warning["escalated_at"]:
                 raise DeskError(f"{warning['id']} was never handed to a station; escalate it first")
-            at = self._at(at, warning)
+            at = self.when(at, warning)
             station = self._listed_station(to) if to else warning["escalated_to"]
-            event = self._event(warning["id"], "visit", at=at, outcome=result, station=station, note=note)
+            event = self.event(warning["id"], "visit", at=at, outcome=result, station=station, note=note)
             if result == "dissuaded":
                 # a call still in hand is left to finish; its outcome then closes the warning
                 in_hand = warning["status"] == "taken"
@@ -220,13 +220,13 @@ class Desk:
             warning = self._target(warning_id, "release")
             if warning["status"] != "taken":
                 raise DeskError(f"{warning['id']} is not in anyone's hand")
-            at = self._at(at, warning)
+            at = self.when(at, warning)
             state = {"holder": None, "held_since": None}
             if warning["visit_result"] == "dissuaded":
                 state |= {"status": "closed", "closed_at": at}
             else:
                 state |= {"status": "retry" if warning["attempts"] else "new", "due_at": None}
-            event = self._event(warning["id"], "release", at=at, holder=warning["holder"])
+            event = self.event(warning["id"], "release", at=at, holder=warning["holder"])
             self._commit(warning, [event], state)
             return {"warning": warning["id"], "holder": warning["holder"], "status": state["status"]}
 
@@ -235,7 +235,7 @@ class Desk:
             raise DeskError("the note is empty")
         with store.transaction(self.conn):
             warning = self._target(warning_id, "add a note")
-            self._commit(warning, [self._event(warning["id"], "note", at=self._at(at, warning), note=text)], {})
+            self._commit(warning, [self.event(warning["id"], "note", at=self.when(at, warning), note=text)], {})
             return {"warning": warning["id"]}
 
     def undo(self) -> dict:
@@ -251,13 +251,16 @@ class Desk:
                 raise DeskError("nothing to undo")
             warning = self.get(last["warning_id"])
             retaken = self._later_takes(last)
-            restore = json.loads(last["details"])["before"]
+            details = json.loads(last["details"])
+            restore = details.get("before", {})
+            if "request" in details:
+                self._undo_stop_payment(details)
             if retaken:
                 restore = {
                     key: value for key, value in restore.items() if key not in ("status", "holder", "held_since")
                 }
             now = format_time(self.now)
-            events = [self._event(warning["id"], "undo", at=now, undid=last["action"], outcome=last["outcome"])]
+            events = [self.event(warning["id"], "undo", at=now, undid=last["action"], outcome=last["outcome"])]
             displaced = self._make_room(warning, restore, events, now)
             store.set_state(self.conn, warning["id"], restore)
             store.add_events(self.conn, events, undoes=last["id"])
@@ -266,8 +269,17 @@ class Desk:
                 "undid": last["action"],
                 "outcome": last["outcome"],
                 "status": restore.get("status", warning["status"]),
+                "changed": bool(restore),
+                "request": details.get("request"),
                 "released": displaced,
             }
+
+    def _undo_stop_payment(self, details: dict) -> None:
+        """A request made is withdrawn; a result recorded goes back to the request waiting for the bank."""
+        if "before_request" in details:
+            store.set_stop_payment_result(self.conn, details["request"], details["before_request"])
+        else:
+            store.withdraw_stop_payment(self.conn, details["request"])
 
     def _later_takes(self, last: dict) -> bool:
         """Refuse if anyone else has acted on the warning since ``last``; say whether this officer took it since."""
@@ -294,7 +306,7 @@ class Desk:
             raise DeskError(f"cannot undo: {warning['id']} would go back to {holder}, who holds {held['id']} now")
         back = {"status": "retry" if held["attempts"] else "new", "holder": None, "held_since": None, "due_at": None}
         store.set_state(self.conn, held["id"], back)
-        events.append(self._event(held["id"], "release", at=now, holder=self.officer))
+        events.append(self.event(held["id"], "release", at=now, holder=self.officer))
         return held["id"]
 
     # --- helpers -------------------------------------------------------------------------------------------
@@ -324,7 +336,7 @@ class Desk:
             raise DeskError(f"{name!r} is not in the station list (see `fanzha stations`; add it with `stations add`)")
         return full
 
-    def _at(self, at: str | None, warning: dict) -> str:
+    def when(self, at: str | None, warning: dict) -> str:
         """When the action was done: now, or an earlier time the officer gives (checked)."""
         if at is None:
             return format_time(self.now)
@@ -334,7 +346,7 @@ class Desk:
             raise DeskError(f"--at {at} is before the warning itself ({warning['time']})")
         return at
 
-    def _event(self, warning_id: str, action: str, *, at: str, outcome=None, station=None, channels=None, **details):
+    def event(self, warning_id: str, action: str, *, at: str, outcome=None, station=None, channels=None, **details):
         details = {key: value for key, value in details.items() if value is not None}
         return {
             "warning_id": warning_id,
@@ -349,7 +361,7 @@ class Desk:
         }
 
     def _escalation(self, warning, at: str, station: str, channels: list[str], *, auto=None, note=None) -> dict:
-        return self._event(warning["id"], "escalate", at=at, station=station, channels=channels, auto=auto, note=note)
+        return self.event(warning["id"], "escalate", at=at, station=station, channels=channels, auto=auto, note=note)
 
     def _commit(self, warning: dict, events: list[dict], state: dict) -> None:
         """The new state and the act's events together; the first event keeps what the act changed, as it was

@@ -130,6 +130,36 @@ _DESK = (
 )
 
 
+@migrations(name="0004_stop_payments")
+def _stop_payments(db: Database) -> None:
+    for statement in _STOP_PAYMENTS:
+        db.execute(statement)
+
+
+_STOP_PAYMENTS = (
+    # AUTOINCREMENT: a request's number is read out to a bank, so a withdrawn one's number is never given again.
+    """CREATE TABLE stop_payments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        warning_id TEXT NOT NULL REFERENCES warnings (id),
+        bank TEXT NOT NULL,
+        account TEXT NOT NULL,
+        amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
+        requested_at TEXT NOT NULL,
+        officer TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open'
+            CHECK (status = 'open' OR status = 'frozen' OR status = 'partial' OR status = 'failed'),
+        kept_fen INTEGER CHECK (kept_fen >= 0),
+        result_at TEXT,
+        reason TEXT,
+        note TEXT
+    )""",
+    "CREATE INDEX stop_payments_warning ON stop_payments (warning_id)",
+    "CREATE INDEX stop_payments_requested ON stop_payments (requested_at)",
+    "CREATE INDEX stop_payments_result ON stop_payments (result_at) WHERE result_at IS NOT NULL",
+    "CREATE INDEX stop_payments_open ON stop_payments (requested_at) WHERE status = 'open'",
+)
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply every pending migration inside the caller's transaction (each one in a savepoint of it)."""
     migrations.apply(Database(conn, execute_plugins=False))

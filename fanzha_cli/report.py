@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from fanzha_cli import store
+from fanzha_cli.money import Yuan
 from fanzha_cli.values import RISK_LEVELS
 
 OUTCOMES = ("reached", "unreachable", "distrustful")
+STOP_PAY_KEYS = ("requested", "frozen", "partial", "failed", "kept_yuan", "median_minutes_to_result")
 VISITS = ("dissuaded", "not-found", "moved")
 
 
@@ -35,7 +37,29 @@ def empty(day: str) -> dict:
         "high_not_escalated": 0,
         "by_risk": dict.fromkeys(RISK_LEVELS.values(), 0),
         "by_fraud_type": {},
+        "stop_payments": {
+            "requested": 0,
+            "frozen": 0,
+            "partial": 0,
+            "failed": 0,
+            "kept_fen": 0,
+            "median_minutes_to_result": None,
+        },
+        "first_call_minutes": {
+            "median": None,
+            "p90": None,
+            "by_risk": {risk: {"median": None, "p90": None} for risk in RISK_LEVELS.values()},
+            "from_import": {"median": None, "p90": None},
+        },
     }
+
+
+def minutes(value: float | None) -> int | float | None:
+    """Minutes to a tenth, and a whole number as a whole number: 26, not 26.0."""
+    if value is None:
+        return None
+    value = round(value, 1)
+    return int(value) if value == int(value) else value
 
 
 def figures(conn, first: date, last: date, limits: dict, *, by_day: bool) -> dict[str, dict]:
@@ -69,7 +93,20 @@ def figures(conn, first: date, last: date, limits: dict, *, by_day: bool) -> dic
         result[day]["by_channel"] = dict(zip(("platform", "wechat", "phone"), channels, strict=True))
     for day, count in store.overdue_by_day(conn, start, end, limits, by_day=by_day):
         result[day]["overdue"] = count
+    for day, status, count, kept_fen in store.stop_payment_counts(conn, start, end, by_day=by_day):
+        stop = result[day]["stop_payments"]
+        stop[status] = count
+        stop["kept_fen"] += kept_fen or 0
+    for day, _, _, median, _ in store.stop_payment_percentiles(conn, start, end, by_day=by_day):
+        result[day]["stop_payments"]["median_minutes_to_result"] = minutes(median)
+    for day, what, _, median, p90 in store.first_call_percentiles(conn, start, end, by_day=by_day):
+        clock = result[day]["first_call_minutes"]
+        place = {0: clock, -1: clock["from_import"]}.get(what) or clock["by_risk"][RISK_LEVELS[what]]
+        place |= {"median": minutes(median), "p90": minutes(p90)}
     for figures_of_day in result.values():
+        stop = figures_of_day["stop_payments"]
+        stop = {key: value for key, value in stop.items() if key != "kept_fen"} | {"kept_yuan": Yuan(stop["kept_fen"])}
+        figures_of_day["stop_payments"] = {key: stop[key] for key in STOP_PAY_KEYS}
         figures_of_day["disposal_rate"] = rate(figures_of_day["disposed"], figures_of_day["received"])
         calls = sum(figures_of_day["calls"].values())
         figures_of_day["reach_rate"] = rate(figures_of_day["calls"]["reached"], calls)

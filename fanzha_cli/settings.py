@@ -15,6 +15,10 @@ SETTINGS: dict[str, tuple[int | str, int | None, str]] = {
     "hold_minutes": (30, 1, "minutes a warning may stay in hand before it is overdue"),
     "station_hours": (24, 1, "hours a station has for its visit result on a medium warning"),
     "station_hours_urgent": (2, 1, "hours a station has for its visit result on a high or urgent warning"),
+    "target_minutes_urgent": (5, 1, "minutes an urgent warning may wait for its call before it is marked late"),
+    "target_minutes_high": (10, 1, "minutes a high warning may wait for its call before it is marked late"),
+    "target_minutes_medium": (60, 1, "minutes a medium warning may wait for its call before it is marked late"),
+    "stop_pay_minutes": (30, 1, "minutes a stop-payment request may wait for the bank before it is overdue"),
 }
 
 

@@ -18,7 +18,7 @@ from fanzha_cli.errors import DatabaseError
 
 # The number of migrations in fanzha_cli.migrations; kept here so that opening an up-to-date database does not
 # import them. tests/test_store.py checks that the two agree.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 BUSY_TIMEOUT_SECONDS = 30.0
 
@@ -338,6 +338,7 @@ OVERDUE = {
         " AND station_since < CASE WHEN risk_level >= 2 THEN :station_cutoff_urgent ELSE :station_cutoff END"
         " AND (visit_result IS NULL OR visit_result != 'dissuaded')"
     ),
+    "stop_pay": "SELECT warning_id FROM stop_payments WHERE status = 'open' AND requested_at < :stop_pay_cutoff",
 }
 _OVERDUE_IDS = " UNION ".join(OVERDUE.values())
 
@@ -426,6 +427,65 @@ def put_setting(conn: sqlite3.Connection, key: str, value: str) -> None:
         "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
+
+
+# --- stop-payments (SPEC §7) ---------------------------------------------------------------------------------
+
+STOP_PAY_ROW = (
+    "id",
+    "warning_id",
+    "bank",
+    "account",
+    "amount_fen",
+    "requested_at",
+    "officer",
+    "status",
+    "kept_fen",
+    "result_at",
+    "reason",
+    "note",
+)
+STOP_PAY_RESULT = ("status", "kept_fen", "result_at", "reason")
+
+
+def add_stop_payment(conn: sqlite3.Connection, request: dict) -> int:
+    columns = [key for key in STOP_PAY_ROW if key in request]
+    cursor = conn.execute(
+        f"INSERT INTO stop_payments ({', '.join(columns)}) VALUES ({', '.join(f':{c}' for c in columns)})", request
+    )
+    return cursor.lastrowid
+
+
+def get_stop_payment(conn: sqlite3.Connection, request_id: int) -> dict | None:
+    row = conn.execute(f"SELECT {', '.join(STOP_PAY_ROW)} FROM stop_payments WHERE id = ?", (request_id,)).fetchone()
+    return row and dict(zip(STOP_PAY_ROW, row, strict=True))
+
+
+def set_stop_payment_result(conn: sqlite3.Connection, request_id: int, result: dict) -> None:
+    conn.execute(
+        f"UPDATE stop_payments SET {', '.join(f'{key} = :{key}' for key in STOP_PAY_RESULT)} WHERE id = :id",
+        {key: result.get(key) for key in STOP_PAY_RESULT} | {"id": request_id},
+    )
+
+
+def withdraw_stop_payment(conn: sqlite3.Connection, request_id: int) -> None:
+    """Undo of a request: the row goes; the event log keeps that it was made and withdrawn."""
+    conn.execute("DELETE FROM stop_payments WHERE id = ?", (request_id,))
+
+
+def list_stop_payments(conn: sqlite3.Connection, *, warning_id: str | None = None, open_only: bool = False):
+    """Open requests first, oldest first; then the decided ones, newest first."""
+    where = ["1 = 1"]
+    if warning_id is not None:
+        where.append("warning_id = :warning_id")
+    if open_only:
+        where.append("status = 'open'")
+    sql = (
+        f"SELECT {', '.join(STOP_PAY_ROW)} FROM stop_payments WHERE {' AND '.join(where)} ORDER BY"
+        " CASE WHEN status = 'open' THEN 0 ELSE 1 END,"
+        " CASE WHEN status = 'open' THEN requested_at END, requested_at DESC, id DESC"
+    )
+    return [dict(zip(STOP_PAY_ROW, row, strict=True)) for row in conn.execute(sql, {"warning_id": warning_id})]
 
 
 # --- the day's totals (SPEC §6) -------------------------------------------------------------------------------
@@ -519,6 +579,67 @@ def export_rows(conn: sqlite3.Connection, start: str, end: str) -> list[dict]:
     return [dict(zip(keys, row, strict=True)) for row in conn.execute(sql, (start, end))]
 
 
+# Minutes between two stored times: julianday is SQLite's (PostgreSQL: EXTRACT(EPOCH FROM b - a) / 60).
+def _minutes(start: str, end: str) -> str:
+    return f"round((julianday({end}) - julianday({start})) * 1440, 1)"
+
+
+# Median (the mean of the middle two for an even count) and P90 (nearest rank: the ceil(0.9 n)-th) of each
+# group of (day, what, minutes), by window functions, which SQLite and PostgreSQL both have.
+_PERCENTILES = """
+    SELECT day, what, count(*),
+        avg(CASE WHEN k = (n + 1) / 2 OR k = (n + 2) / 2 THEN minutes END),
+        max(CASE WHEN k = (9 * n + 9) / 10 THEN minutes END)
+    FROM (
+        SELECT day, what, minutes,
+            row_number() OVER (PARTITION BY day, what ORDER BY minutes) AS k,
+            count(*) OVER (PARTITION BY day, what) AS n
+        FROM samples
+    ) AS ranked
+    GROUP BY day, what"""
+
+
+def first_call_percentiles(conn: sqlite3.Connection, start: str, end: str, *, by_day: bool) -> list[tuple]:
+    """(day, what, calls, median, p90) of the minutes to the first call of the warnings of [start, end): ``what``
+    is a risk level (1-3), 0 for all of them, or -1 for all counted from the import rather than the warning."""
+    sql = f"""
+        WITH samples AS (
+            SELECT {_group("w.time", by_day)} AS day, w.risk_level AS what,
+                {_minutes("w.time", "w.first_call_at")} AS minutes
+            FROM warnings w WHERE w.time >= :start AND w.time < :end AND w.first_call_at IS NOT NULL
+            UNION ALL
+            SELECT {_group("w.time", by_day)}, 0, {_minutes("w.time", "w.first_call_at")}
+            FROM warnings w WHERE w.time >= :start AND w.time < :end AND w.first_call_at IS NOT NULL
+            UNION ALL
+            SELECT {_group("w.time", by_day)}, -1, {_minutes("b.imported_at", "w.first_call_at")}
+            FROM warnings w JOIN batches b ON b.id = w.batch_id
+            WHERE w.time >= :start AND w.time < :end AND w.first_call_at IS NOT NULL
+        ){_PERCENTILES}"""
+    return conn.execute(sql, {"start": start, "end": end}).fetchall()
+
+
+def stop_payment_percentiles(conn: sqlite3.Connection, start: str, end: str, *, by_day: bool) -> list[tuple]:
+    """(day, 0, results, median, p90) of the minutes from request to result, of the results of [start, end)."""
+    sql = f"""
+        WITH samples AS (
+            SELECT {_group("result_at", by_day)} AS day, 0 AS what, {_minutes("requested_at", "result_at")} AS minutes
+            FROM stop_payments WHERE result_at >= :start AND result_at < :end
+        ){_PERCENTILES}"""
+    return conn.execute(sql, {"start": start, "end": end}).fetchall()
+
+
+def stop_payment_counts(conn: sqlite3.Connection, start: str, end: str, *, by_day: bool) -> list[tuple]:
+    """(day, status, requests, kept fen): requests made in [start, end) under 'requested', and results recorded
+    in it under their status."""
+    sql = f"""
+        SELECT {_group("requested_at", by_day)} AS day, 'requested', count(*), 0 FROM stop_payments
+        WHERE requested_at >= :start AND requested_at < :end {_by(by_day)}
+        UNION ALL
+        SELECT {_group("result_at", by_day)} AS day, status, count(*), sum(kept_fen) FROM stop_payments
+        WHERE result_at >= :start AND result_at < :end {_by(by_day, "status")}"""
+    return [row for row in conn.execute(sql, {"start": start, "end": end}) if row[2]]
+
+
 # --- query plans ----------------------------------------------------------------------------------------------
 
 
@@ -531,7 +652,9 @@ def query_plan(conn: sqlite3.Connection, name: str) -> list[str]:
             ("2026-11-24 00:00:00", "2026-11-24 24:00:00"),
         ),
     }
-    cutoffs = dict.fromkeys(("now", "hold_cutoff", "station_cutoff", "station_cutoff_urgent"), "2026-11-24 12:00:00")
+    cutoffs = dict.fromkeys(
+        ("now", "hold_cutoff", "station_cutoff", "station_cutoff_urgent", "stop_pay_cutoff"), "2026-11-24 12:00:00"
+    )
     statements |= {f"overdue_{kind}": (sql, cutoffs) for kind, sql in OVERDUE.items()}
     statements["take_head"] = (
         f"UPDATE warnings SET status = 'taken', holder = 'o', held_since = 't' WHERE id = (SELECT id {_QUEUE} LIMIT 1)",

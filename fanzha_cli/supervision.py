@@ -18,6 +18,7 @@ def overdue_limits(desk) -> dict[str, str]:
         "hold_cutoff": format_time(now - timedelta(minutes=limits["hold_minutes"])),
         "station_cutoff": format_time(now - timedelta(hours=limits["station_hours"])),
         "station_cutoff_urgent": format_time(now - timedelta(hours=limits["station_hours_urgent"])),
+        "stop_pay_cutoff": format_time(now - timedelta(minutes=limits["stop_pay_minutes"])),
     }
 
 
@@ -26,6 +27,11 @@ def reminder(desk) -> str | None:
     counts = store.count_overdue(desk.conn, overdue_limits(desk))
     if not any(counts.values()):
         return None
-    words = {"in_hand": "in hand too long", "retry": "retries past due", "station": "with stations past their limit"}
+    words = {
+        "in_hand": "in hand too long",
+        "retry": "retries past due",
+        "station": "with stations past their limit",
+        "stop_pay": "with a stop-payment the bank has not answered",
+    }
     parts = ", ".join(f"{count} {words[kind]}" for kind, count in counts.items() if count)
     return f"督办 overdue: {parts} — see `fanzha list --overdue`"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from fanzha_cli.desk import Desk
 from fanzha_cli.errors import FanzhaError
+from fanzha_cli.money import Yuan, dumps, yuan_number, yuan_text
 from fanzha_cli.output import out, use_colour
 from fanzha_cli.report import parse_day, summary
 from fanzha_cli.supervision import overdue_limits
@@ -32,6 +32,14 @@ CSV_COLUMNS = (
     "by_risk.medium",
     "by_risk.high",
     "by_risk.urgent",
+    "stop_payments.requested",
+    "stop_payments.frozen",
+    "stop_payments.partial",
+    "stop_payments.failed",
+    "stop_payments.kept_yuan",
+    "stop_payments.median_minutes_to_result",
+    "first_call_minutes.median",
+    "first_call_minutes.p90",
 )
 
 
@@ -58,7 +66,7 @@ def run_summary(settings, *, day, start, end, as_json: bool, as_csv: bool) -> No
     first, last = choose_days(day, start, end, desk.now.date())
     report = summary(desk.conn, first, last, overdue_limits(desk))
     if as_json:
-        out(json.dumps(report, ensure_ascii=False, indent=2))
+        out(dumps(report))
     elif as_csv:
         _csv(report)
     elif use_colour():
@@ -71,6 +79,8 @@ def _cell(figures: dict, column: str):
     value = figures
     for part in column.split("."):
         value = value[part]
+    if isinstance(value, Yuan):
+        return yuan_number(value.fen)
     return "" if value is None else value
 
 
@@ -99,9 +109,28 @@ def headline(figures: dict) -> str:
     )
 
 
+def clock_and_money(figures: dict) -> list[str]:
+    """首次呼叫 and 止付 lines; none where nothing happened."""
+    lines = []
+    clock = figures["first_call_minutes"]
+    if clock["median"] is not None:
+        lines.append(f"首次呼叫 中位 {clock['median']} 分钟 / P90 {clock['p90']} 分钟 (first call, from the warning)")
+    stop = figures["stop_payments"]
+    if stop["requested"] or stop["frozen"] or stop["partial"] or stop["failed"]:
+        median = stop["median_minutes_to_result"]
+        lines.append(
+            f"紧急止付 {stop['requested']} requested · {stop['frozen']} frozen, {stop['partial']} partial,"
+            f" {stop['failed']} failed · 挽损 kept {yuan_text(stop['kept_yuan'].fen)} 元"
+            + (f" · 中位 {median} 分钟 to the bank's answer" if median is not None else "")
+        )
+    return lines
+
+
 def _plain(report: dict) -> None:
     figures = report.get("total", report)
     out(f"{figures['date']}: {headline(figures)}")
+    for line in clock_and_money(figures):
+        out(f"  {line}")
     for title, key in (("by station", "by_station"), ("by risk", "by_risk"), ("by fraud type", "by_fraud_type")):
         if figures[key]:
             out(f"  {title}: " + ", ".join(f"{name} {count}" for name, count in figures[key].items()))
@@ -119,6 +148,8 @@ def _rich(report: dict) -> None:
     console = Console()
     figures = report.get("total", report)
     console.print(f"[bold]{figures['date']}[/bold]  {headline(figures)}", highlight=False)
+    for line in clock_and_money(figures):
+        console.print(line, style="bold", highlight=False, markup=False)
     head = Table("received", "disposed", "disposal rate", "reach rate", "open", "overdue", title="处置 headline")
     head.add_row(
         str(figures["received"]),

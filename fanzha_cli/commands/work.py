@@ -192,7 +192,9 @@ def run_undo(settings) -> None:
 
 def report_undo(result: dict) -> None:
     what = result["undid"] + (f" {result['outcome']}" if result["outcome"] else "")
-    back = "" if result["undid"] == "note" else f" — it is {result['status']} again"
+    back = f" — it is {result['status']} again" if result["changed"] else ""
+    if result["request"]:
+        back += f" (stop-payment request {result['request']})"
     out(f"undone: {what} on {result['warning']}{back}")
     if result["released"]:
         out(f"  {result['released']}, taken since, went back to the queue")

@@ -1,0 +1,94 @@
+"""Presentation of ``fanzha stop-pay``: the request's own output shows the account in full, lists mask it."""
+
+from __future__ import annotations
+
+from fanzha_cli import stoppay, store
+from fanzha_cli.desk import Desk
+from fanzha_cli.money import Yuan, dumps, yuan_text
+from fanzha_cli.output import out, use_colour
+
+STATUS_ZH = {"open": "待银行回复", "frozen": "已冻结", "partial": "部分冻结", "failed": "止付失败"}
+
+
+def json_view(view: dict) -> dict:
+    """SPEC §7's JSON: amounts as exact numbers of yuan."""
+    shown = {key: value for key, value in view.items() if key not in ("amount_fen", "kept_fen")}
+    shown["amount_yuan"] = Yuan(view["amount_fen"])
+    shown["kept_yuan"] = None if view["kept_fen"] is None else Yuan(view["kept_fen"])
+    order = ("id", "warning", "bank", "account", "amount_yuan", "requested_at", "status", "kept_yuan", "result_at")
+    return {key: shown[key] for key in order} | {key: value for key, value in shown.items() if key not in order}
+
+
+def _view(desk: Desk, row: dict, *, full_account: bool) -> dict:
+    return stoppay.view(row, desk.now, desk.settings["stop_pay_minutes"], full_account=full_account)
+
+
+def _say(view: dict) -> None:
+    out(
+        f"止付 request {view['id']} on {view['warning']}: {view['bank']} account {view['account']},"
+        f" {yuan_text(view['amount_fen'])} 元 — {STATUS_ZH[view['status']]} ({view['status']})"
+    )
+    if view["status"] != "open":
+        kept = yuan_text(view["kept_fen"] or 0)
+        out(
+            f"  kept {kept} 元, {view['minutes_to_result']} min after the request"
+            + (f"; reason: {view['reason']}" if view["reason"] else "")
+        )
+
+
+def run_add(settings, warning_id, bank, account, amount, note, at, *, as_json: bool) -> None:
+    desk = Desk(settings.connect(), settings.officer)
+    row = stoppay.request(desk, warning_id, bank=bank, account=account, amount=amount, note=note, at=at)
+    view = _view(desk, row, full_account=True)
+    if as_json:
+        out(dumps(json_view(view)))
+        return
+    _say(view)
+    out("  read the account to the bank in full; record its answer with `fanzha stop-pay result`")
+
+
+def run_result(settings, request_id, result, kept, reason, at, *, as_json: bool) -> None:
+    desk = Desk(settings.connect(), settings.officer)
+    row = stoppay.record_result(desk, request_id, result, kept=kept, reason=reason, at=at)
+    view = _view(desk, row, full_account=True)
+    if as_json:
+        out(dumps(json_view(view)))
+        return
+    _say(view)
+
+
+def run_list(settings, *, open_only: bool, warning_id: str | None, as_json: bool) -> None:
+    desk = Desk(settings.connect(), settings.officer)
+    rows = store.list_stop_payments(desk.conn, warning_id=warning_id, open_only=open_only)
+    views = [_view(desk, row, full_account=False) for row in rows]
+    if as_json:
+        out(dumps([json_view(view) for view in views]))
+        return
+    if not views:
+        out("no stop-payment requests")
+        return
+    columns = ("id", "warning", "bank", "account", "amount", "requested_at", "status", "waiting / result")
+    lines = [
+        (
+            str(v["id"]),
+            v["warning"],
+            v["bank"],
+            v["account"],
+            yuan_text(v["amount_fen"]),
+            v["requested_at"],
+            v["status"] + (" OVERDUE" if v["overdue"] else ""),
+            f"{v['minutes_waiting']} min waiting" if v["status"] == "open" else f"{v['minutes_to_result']} min",
+        )
+        for v in views
+    ]
+    if use_colour():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*columns, title="紧急止付 stop-payments")
+        for line, view in zip(lines, views, strict=True):
+            table.add_row(*line, style="bold red" if view["overdue"] else None)
+        Console().print(table)
+        return
+    for line in lines:
+        out("\t".join(line))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from fanzha_cli import store
 from fanzha_cli.errors import FanzhaError
+from fanzha_cli.money import mask_account, yuan_number
 from fanzha_cli.values import RISK_LABELS_ZH, mask_phone
 
 STATUS_ZH = {"new": "待处理", "taken": "处理中", "retry": "待重拨", "escalated": "已移交", "closed": "已办结"}
@@ -37,6 +38,10 @@ COLUMNS = (
     ("上门次数", lambda r: r["visit_count"]),
     ("上门结果", lambda r: VISIT_ZH.get(r["visit_result"])),
     ("办结时间", lambda r: r["closed_at"]),
+    ("止付笔数", lambda r: r["stop_pays"]),
+    ("止付金额(元)", lambda r: yuan_number(r["stop_fen"]) if r["stop_fen"] else None),
+    ("挽损金额(元)", lambda r: yuan_number(r["kept_fen"]) if r["kept_fen"] is not None else None),
+    ("止付账户", lambda r: "; ".join(mask_account(a) for a in r["accounts"]) or None),
 )
 TIME_COLUMNS = {"预警时间", "首次呼叫时间", "移交时间", "办结时间"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -51,7 +56,9 @@ def neutralise(value):
 
 def rows(conn, first: date, last: date) -> list[list]:
     start, end = f"{first} 00:00:00", f"{last + timedelta(days=1)} 00:00:00"
-    return [[get(row) for _, get in COLUMNS] for row in store.export_rows(conn, start, end)]
+    found = store.export_rows(conn, start, end)
+    accounts = store.stop_payment_accounts(conn, [row["id"] for row in found if row["stop_pays"]])
+    return [[get(row | {"accounts": accounts.get(row["id"], [])}) for _, get in COLUMNS] for row in found]
 
 
 def write_csv(records: list[list], target, *, bom: bool) -> None:

@@ -63,6 +63,9 @@ class Card(_Shape):
     escalated: bool
     script: str | None
     waiting_minutes: int
+    target_minutes: int
+    late: bool
+    first_call_at: str | None
     holder: str | None
     due_at: str | None
     escalated_to: str | None

@@ -565,16 +565,30 @@ def overdue_by_day(conn: sqlite3.Connection, start: str, end: str, limits: dict,
     return [row for row in conn.execute(sql, {"start": start, "end": end, **limits}) if row[1]]
 
 
+def stop_payment_accounts(conn: sqlite3.Connection, warning_ids: list[str]) -> dict[str, list[str]]:
+    """The receiving accounts of each warning's requests (in full: the caller masks them)."""
+    accounts: dict[str, list[str]] = {}
+    for start in range(0, len(warning_ids), 500):
+        chunk = warning_ids[start : start + 500]
+        sql = f"SELECT warning_id, account FROM stop_payments WHERE warning_id IN ({', '.join('?' * len(chunk))})"
+        for warning_id, account in conn.execute(sql + " ORDER BY id", chunk):
+            accounts.setdefault(warning_id, []).append(account)
+    return accounts
+
+
 def export_rows(conn: sqlite3.Connection, start: str, end: str) -> list[dict]:
     """Each warning of [start, end) with its disposition, for reporting back to the platform."""
-    keys = (*_WARNING_ROW, "calls", "last_outcome", "escalations", "visit_count")
+    keys = (*_WARNING_ROW, "calls", "last_outcome", "escalations", "visit_count", "stop_pays", "stop_fen", "kept_fen")
     sql = f"""
         SELECT {", ".join(f"w.{column}" for column in _WARNING_ROW)},
             (SELECT count(*) FROM events e WHERE e.warning_id = w.id AND e.action = 'call' AND {_STANDS}),
             (SELECT e.outcome FROM events e WHERE e.warning_id = w.id AND e.action = 'call' AND {_STANDS}
                 ORDER BY e.at DESC, e.id DESC LIMIT 1),
             (SELECT count(*) FROM events e WHERE e.warning_id = w.id AND e.action = 'escalate' AND {_STANDS}),
-            (SELECT count(*) FROM events e WHERE e.warning_id = w.id AND e.action = 'visit' AND {_STANDS})
+            (SELECT count(*) FROM events e WHERE e.warning_id = w.id AND e.action = 'visit' AND {_STANDS}),
+            (SELECT count(*) FROM stop_payments s WHERE s.warning_id = w.id),
+            (SELECT sum(amount_fen) FROM stop_payments s WHERE s.warning_id = w.id),
+            (SELECT sum(kept_fen) FROM stop_payments s WHERE s.warning_id = w.id)
         FROM warnings w WHERE w.time >= ? AND w.time < ? ORDER BY w.time, w.id"""
     return [dict(zip(keys, row, strict=True)) for row in conn.execute(sql, (start, end))]
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from fanzha_cli import store
+from fanzha_cli import stoppay, store
 from fanzha_cli.desk import STATUS_WORDS, Desk, read_word
+from fanzha_cli.money import yuan_text
 from fanzha_cli.output import err, out, use_colour
 from fanzha_cli.script import call_script
 from fanzha_cli.values import RISK_LABELS_ZH, mask_phone, parse_risk, risk_name
@@ -23,6 +24,7 @@ ACTION_ZH = {
     "release": "放回",
     "note": "备注",
     "undo": "撤销",
+    "stop-pay": "紧急止付",
 }
 
 
@@ -30,6 +32,7 @@ def warning_view(desk: Desk, warning: dict, *, full_phone: bool) -> dict:
     """A warning as the officer and --json see it (SPEC §4's keys first)."""
     station_name = warning["escalated_to"] or warning["station"]
     contact = store.get_station(desk.conn, station_name)
+    target = desk.settings[f"target_minutes_{risk_name(warning['risk_level'])}"]
     return {
         "id": warning["id"],
         "time": warning["time"],
@@ -43,6 +46,9 @@ def warning_view(desk: Desk, warning: dict, *, full_phone: bool) -> dict:
         "escalated": warning["escalated_at"] is not None,
         "script": call_script(warning, desk.settings["district"]) if full_phone else None,
         "waiting_minutes": minutes_between(warning["time"], desk.now),
+        "target_minutes": target,
+        "late": warning["first_call_at"] is None and minutes_between(warning["time"], desk.now) > target,
+        "first_call_at": warning["first_call_at"],
         "holder": warning["holder"],
         "due_at": warning["due_at"],
         "escalated_to": warning["escalated_to"],
@@ -114,9 +120,12 @@ def show_card(view: dict) -> None:
         station_line += f"  值班 {contact['duty_phone'] or '—'}  微信群 {contact['wechat_group'] or '—'}"
     else:
         station_line += "  (not in the station list: no contacts)"
+    waited = f"等待 {spoken_duration(view['waiting_minutes'])}"
+    if view["late"]:
+        waited += f" ⚠ 超时 past the {view['target_minutes']}-min target"
     facts = (
         f"{RISK_LABELS_ZH[level]} {view['risk']}  ·  {view['fraud_type'] or '类型未知'}  ·  "
-        f"等待 {spoken_duration(view['waiting_minutes'])}  ·  已呼叫 {view['attempts']} 次"
+        f"{waited}  ·  已呼叫 {view['attempts']} 次"
     )
     if use_colour():
         _rich_card(view, level, banner, facts, station_line)
@@ -209,6 +218,7 @@ def timeline(desk: Desk, warning: dict) -> list[dict]:
     for event in store.warning_events(desk.conn, warning["id"]):
         details = json.loads(event["details"]) if event["details"] else {}
         details.pop("before", None)
+        details.pop("before_request", None)
         entry = {key: event[key] for key in ("at", "action", "officer", "outcome", "station", "logged_at")}
         entry |= {
             "channels": event["channels"].split(",") if event["channels"] else None,
@@ -222,8 +232,17 @@ def run_show(settings, warning_id: str, *, as_json: bool) -> None:
     desk = Desk(settings.connect(), settings.officer)
     warning = desk.get(warning_id)
     view = warning_view(desk, warning, full_phone=True) | {"events": timeline(desk, warning)}
+    requests = [
+        stoppay.view(row, desk.now, desk.settings["stop_pay_minutes"], full_account=True)
+        for row in store.list_stop_payments(desk.conn, warning_id=warning["id"])
+    ]
     if as_json:
-        dump_json("Shown", view)
+        from fanzha_cli import schemas
+        from fanzha_cli.commands.stoppay_cmd import json_view
+        from fanzha_cli.money import dumps
+
+        schemas.Shown.model_validate(view)  # the shape, checked; amounts go out exactly, not through pydantic
+        out(dumps(view | {"stop_payments": [json_view(request) for request in requests]}))
         return
     out(f"{view['id']}  {RISK_LABELS_ZH[warning['risk_level']]}  {STATUS_ZH[view['status']]} ({view['status']})")
     out(f"{view['name']}  {phone_groups(view['phone'])}  {view['fraud_type'] or ''}  {view['station']}")
@@ -233,6 +252,12 @@ def run_show(settings, warning_id: str, *, as_json: bool) -> None:
         out(f"线索 {view['clue']}")
     for entry in view["events"]:
         out("  " + _timeline_line(entry))
+    for request in requests:
+        kept = f", kept {yuan_text(request['kept_fen'])} 元" if request["kept_fen"] is not None else ""
+        amount = yuan_text(request["amount_fen"])
+        out(
+            f"止付 request {request['id']}: {request['bank']} {request['account']} {amount} 元 — {request['status']}{kept}"
+        )
 
 
 def _timeline_line(entry: dict) -> str:
@@ -248,6 +273,11 @@ def _timeline_line(entry: dict) -> str:
         words.append(f"— {entry['note']}")
     if entry.get("text"):
         words.append(f"— {entry['text']}")
+    if entry.get("request"):
+        amount = entry.get("amount_fen") or entry.get("kept_fen")
+        words.append(f"request {entry['request']}" + (f" {yuan_text(amount)} 元" if amount else ""))
+    if entry.get("reason"):
+        words.append(f"({entry['reason']})")
     words.append(f"[{entry['officer']}]")
     if entry.get("undone"):
         words.append("(undone)")

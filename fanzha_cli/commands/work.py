@@ -255,9 +255,8 @@ def run_show(settings, warning_id: str, *, as_json: bool) -> None:
     for request in requests:
         kept = f", kept {yuan_text(request['kept_fen'])} 元" if request["kept_fen"] is not None else ""
         amount = yuan_text(request["amount_fen"])
-        out(
-            f"止付 request {request['id']}: {request['bank']} {request['account']} {amount} 元 — {request['status']}{kept}"
-        )
+        where = f"{request['bank']} {request['account']}"
+        out(f"止付 request {request['id']}: {where} {amount} 元 — {request['status']}{kept}")
 
 
 def _timeline_line(entry: dict) -> str:

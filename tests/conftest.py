@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,22 @@ CORPUS = REPO.parent / "shared" / "corpus"
 SAMPLE = REPO / "data" / "2026-11-24-预警.csv"
 
 HEADER_ZH = ["预警编号", "预警时间", "风险等级", "诈骗类型", "姓名", "手机号码", "辖区派出所", "住址", "线索描述"]
+
+
+@contextmanager
+def deadline(seconds: float):
+    """A hang (a deadlock, a lock never released, an endless read) fails the test instead of blocking the run."""
+
+    def on_alarm(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s: a hang?")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture(autouse=True)

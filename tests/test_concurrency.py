@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
-from conftest import warning_row, write_export
+from conftest import deadline, warning_row, write_export
 
 from fanzha_cli import store
 from fanzha_cli.importer import import_file
@@ -32,22 +31,6 @@ TEST_TIMEOUT = 90  # seconds for a whole test before the alarm fails it; a run t
 CALL_TIMEOUT = 45  # seconds for one `fanzha` command: more than the 30 s busy timeout, so that waits end first
 
 FAILURE_SIGNS = ("database is locked", "Traceback", "internal error", "database error")
-
-
-@contextmanager
-def deadline(seconds: float = TEST_TIMEOUT):
-    """A hang (deadlock, a lock never released) fails the test instead of blocking the run."""
-
-    def on_alarm(signum, frame):
-        raise TimeoutError(f"still running after {seconds} s: a deadlock or a lock never released?")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def child_env() -> dict[str, str]:
@@ -144,7 +127,7 @@ def test_four_officers_at_the_cli_are_handed_100_different_warnings(db_path, db,
             failures.append(f"{officer}: {exc}")
             barrier.abort()
 
-    with deadline():
+    with deadline(TEST_TIMEOUT):
         threads = [threading.Thread(target=officer_at_the_desk, args=(officer,), daemon=True) for officer in OFFICERS]
         for thread in threads:
             thread.start()
@@ -245,7 +228,7 @@ def run_workers(db_path: Path, officers, mode: str, limit: int, cwd: Path) -> di
 @pytest.mark.parametrize("quota", [PER_OFFICER, None], ids=["25-each", "until-empty"])
 def test_four_officers_in_the_library_are_handed_100_different_warnings(quota, db_path, db, tmp_path):
     expected = import_warnings(db_path, tmp_path, WARNINGS)
-    with deadline():
+    with deadline(TEST_TIMEOUT):
         # Without a quota each takes as fast as it can until nothing is due: SQLite's busy wait is not fair, so one
         # process may take most of them; what matters is that no warning is handed out twice and none is lost.
         handed = run_workers(db_path, OFFICERS, "work", quota or WARNINGS + 1, tmp_path)
@@ -258,7 +241,7 @@ def test_four_officers_in_the_library_are_handed_100_different_warnings(quota, d
 @pytest.mark.parametrize("attempt", range(5))
 def test_two_officers_race_for_the_last_warning_exactly_one_gets_it(attempt, db_path, db, tmp_path):
     (only,) = import_warnings(db_path, tmp_path, 1)
-    with deadline():
+    with deadline(TEST_TIMEOUT):
         records = run_workers(db_path, ("o1", "o2"), "spin", 200, tmp_path)
 
     winners = [officer for officer, answers in records.items() if any(answers)]

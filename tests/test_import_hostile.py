@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import HEADER_ZH, warning_row, write_export
+from conftest import HEADER_ZH, deadline, warning_row, write_export
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -35,21 +35,9 @@ SEED_ROWS = 5
 
 @pytest.fixture(autouse=True)
 def _hang_guard():
-    """A hang in an in-process import fails the test (SIGALRM) instead of blocking the run."""
-    if not hasattr(signal, "setitimer"):
+    """A hang in an in-process import fails the test instead of blocking the run."""
+    with deadline(IN_PROCESS_TIMEOUT):
         yield
-        return
-
-    def on_alarm(signum, frame):
-        raise TimeoutError(f"test still running after {IN_PROCESS_TIMEOUT} s: a hang?")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, IN_PROCESS_TIMEOUT)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def fanzha_process(db_path: Path, *args: str, cwd: Path, timeout: float = PROCESS_TIMEOUT):

@@ -8,11 +8,12 @@ written as text, never as a formula.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from fanzha_cli import store
 from fanzha_cli.errors import FanzhaError
-from fanzha_cli.money import mask_account, yuan_number
+from fanzha_cli.money import mask_account
 from fanzha_cli.values import RISK_LABELS_ZH, mask_phone
 
 STATUS_ZH = {"new": "待处理", "taken": "处理中", "retry": "待重拨", "escalated": "已移交", "closed": "已办结"}
@@ -39,12 +40,17 @@ COLUMNS = (
     ("上门结果", lambda r: VISIT_ZH.get(r["visit_result"])),
     ("办结时间", lambda r: r["closed_at"]),
     ("止付笔数", lambda r: r["stop_pays"]),
-    ("止付金额(元)", lambda r: yuan_number(r["stop_fen"]) if r["stop_fen"] else None),
-    ("挽损金额(元)", lambda r: yuan_number(r["kept_fen"]) if r["kept_fen"] is not None else None),
+    ("止付金额(元)", lambda r: yuan_decimal(r["stop_fen"])),
+    ("挽损金额(元)", lambda r: yuan_decimal(r["kept_fen"])),
     ("止付账户", lambda r: "; ".join(mask_account(a) for a in r["accounts"]) or None),
 )
 TIME_COLUMNS = {"预警时间", "首次呼叫时间", "移交时间", "办结时间"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def yuan_decimal(fen: int | None) -> Decimal | None:
+    """Yuan from fen, exactly: a number cell in a workbook, ``450000.00`` in CSV; never a float."""
+    return None if fen is None else Decimal(fen).scaleb(-2)
 
 
 def neutralise(value):
@@ -103,8 +109,12 @@ def write_workbook(records: list[list], path: Path) -> None:
 
 
 def _cell_value(header: str, value):
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if header in TIME_COLUMNS and value:
         return datetime.fromisoformat(value)
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters an export may carry; a workbook refuses them
     return value
 
 

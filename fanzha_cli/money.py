@@ -7,29 +7,37 @@ back from the integer by integer arithmetic alone.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+import unicodedata
+from decimal import Decimal, InvalidOperation, localcontext
 
 _UNITS = {"": 1, "万": 10_000, "w": 10_000, "亿": 100_000_000}
-_AMOUNT = re.compile(r"[¥￥]?\s*([0-9][0-9,，]*(?:\.[0-9]+)?)\s*(万|w|亿)?\s*(?:元|块|rmb|cny)?", re.IGNORECASE)
+# digits, or digits in groups of three split by commas (450,000); a decimal part; a unit; a currency word
+_AMOUNT = re.compile(r"[¥]?([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(\.[0-9]+)?(万|w|亿)?(?:元|块|rmb|cny)?", re.IGNORECASE)
+MAX_FEN = 10**10 * 100  # 100亿 yuan: anything more is a typo, not a transfer
 
 
 def parse_amount(text: str) -> int:
     """An amount of yuan to whole fen; refuses what is not a positive amount to the fen."""
-    cleaned = text.strip().replace(" ", "")
+    # full-width digits and signs (４５万，￥) as a Chinese input method types them
+    cleaned = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
     if cleaned.startswith("-"):
         raise ValueError(f"amount {text.strip()!r} must be more than zero")
     match = _AMOUNT.fullmatch(cleaned)
     if not match:
         raise ValueError(f"amount {text.strip()!r} is not an amount of yuan (e.g. 450000, 450,000.00, 45万, 4.5万元)")
-    number, unit = match.group(1).replace(",", "").replace("，", ""), (match.group(2) or "").lower()
-    try:
-        fen = Decimal(number) * _UNITS[unit] * 100
-    except InvalidOperation:
-        raise ValueError(f"amount {text.strip()!r} is not a number") from None
+    number, unit = match.group(1).replace(",", "") + (match.group(2) or ""), (match.group(3) or "").lower()
+    with localcontext() as exact:
+        exact.prec = 60  # more digits than any amount typed: nothing is rounded on the way
+        try:
+            fen = Decimal(number) * _UNITS[unit] * 100
+        except InvalidOperation:
+            raise ValueError(f"amount {text.strip()!r} is not a number") from None
     if fen != fen.to_integral_value():
         raise ValueError(f"amount {text.strip()!r} is more precise than a fen")
     if fen <= 0:
         raise ValueError(f"amount {text.strip()!r} must be more than zero")
+    if fen > MAX_FEN:
+        raise ValueError(f"amount {text.strip()!r} is more than 100亿 yuan: check it")
     return int(fen)
 
 
@@ -66,7 +74,10 @@ def dumps(value) -> str:
 
 
 def mask_account(account: str) -> str:
-    """``6222********1234``: the bank and the last digits, not the account."""
-    if len(account) <= 8:
+    """``6222***********3445``: enough to tell accounts apart, never most of one. A short account (a phone number
+    used as a payment account, say) shows its last four only."""
+    if len(account) <= 4:
         return "*" * len(account)
+    if len(account) <= 12:
+        return "*" * (len(account) - 4) + account[-4:]
     return account[:4] + "*" * (len(account) - 8) + account[-4:]

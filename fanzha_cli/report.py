@@ -113,10 +113,10 @@ def figures(conn, first: date, last: date, limits: dict, *, by_day: bool) -> dic
     return result
 
 
-def summary(conn, first: date, last: date, limits: dict) -> dict:
-    """One day's object, or for a range ``{"days", "total", "busiest_day"}``."""
+def summary(conn, first: date, last: date, limits: dict, *, as_range: bool = False) -> dict:
+    """One day's object, or for a range (even of one day, when asked as one) ``{"days", "total", "busiest_day"}``."""
     days = list(figures(conn, first, last, limits, by_day=True).values())
-    if first == last:
+    if first == last and not as_range:
         return days[0]
     total = figures(conn, first, last, limits, by_day=False)["all"]
     total["date"] = f"{first}/{last}"

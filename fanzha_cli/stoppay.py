@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from fanzha_cli import store
 from fanzha_cli.desk import Desk, DeskError, read_word, word_table
 from fanzha_cli.money import mask_account, parse_amount
+from fanzha_cli.report import minutes
 
 RESULT_WORDS = word_table(
     {
@@ -35,6 +36,9 @@ def request(desk: Desk, warning_id: str, *, bank: str, account: str, amount: str
     with store.transaction(desk.conn):
         warning = desk.get(warning_id)
         at = desk.when(at, warning)
+        for earlier in store.list_stop_payments(desk.conn, warning_id=warning["id"], open_only=True):
+            if earlier["account"] == account:
+                raise DeskError(f"request {earlier['id']} for this account is still open: one request per account")
         row = {
             "warning_id": warning["id"],
             "bank": bank,
@@ -102,9 +106,12 @@ def _kept(result: str, amount_fen: int, kept: str | None, reason: str | None) ->
 
 def _number(text: str) -> int:
     try:
-        return int(str(text).strip().lstrip("#"))
+        number = int(str(text).strip().lstrip("#"))
     except ValueError:
-        raise DeskError(f"{text!r} is not a request number") from None
+        number = 0
+    if not 0 < number < 2**63:
+        raise DeskError(f"{text!r} is not a request number")
+    return number
 
 
 def view(row: dict, now: datetime, limit_minutes: int, *, full_account: bool) -> dict:
@@ -122,7 +129,7 @@ def view(row: dict, now: datetime, limit_minutes: int, *, full_account: bool) ->
         "status": row["status"],
         "kept_fen": row["kept_fen"],
         "result_at": row["result_at"],
-        "minutes_to_result": decided and round((decided - requested).total_seconds() / 60, 1),
+        "minutes_to_result": decided and minutes((decided - requested).total_seconds() / 60),
         "overdue": row["status"] == "open" and now - requested > timedelta(minutes=limit_minutes),
         "minutes_waiting": waiting,
         "reason": row["reason"],

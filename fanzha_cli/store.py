@@ -338,7 +338,9 @@ OVERDUE = {
         " AND station_since < CASE WHEN risk_level >= 2 THEN :station_cutoff_urgent ELSE :station_cutoff END"
         " AND (visit_result IS NULL OR visit_result != 'dissuaded')"
     ),
-    "stop_pay": "SELECT warning_id FROM stop_payments WHERE status = 'open' AND requested_at < :stop_pay_cutoff",
+    "stop_pay": (
+        "SELECT DISTINCT warning_id FROM stop_payments WHERE status = 'open' AND requested_at < :stop_pay_cutoff"
+    ),
 }
 _OVERDUE_IDS = " UNION ".join(OVERDUE.values())
 
@@ -360,12 +362,12 @@ def list_warnings(
     overdue: dict[str, str] | None = None,
     limit: int | None = None,
 ) -> list[dict]:
-    """Warnings in queue order, filtered; open ones (not closed) when no status is asked for."""
+    """Warnings in queue order, filtered; open ones (not closed) when no status nor overdue is asked for."""
     where, params = [], {}
     if statuses:
         where.append(f"status IN ({', '.join(f':s{n}' for n in range(len(statuses)))})")
         params |= {f"s{n}": status for n, status in enumerate(statuses)}
-    else:
+    elif overdue is None:  # overdue ones are shown closed or not: a stop-payment may wait on a closed warning
         where.append("status != 'closed'")
     if risk_level is not None:
         where.append("risk_level = :risk_level")
@@ -593,9 +595,11 @@ def export_rows(conn: sqlite3.Connection, start: str, end: str) -> list[dict]:
     return [dict(zip(keys, row, strict=True)) for row in conn.execute(sql, (start, end))]
 
 
-# Minutes between two stored times: julianday is SQLite's (PostgreSQL: EXTRACT(EPOCH FROM b - a) / 60).
+# Minutes between two stored times: julianday and a two-argument max are SQLite's (PostgreSQL: GREATEST(0,
+# EXTRACT(EPOCH FROM b - a) / 60)).
 def _minutes(start: str, end: str) -> str:
-    return f"round((julianday({end}) - julianday({start})) * 1440, 1)"
+    # never below 0: a warning stamped ahead of this desk's clock, or a call logged --at before its import
+    return f"max(0, round((julianday({end}) - julianday({start})) * 1440, 1))"
 
 
 # Median (the mean of the middle two for an even count) and P90 (nearest rank: the ceil(0.9 n)-th) of each

@@ -11,7 +11,7 @@ from conftest import warning_row, write_export
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fanzha_cli.money import Yuan, dumps, mask_account, parse_amount, yuan_number, yuan_text
+from fanzha_cli.money import MAX_FEN, Yuan, dumps, mask_account, parse_amount, yuan_number, yuan_text
 
 ACCOUNT = "6222020200112233445"
 
@@ -170,7 +170,7 @@ def test_undo_covers_stop_payments(run, db, day):
     assert [e["action"] for e in timeline].count("stop-pay") == 3 and any(e.get("undone") for e in timeline)
 
 
-fen_amounts = st.integers(min_value=1, max_value=10**13)
+fen_amounts = st.integers(min_value=1, max_value=MAX_FEN)
 
 
 def officer_forms(fen: int) -> list[str]:
@@ -212,3 +212,52 @@ def test_any_amount_survives_store_and_print(tmp_path_factory, fen):
     view = stoppay.view(row, desk.now, 30, full_account=False)
     text = dumps(json_view(view))
     assert Decimal(re.search(r'"amount_yuan": ([0-9.]+)', text).group(1)) * 100 == fen
+
+
+# --- found in review: each once a bug ------------------------------------------------------------------------
+
+
+def test_an_overdue_request_on_a_closed_warning_is_listed(run, day):
+    run("log", "W1", "reached", "--at", "2026-11-24 12:30")
+    add(run, "W1", "1万", "2026-11-24 12:40")
+    assert [w["id"] for w in json.loads(run("list", "--overdue", "--json").stdout)] == ["W1"]
+    add(run, "W1", "2万", "2026-11-24 12:41", account="6217000011112222")
+    assert "1 with a stop-payment the bank has not answered" in run("next").stderr  # warnings, not requests
+
+
+@pytest.mark.parametrize("text", ["450,000,00", "45,00", "4,5", "1,,,", "1,0000", "90000000000000000"])
+def test_misplaced_commas_and_absurd_amounts_are_refused(text):
+    with pytest.raises(ValueError):
+        parse_amount(text)
+
+
+def test_full_width_digits_as_an_input_method_types_them():
+    assert parse_amount("４５万") == parse_amount("￥４５０，０００") == 45_000_000
+
+
+def test_one_open_request_per_account(run, day):
+    add(run, "W1", "45万", "2026-11-24 13:20")
+    again = run(
+        "stop-pay", "add", "W1", "--bank", "工商银行", "--account", "6222 0202 0011 2233 445", "--amount", "45万"
+    )
+    assert again.exit_code == 2 and "still open" in again.stderr
+
+
+def test_request_numbers_out_of_range_are_one_clear_line(run, day):
+    result = run("stop-pay", "result", "99999999999999999999", "frozen")
+    assert result.exit_code == 2 and "not a request number" in result.stderr
+    unknown = run("stop-pay", "list", "--warning", "NOPE")
+    assert unknown.exit_code == 2 and "no warning 'NOPE'" in unknown.stderr
+
+
+def test_short_accounts_show_their_last_four_only():
+    assert mask_account("13812345678") == "*******5678"
+    assert mask_account("123") == "***"
+
+
+def test_the_clock_never_runs_backwards(run, tmp_path):
+    rows = [warning_row(1, id="F1", time="2026-11-24 10:00:00")]
+    run("import", write_export(tmp_path / "f.csv", rows))
+    run("log", "F1", "reached", "--at", "2026-11-24 10:00")  # logged before the import: 0 from the import, not less
+    clock = json.loads(run("summary", "--date", "2026-11-24", "--json").stdout)["first_call_minutes"]
+    assert clock["median"] == 0 and clock["from_import"]["median"] == 0

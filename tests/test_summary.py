@@ -250,3 +250,33 @@ def test_export_of_an_empty_day_is_just_the_header(run):
 def test_csv_has_one_line_per_day_and_no_phone(run, day):
     text = run("summary", "--from", "2026-11-23", "--to", "2026-11-24", "--csv").stdout
     assert len(text.splitlines()) == 3 and not re.search(r"\d{11}", text)
+
+
+# --- found in review: each once a bug ------------------------------------------------------------------------
+
+
+def test_workbook_export_survives_control_characters(run, tmp_path):
+    rows = [warning_row(1, fraud_type="刷单\x0b返利", name="王\x1b五")]
+    run("import", write_export(tmp_path / "ctl.csv", rows))
+    assert run("export", "--date", "2026-11-24", "-o", tmp_path / "ctl.xlsx").exit_code == 0
+
+
+def test_export_to_stdout_has_the_bom_and_other_formats_are_refused(run, day, tmp_path):
+    assert run("export", "--date", "2026-11-24").stdout.startswith("\ufeff预警编号")
+    refused = run("export", "--date", "2026-11-24", "-o", tmp_path / "out.xls")
+    assert refused.exit_code == 2 and ".csv or .xlsx" in refused.stderr
+    assert not (tmp_path / "out.xls").exists()
+
+
+def test_visits_and_channels_are_in_the_text_report(run, day):
+    worked_day(run)
+    text = run("summary", "--date", "2026-11-24").stdout
+    assert "上门 visits: dissuaded 1, not-found 1, moved 1" in text
+    assert "移交渠道 channels: platform 4, wechat 5, phone 5" in text
+
+
+def test_a_range_of_one_day_is_still_a_range(run, day):
+    report = json.loads(run("summary", "--from", "2026-11-24", "--to", "2026-11-24", "--json").stdout)
+    assert set(report) == {"days", "total", "busiest_day"} and report["total"]["received"] == 8
+    empty = run("summary", "--from", "2026-11-01", "--to", "2026-11-03").stdout
+    assert "busiest" not in empty

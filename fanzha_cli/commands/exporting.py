@@ -15,9 +15,11 @@ from fanzha_cli.output import err
 def run_export(settings, *, day, start, end, output: Path | None) -> None:
     desk = Desk(settings.connect(), settings.officer)
     first, last = choose_days(day, start, end, desk.now.date())
+    if output is not None and output.suffix.lower() not in (".csv", ".xlsx"):
+        raise FanzhaError(f"-o {output}: export writes .csv or .xlsx files")
     records = rows(desk.conn, first, last)
     if output is None:
-        write_csv(records, sys.stdout, bom=False)
+        write_csv(records, sys.stdout, bom=True)  # so that `> day.csv` opens in Excel with its Chinese
         return
     if output.suffix.lower() == ".xlsx":
         write_workbook(records, output)

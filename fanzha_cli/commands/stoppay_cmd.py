@@ -59,6 +59,8 @@ def run_result(settings, request_id, result, kept, reason, at, *, as_json: bool)
 
 def run_list(settings, *, open_only: bool, warning_id: str | None, as_json: bool) -> None:
     desk = Desk(settings.connect(), settings.officer)
+    if warning_id is not None:
+        warning_id = desk.get(warning_id)["id"]  # an unknown warning is an error, not an empty list
     rows = store.list_stop_payments(desk.conn, warning_id=warning_id, open_only=open_only)
     views = [_view(desk, row, full_account=False) for row in rows]
     if as_json:

@@ -64,7 +64,7 @@ def run_summary(settings, *, day, start, end, as_json: bool, as_csv: bool) -> No
         raise FanzhaError("--json or --csv, not both")
     desk = Desk(settings.connect(), settings.officer)
     first, last = choose_days(day, start, end, desk.now.date())
-    report = summary(desk.conn, first, last, overdue_limits(desk))
+    report = summary(desk.conn, first, last, overdue_limits(desk), as_range=bool(start or end))
     if as_json:
         out(dumps(report))
     elif as_csv:
@@ -109,9 +109,13 @@ def headline(figures: dict) -> str:
     )
 
 
-def clock_and_money(figures: dict) -> list[str]:
-    """首次呼叫 and 止付 lines; none where nothing happened."""
+def more_lines(figures: dict) -> list[str]:
+    """Visits, channels, 首次呼叫 and 止付 lines; none where nothing happened."""
     lines = []
+    if any(figures["visits"].values()):
+        lines.append("上门 visits: " + ", ".join(f"{result} {n}" for result, n in figures["visits"].items()))
+    if any(figures["by_channel"].values()):
+        lines.append("移交渠道 channels: " + ", ".join(f"{name} {n}" for name, n in figures["by_channel"].items()))
     clock = figures["first_call_minutes"]
     if clock["median"] is not None:
         lines.append(f"首次呼叫 中位 {clock['median']} 分钟 / P90 {clock['p90']} 分钟 (first call, from the warning)")
@@ -129,16 +133,18 @@ def clock_and_money(figures: dict) -> list[str]:
 def _plain(report: dict) -> None:
     figures = report.get("total", report)
     out(f"{figures['date']}: {headline(figures)}")
-    for line in clock_and_money(figures):
+    for line in more_lines(figures):
         out(f"  {line}")
     for title, key in (("by station", "by_station"), ("by risk", "by_risk"), ("by fraud type", "by_fraud_type")):
         if figures[key]:
             out(f"  {title}: " + ", ".join(f"{name} {count}" for name, count in figures[key].items()))
-    if figures["visits"] and any(figures["visits"].values()):
-        out("  visits: " + ", ".join(f"{name} {count}" for name, count in figures["visits"].items()))
     for day in report.get("days", []):
-        marker = "  ← busiest" if day["date"] == report["busiest_day"]["date"] else ""
+        marker = "  ← busiest" if _busiest(report, day) else ""
         out(f"  {day['date']}  {day['received']:>5} received  {percent(day['disposal_rate']):>4} disposed{marker}")
+
+
+def _busiest(report: dict, day: dict) -> bool:
+    return day["received"] > 0 and day["date"] == report["busiest_day"]["date"]
 
 
 def _rich(report: dict) -> None:
@@ -148,7 +154,7 @@ def _rich(report: dict) -> None:
     console = Console()
     figures = report.get("total", report)
     console.print(f"[bold]{figures['date']}[/bold]  {headline(figures)}", highlight=False)
-    for line in clock_and_money(figures):
+    for line in more_lines(figures):
         console.print(line, style="bold", highlight=False, markup=False)
     head = Table("received", "disposed", "disposal rate", "reach rate", "open", "overdue", title="处置 headline")
     head.add_row(
@@ -180,7 +186,6 @@ def _bars(report: dict):
     most = max(day["received"] for day in report["days"]) or 1
     table = Table("day", "received", "", title="每日预警 warnings per day", box=None)
     for day in report["days"]:
-        bar = "█" * round(30 * day["received"] / most)
-        busiest = day["date"] == report["busiest_day"]["date"]
-        table.add_row(day["date"], str(day["received"]), bar + (" ← busiest" if busiest else ""))
+        bar = "█" * max(1 if day["received"] else 0, round(30 * day["received"] / most))
+        table.add_row(day["date"], str(day["received"]), bar + (" ← busiest" if _busiest(report, day) else ""))
     return table

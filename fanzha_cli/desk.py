@@ -8,7 +8,6 @@ snapshot of the warning kept on its first event.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import datetime, timedelta
 
@@ -251,7 +250,7 @@ class Desk:
                 raise DeskError("nothing to undo")
             warning = self.get(last["warning_id"])
             retaken = self._later_takes(last)
-            details = json.loads(last["details"])
+            details = _json().loads(last["details"])
             restore = details.get("before", {})
             if "request" in details:
                 self._undo_stop_payment(details)
@@ -357,7 +356,7 @@ class Desk:
             "outcome": outcome,
             "station": station,
             "channels": ",".join(channels) if channels else None,
-            "details": json.dumps(details, ensure_ascii=False) if details else None,
+            "details": _json().dumps(details, ensure_ascii=False) if details else None,
         }
 
     def _escalation(self, warning, at: str, station: str, channels: list[str], *, auto=None, note=None) -> dict:
@@ -368,11 +367,18 @@ class Desk:
         before, for undo."""
         before = {key: warning[key] for key in store.WARNING_STATE if key in state and state[key] != warning[key]}
         first = events[0]
-        details = json.loads(first["details"]) if first["details"] else {}
-        first["details"] = json.dumps(details | {"before": before}, ensure_ascii=False)
+        details = _json().loads(first["details"]) if first["details"] else {}
+        first["details"] = _json().dumps(details | {"before": before}, ensure_ascii=False)
         if state:
             store.set_state(self.conn, warning["id"], state)
         store.add_events(self.conn, events)
+
+
+def _json():
+    """json, imported on first use: taking a warning (every `next`) writes no details and need not load it."""
+    import json
+
+    return json
 
 
 def _status(warning: dict, state: dict) -> str:

@@ -7,8 +7,6 @@ back from the integer by integer arithmetic alone.
 from __future__ import annotations
 
 import re
-import unicodedata
-from decimal import Decimal, InvalidOperation, localcontext
 
 _UNITS = {"": 1, "万": 10_000, "w": 10_000, "亿": 100_000_000}
 # digits, or digits in groups of three split by commas (450,000); a decimal part; a unit; a currency word
@@ -18,6 +16,9 @@ MAX_FEN = 10**10 * 100  # 100亿 yuan: anything more is a typo, not a transfer
 
 def parse_amount(text: str) -> int:
     """An amount of yuan to whole fen; refuses what is not a positive amount to the fen."""
+    import unicodedata
+    from decimal import Decimal, InvalidOperation, localcontext
+
     # full-width digits and signs (４５万，￥) as a Chinese input method types them
     cleaned = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
     if cleaned.startswith("-"):

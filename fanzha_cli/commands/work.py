@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
-from fanzha_cli import stoppay, store
+from fanzha_cli import store
 from fanzha_cli.desk import STATUS_WORDS, Desk, read_word
-from fanzha_cli.money import yuan_text
 from fanzha_cli.output import err, out, use_colour
 from fanzha_cli.script import call_script
 from fanzha_cli.values import RISK_LABELS_ZH, mask_phone, parse_risk, risk_name
@@ -213,6 +211,8 @@ def report_undo(result: dict) -> None:
 
 
 def timeline(desk: Desk, warning: dict) -> list[dict]:
+    import json
+
     batch = store.batch_of(desk.conn, warning["batch_id"])
     entries = [{"at": batch["imported_at"], "action": "import", "officer": batch["officer"], "batch": batch["id"]}]
     for event in store.warning_events(desk.conn, warning["id"]):
@@ -229,6 +229,9 @@ def timeline(desk: Desk, warning: dict) -> list[dict]:
 
 
 def run_show(settings, warning_id: str, *, as_json: bool) -> None:
+    from fanzha_cli import stoppay
+    from fanzha_cli.money import yuan_text
+
     desk = Desk(settings.connect(), settings.officer)
     warning = desk.get(warning_id)
     view = warning_view(desk, warning, full_phone=True) | {"events": timeline(desk, warning)}
@@ -273,6 +276,8 @@ def _timeline_line(entry: dict) -> str:
     if entry.get("text"):
         words.append(f"— {entry['text']}")
     if entry.get("request"):
+        from fanzha_cli.money import yuan_text
+
         amount = entry.get("amount_fen") or entry.get("kept_fen")
         words.append(f"request {entry['request']}" + (f" {yuan_text(amount)} 元" if amount else ""))
     if entry.get("reason"):
@@ -339,6 +344,8 @@ def run_config(settings, key: str | None, value: str | None, *, as_json: bool) -
             raise config.SettingError(f"unknown setting {key!r}; the settings are: {', '.join(values)}")
         values = {key: values[key]}
     if as_json:
+        import json
+
         out(json.dumps(values, ensure_ascii=False, indent=2))
         return
     for name, current in values.items():

@@ -49,7 +49,6 @@ def empty(day: str) -> dict:
             "median": None,
             "p90": None,
             "by_risk": {risk: {"median": None, "p90": None} for risk in RISK_LEVELS.values()},
-            "from_import": {"median": None, "p90": None},
         },
     }
 
@@ -101,7 +100,7 @@ def figures(conn, first: date, last: date, limits: dict, *, by_day: bool) -> dic
         result[day]["stop_payments"]["median_minutes_to_result"] = minutes(median)
     for day, what, _, median, p90 in store.first_call_percentiles(conn, start, end, by_day=by_day):
         clock = result[day]["first_call_minutes"]
-        place = {0: clock, -1: clock["from_import"]}.get(what) or clock["by_risk"][RISK_LEVELS[what]]
+        place = clock if what == 0 else clock["by_risk"][RISK_LEVELS[what]]
         place |= {"median": minutes(median), "p90": minutes(p90)}
     for figures_of_day in result.values():
         stop = figures_of_day["stop_payments"]

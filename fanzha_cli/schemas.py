@@ -81,6 +81,7 @@ class Shown(Card):
     """`show ID --json`: the card with the whole timeline, each event at least {"at", "action", "officer"}."""
 
     events: list[dict[str, Any]]
+    clock: dict[str, int | None]
 
 
 Listed = list[Card]

@@ -618,19 +618,14 @@ _PERCENTILES = """
 
 
 def first_call_percentiles(conn: sqlite3.Connection, start: str, end: str, *, by_day: bool) -> list[tuple]:
-    """(day, what, calls, median, p90) of the minutes to the first call of the warnings of [start, end): ``what``
-    is a risk level (1-3), 0 for all of them, or -1 for all counted from the import rather than the warning."""
+    """(day, what, calls, median, p90) of the minutes from each warning's time to its first call, over the warnings
+    of [start, end) that have one: ``what`` is a risk level (1-3), or 0 for all of them."""
     sql = f"""
         WITH called AS MATERIALIZED (
-            SELECT {_group("w.time", by_day)} AS day, w.risk_level AS risk,
-                {_minutes("w.time", "w.first_call_at")} AS from_warning,
-                {_minutes("b.imported_at", "w.first_call_at")} AS from_import
-            FROM warnings w JOIN batches b ON b.id = w.batch_id
-            WHERE w.time >= :start AND w.time < :end AND w.first_call_at IS NOT NULL
+            SELECT {_group("time", by_day)} AS day, risk_level, {_minutes("time", "first_call_at")} AS minutes
+            FROM warnings WHERE time >= :start AND time < :end AND first_call_at IS NOT NULL
         ), samples AS (
-            SELECT day, risk AS what, from_warning AS minutes FROM called
-            UNION ALL SELECT day, 0, from_warning FROM called
-            UNION ALL SELECT day, -1, from_import FROM called
+            SELECT day, risk_level AS what, minutes FROM called UNION ALL SELECT day, 0, minutes FROM called
         ){_PERCENTILES}"""
     return conn.execute(sql, {"start": start, "end": end}).fetchall()
 

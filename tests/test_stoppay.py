@@ -258,6 +258,8 @@ def test_short_accounts_show_their_last_four_only():
 def test_the_clock_never_runs_backwards(run, tmp_path):
     rows = [warning_row(1, id="F1", time="2026-11-24 10:00:00")]
     run("import", write_export(tmp_path / "f.csv", rows))
-    run("log", "F1", "reached", "--at", "2026-11-24 10:00")  # logged before the import: 0 from the import, not less
+    run("log", "F1", "reached", "--at", "2026-11-24 10:00")
     clock = json.loads(run("summary", "--date", "2026-11-24", "--json").stdout)["first_call_minutes"]
-    assert clock["median"] == 0 and clock["from_import"]["median"] == 0
+    assert clock["median"] == 0
+    shown = json.loads(run("show", "F1", "--json").stdout)["clock"]
+    assert shown == {"first_call_from_warning": 0, "first_call_from_import": 0}  # logged before the import: 0

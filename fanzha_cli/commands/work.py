@@ -228,13 +228,28 @@ def timeline(desk: Desk, warning: dict) -> list[dict]:
     return entries
 
 
+def clock(desk: Desk, warning: dict) -> dict:
+    """SPEC §7's clock for one warning: minutes to its first call from the warning's time and from its import."""
+    if warning["first_call_at"] is None:
+        return {"first_call_from_warning": None, "first_call_from_import": None}
+    called = datetime.fromisoformat(warning["first_call_at"])
+    imported = datetime.fromisoformat(store.batch_of(desk.conn, warning["batch_id"])["imported_at"])
+    return {
+        "first_call_from_warning": minutes_between(warning["time"], called),
+        "first_call_from_import": max(0, int((called - imported).total_seconds() // 60)),
+    }
+
+
 def run_show(settings, warning_id: str, *, as_json: bool) -> None:
     from fanzha_cli import stoppay
     from fanzha_cli.money import yuan_text
 
     desk = Desk(settings.connect(), settings.officer)
     warning = desk.get(warning_id)
-    view = warning_view(desk, warning, full_phone=True) | {"events": timeline(desk, warning)}
+    view = warning_view(desk, warning, full_phone=True) | {
+        "events": timeline(desk, warning),
+        "clock": clock(desk, warning),
+    }
     requests = [
         stoppay.view(row, desk.now, desk.settings["stop_pay_minutes"], full_account=True)
         for row in store.list_stop_payments(desk.conn, warning_id=warning["id"])
@@ -253,6 +268,11 @@ def run_show(settings, warning_id: str, *, as_json: bool) -> None:
         out(f"住址 {view['address']}")
     if view["clue"]:
         out(f"线索 {view['clue']}")
+    if view["clock"]["first_call_from_warning"] is not None:
+        out(
+            f"首次呼叫 first call: {view['clock']['first_call_from_warning']} min after the warning,"
+            f" {view['clock']['first_call_from_import']} min after its import"
+        )
     for entry in view["events"]:
         out("  " + _timeline_line(entry))
     for request in requests:

@@ -502,9 +502,38 @@ def stop_pay_list(
         run_list(ctx.obj, open_only=open_only, warning_id=warning_id, as_json=as_json)
 
 
+GLOBAL_OPTIONS_WITH_VALUES = ("--db", "--officer")
+
+
+def build_only_the_command_asked_for(argv: list[str]) -> None:
+    """Typer builds the parser of every command at each start; an officer's call names one, so build that one.
+
+    Saves some milliseconds on every `next` and `log`. Anything else — no command word, an option before it
+    (--help, --version, completion), a word that is not a command, a completion request — keeps them all.
+    """
+    if any(name.endswith("_COMPLETE") for name in os.environ):
+        return
+    words = iter(argv)
+    for word in words:
+        if word in GLOBAL_OPTIONS_WITH_VALUES:
+            next(words, None)
+        elif word.startswith("-"):
+            return
+        else:
+            break
+    else:
+        return
+    commands = [command for command in app.registered_commands if command.name == word]
+    groups = [group for group in app.registered_groups if group.name == word]
+    if commands or groups:
+        app.registered_commands[:] = commands
+        app.registered_groups[:] = groups
+
+
 def main() -> None:
     """The console script: any failure is one line on stderr, never a traceback (set FANZHA_DEBUG=1 for one)."""
     try:
+        build_only_the_command_asked_for(sys.argv[1:])
         app()
     except KeyboardInterrupt:
         err("fanzha: interrupted; nothing half-done was stored")

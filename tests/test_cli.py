@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import REPO, warning_row, write_export
@@ -141,3 +142,28 @@ def test_readme_quick_start_has_exactly_two_commands():
     assert len(commands) == 2
     assert "fanzha import data/2026-11-24-预警.csv" in commands[0]
     assert "pytest" in commands[1]
+
+
+@pytest.mark.parametrize(
+    ("args", "expect"),
+    [
+        (["--db", "{db}", "stations", "--json"], '"name": "邾城派出所"'),
+        (["--officer", "li", "--db", "{db}", "next", "--json"], "null"),
+        (["--db", "{db}", "stop-pay", "list"], "no stop-payment requests"),
+        (["--db", "{db}", "next", "--help"], "Example: fanzha next"),
+        (["--help"], "stop-pay"),
+    ],
+)
+def test_the_console_script_runs_each_command(tmp_path, args, expect):
+    """main() builds only the command asked for; every way of calling it must still work."""
+    fanzha = Path(sys.executable).with_name("fanzha")
+    args = [arg.replace("{db}", str(tmp_path / "c.db")) for arg in args]
+    result = subprocess.run([fanzha, *args], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert expect in result.stdout
+
+
+def test_the_console_script_lists_the_commands_for_an_unknown_one(tmp_path):
+    fanzha = Path(sys.executable).with_name("fanzha")
+    result = subprocess.run([fanzha, "--db", str(tmp_path / "c.db"), "nxet"], capture_output=True, text=True)
+    assert result.returncode == 2 and "nxet" in result.stderr and "Traceback" not in result.stderr

@@ -128,7 +128,8 @@ class RowChecker:
         self.positions = positions
         # An optional column the file lacks is read from an empty cell appended to each record.
         self.getter = itemgetter(*(positions.get(key, self.width) for key in COLUMNS))
-        self.stations = stations
+        self.listed = stations.listed
+        self.unknown_stations: Counter = Counter()  # stations not in the list, kept as written, and how often
         self.latest = format_time(now + FUTURE_SLACK)
         self.batch_id = batch_id
 
@@ -158,6 +159,7 @@ class RowChecker:
             raise Reject(self._name("phone"), str(exc)) from None
         if not station:
             raise Reject(self._name("station"), "the police station is empty")
+        listed = self.listed(station)
         row = (
             wid,
             when,
@@ -165,7 +167,7 @@ class RowChecker:
             fraud_type.strip() or None,
             name,
             phone,
-            self.stations.canonical(station),
+            listed or station,
             address.strip() or None,
             clue.strip() or None,
             id_card.strip() or None,
@@ -181,6 +183,8 @@ class RowChecker:
             or len(clue) > _LONG
         ):
             self._refuse_long(row)
+        if listed is None:
+            self.unknown_stations[station] += 1
         return row
 
     def _fit(self, fields: list[str]) -> list[str]:
@@ -225,7 +229,7 @@ def _import_records(conn, path, records, officer, now, dry_run, strict, rejects_
     rejects = _RejectsWriter(rejects_path or default_rejects_path(path), records.header) if write_rejects else None
     session = store.rehearsal if dry_run else store.transaction
     try:
-        with session(conn):
+        with store.references_unchecked(conn), session(conn):
             batch_id = store.begin_batch(conn, file=records.name, officer=officer, at=format_time(now))
             checker = RowChecker(records.header, positions, StationDirectory.load(conn), now, batch_id)
             result.new = store.insert_new_warnings(conn, _valid_rows(records, checker, result, rejects, progress))
@@ -258,8 +262,6 @@ def _valid_rows(
 ) -> Iterator[tuple]:
     """The rows that pass their checks, streamed; the others are counted and kept aside with their reason."""
     check = checker.check
-    known = checker.stations.known
-    unknown = result.unknown_stations
     rows = 0  # a local, not result.rows: this loop runs once per row of the file
     try:
         for line, fields in records:
@@ -271,13 +273,12 @@ def _valid_rows(
                 if rejects:
                     rejects.add(line, str(exc), fields)
                 continue
-            if row[6] not in known:
-                unknown[row[6]] += 1
             if progress is not None and not rows & 4095:
                 progress(records.progress())
             yield row
     finally:
         result.rows = rows
+        result.unknown_stations = checker.unknown_stations
 
 
 def default_rejects_path(path: Path) -> Path:

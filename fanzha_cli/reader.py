@@ -104,14 +104,13 @@ def _detect_delimiter(path: Path, text: str) -> str:
     return "\t" if path.suffix.lower() in (".tsv", ".txt", ".tab") else ","
 
 
-class _HashingReader(io.RawIOBase):
-    """Raw bytes that hash themselves on the way and refuse NUL bytes (which csv would take as data)."""
+class _CheckedReader(io.RawIOBase):
+    """Raw bytes that refuse NUL bytes on the way (csv would take them as data)."""
 
     def __init__(self, raw, name: str, check_nul: bool):
         self._raw = raw
         self._name = name
         self._check_nul = check_nul
-        self.hash = hashlib.sha256()
         self.bytes_read = 0
         self._newlines = 0
 
@@ -122,7 +121,6 @@ class _HashingReader(io.RawIOBase):
         count = self._raw.readinto(buffer)
         if count:
             chunk = bytes(memoryview(buffer)[:count])
-            self.hash.update(chunk)
             self.bytes_read += count
             if self._check_nul:
                 nul = chunk.find(b"\x00")
@@ -144,7 +142,8 @@ def _open_text(path: Path, sample: bytes) -> Records:
     encoding = _detect_encoding(name, sample)
     head = sample.decode(encoding, errors="ignore")
     delimiter = _detect_delimiter(path, head)
-    raw = _HashingReader(open(path, "rb"), name, check_nul=encoding != "utf-16")  # noqa: SIM115 (closed by Records)
+    digest = _Digest(path)  # on another core while this one parses
+    raw = _CheckedReader(open(path, "rb"), name, check_nul=encoding != "utf-16")  # noqa: SIM115 (closed by Records)
     text = io.TextIOWrapper(io.BufferedReader(raw, 1 << 16), encoding=encoding, newline="")
     csv.field_size_limit(MAX_FIELD_CHARS)
     reader = csv.reader(text, delimiter=delimiter, strict=False)
@@ -160,7 +159,7 @@ def _open_text(path: Path, sample: bytes) -> Records:
                     _refuse_swallowed_rows(name, record, delimiter, len(records.header), start)
                 if record and (record[0] or "".join(record).strip()):
                     yield start, record
-            records.sha256 = raw.hash.hexdigest()
+            records.sha256 = digest.result()
         except UnicodeDecodeError:
             reason = f"is not valid {encoding} text after line {reader.line_num} (a file of mixed encodings?)"
             raise ImportFileError(name, reason) from None
@@ -273,6 +272,25 @@ def _cell_text(value) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return ExcelNumber(value)
     return str(value).strip()
+
+
+class _Digest:
+    """A file's SHA-256, computed by a thread: hashlib lets go of the GIL while it hashes, so the parsing thread
+    does not wait for it."""
+
+    def __init__(self, path: Path):
+        import threading
+
+        self._value = ""
+        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        self._value = _file_sha256(path)
+
+    def result(self) -> str:
+        self._thread.join()
+        return self._value
 
 
 def _file_sha256(path: Path) -> str:

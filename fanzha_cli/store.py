@@ -347,10 +347,7 @@ def batch_of(conn: sqlite3.Connection, batch_id: int) -> dict:
 # them on every call: in hand too long, a retry past its time, a station without a result past its limit.
 OVERDUE = {
     "in_hand": "SELECT id FROM warnings WHERE holder IS NOT NULL AND status = 'taken' AND held_since < :hold_cutoff",
-    # the queue's own terms, so that its partial index serves: the queue is short, retries fewer still
-    "retry": (
-        "SELECT id FROM warnings WHERE (status = 'new' OR status = 'retry') AND status = 'retry' AND due_at < :now"
-    ),
+    "retry": "SELECT id FROM warnings WHERE status = 'retry' AND due_at < :now",
     "station": (
         "SELECT id FROM warnings WHERE station_since IS NOT NULL AND closed_at IS NULL"
         " AND station_since < :station_cutoff_urgent"  # the later of the two cutoffs bounds the index range
@@ -358,7 +355,7 @@ OVERDUE = {
         " AND (visit_result IS NULL OR visit_result != 'dissuaded')"
     ),
     "stop_pay": (
-        "SELECT DISTINCT warning_id FROM stop_payments WHERE status = 'open' AND requested_at < :stop_pay_cutoff"
+        "SELECT warning_id AS id FROM stop_payments WHERE status = 'open' AND requested_at < :stop_pay_cutoff"
     ),
 }
 _OVERDUE_IDS = " UNION ".join(OVERDUE.values())
@@ -366,8 +363,10 @@ _OVERDUE_IDS = " UNION ".join(OVERDUE.values())
 
 def count_overdue(conn: sqlite3.Connection, limits: dict[str, str]) -> dict[str, int]:
     """How many warnings are overdue, by kind; ``limits`` as made by supervision.overdue_limits."""
+    # distinct: a warning with two unanswered stop-payments is one overdue warning
     return {
-        kind: conn.execute(f"SELECT count(*) FROM ({sql}) AS o", limits).fetchone()[0] for kind, sql in OVERDUE.items()
+        kind: conn.execute(f"SELECT count(DISTINCT o.id) FROM ({sql}) AS o", limits).fetchone()[0]
+        for kind, sql in OVERDUE.items()
     }
 
 

@@ -229,10 +229,10 @@ def _open_workbook(path: Path) -> Records:
     if not book.worksheets:
         book.close()
         raise ImportFileError(name, "the workbook has no sheet")
-    cells = enumerate(book.worksheets[0].iter_rows(values_only=True), start=1)
+    cells = enumerate(book.worksheets[0].iter_rows(), start=1)
     header, header_line = [], 0
     for number, values in cells:
-        fields = [_cell_text(value) for value in values]
+        fields = [_cell_text(cell) for cell in values]
         if any(fields):
             header, header_line = fields, number
             break
@@ -244,7 +244,7 @@ def _open_workbook(path: Path) -> Records:
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
             for number, values in cells:
-                fields = [_cell_text(value) for value in values]
+                fields = [_cell_text(cell) for cell in values]
                 if any(fields):
                     yield number, fields
         finally:
@@ -257,11 +257,15 @@ def _open_workbook(path: Path) -> Records:
     return records
 
 
-def _cell_text(value) -> str:
-    """A cell as the text a CSV export would hold: whole numbers without '.0', times in the stored form."""
+def _cell_text(cell) -> str:
+    """A cell as the text a CSV export would hold: whole numbers without '.0', times in the stored form, and a
+    date formatted without a time of day as a date (which the time check then refuses, as it would in a CSV)."""
+    value = cell.value
     if value is None:
         return ""
     if isinstance(value, datetime):
+        if value.time() == time(0) and "h" not in str(getattr(cell, "number_format", "")).lower():
+            return value.date().isoformat()
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, date):
         return value.isoformat()

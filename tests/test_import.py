@@ -341,3 +341,20 @@ def test_every_record_is_exactly_one_of_new_duplicate_rejected(tmp_path_factory,
     )
     assert result.rows == sum(expected.values())
     assert conn.execute("SELECT count(*) FROM warnings").fetchone()[0] == len(seen)
+
+
+def test_a_workbook_date_without_a_time_is_refused_like_in_a_csv(run, tmp_path):
+    """Found in review: a date cell came in as midnight and jumped the queue."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER_ZH)
+    sheet.append(["D1", datetime(2026, 11, 24), "高风险", "刷单返利", "周某", "13812345678", "阳逻派出所", "", ""])
+    sheet["B2"].number_format = "yyyy-mm-dd"
+    sheet.append(["D2", datetime(2026, 11, 24), "高风险", "刷单返利", "吴某", "13812345679", "阳逻派出所", "", ""])
+    sheet["B3"].number_format = "yyyy-mm-dd hh:mm"  # midnight, on purpose
+    book.save(tmp_path / "dates.xlsx")
+    data = json.loads(run("import", tmp_path / "dates.xlsx", "--json").stdout)
+    assert (data["new"], data["rejected"]) == (1, 1)
+    assert "no time of day" in data["rejects"][0]["reason"] and data["rejects"][0]["line"] == 2

@@ -14,9 +14,8 @@ from pathlib import Path
 from fanzha_cli import store
 from fanzha_cli.errors import FanzhaError
 from fanzha_cli.money import mask_account
-from fanzha_cli.values import RISK_LABELS_ZH, mask_phone
+from fanzha_cli.values import RISK_LABELS_ZH, STATUS_LABELS_ZH, mask_phone
 
-STATUS_ZH = {"new": "待处理", "taken": "处理中", "retry": "待重拨", "escalated": "已移交", "closed": "已办结"}
 OUTCOME_ZH = {"reached": "已接通", "unreachable": "未接通", "distrustful": "不信任"}
 VISIT_ZH = {"dissuaded": "已劝阻", "not-found": "未找到", "moved": "已转办"}
 
@@ -29,7 +28,7 @@ COLUMNS = (
     ("姓名", lambda r: r["name"]),
     ("手机号", lambda r: mask_phone(r["phone"])),
     ("辖区派出所", lambda r: r["station"]),
-    ("状态", lambda r: STATUS_ZH[r["status"]]),
+    ("状态", lambda r: STATUS_LABELS_ZH[r["status"]]),
     ("呼叫次数", lambda r: r["calls"]),
     ("首次呼叫时间", lambda r: r["first_call_at"]),
     ("最后呼叫结果", lambda r: OUTCOME_ZH.get(r["last_outcome"])),

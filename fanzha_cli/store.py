@@ -194,10 +194,6 @@ def batches_of_file(conn: sqlite3.Connection, sha256: str) -> list[dict]:
     return [dict(zip(("id", "file", "imported_at", "new"), row, strict=True)) for row in cursor]
 
 
-def count_warnings(conn: sqlite3.Connection) -> int:
-    return conn.execute("SELECT count(*) FROM warnings").fetchone()[0]
-
-
 # --- the queue and the day --------------------------------------------------------------------------------------
 
 # The queue order of SPEC §3, in the terms of the partial index warnings_queue, so that the head is one index read.
@@ -311,11 +307,6 @@ def last_act(conn: sqlite3.Connection, officer: str) -> dict | None:
         (officer,),
     ).fetchone()
     return row and dict(zip(_EVENT_ROW, row, strict=True))
-
-
-def act_events(conn: sqlite3.Connection, act: int) -> list[dict]:
-    cursor = conn.execute(f"SELECT {', '.join(_EVENT_ROW)} FROM events WHERE act = ? ORDER BY id", (act,))
-    return [dict(zip(_EVENT_ROW, row, strict=True)) for row in cursor]
 
 
 def standing_events_after(conn: sqlite3.Connection, warning_id: str, act: int) -> list[dict]:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 RISK_LEVELS = {1: "medium", 2: "high", 3: "urgent"}
 RISK_LABELS_ZH = {1: "中风险", 2: "高风险", 3: "紧急"}
+STATUS_LABELS_ZH = {"new": "待处理", "taken": "处理中", "retry": "待重拨", "escalated": "已移交", "closed": "已办结"}
 
 _RISK_WORDS = {
     "中风险": 1,

@@ -8,10 +8,9 @@ from fanzha_cli import store
 from fanzha_cli.desk import STATUS_WORDS, Desk, read_word
 from fanzha_cli.output import err, out, use_colour
 from fanzha_cli.script import call_script
-from fanzha_cli.values import RISK_LABELS_ZH, mask_phone, parse_risk, risk_name
+from fanzha_cli.values import RISK_LABELS_ZH, STATUS_LABELS_ZH, mask_phone, parse_risk, risk_name
 
 RISK_STYLE = {1: "yellow", 2: "bold red", 3: "bold white on red"}
-STATUS_ZH = {"new": "待处理", "taken": "处理中", "retry": "待重拨", "escalated": "已移交", "closed": "已办结"}
 ACTION_ZH = {
     "import": "导入",
     "take": "领取",
@@ -154,7 +153,7 @@ def _rich_card(view: dict, level: int, banner: str | None, facts: str, station_l
     if view["clue"]:
         parts.append(Text(f"线索 {view['clue']}", style="dim"))
     parts += [Text(""), Text(view["script"])]
-    title = f"{view['id']} · {STATUS_ZH[view['status']]}"
+    title = f"{view['id']} · {STATUS_LABELS_ZH[view['status']]}"
     Console().print(Panel(Group(*parts), title=title, border_style=RISK_STYLE[level].split()[-1]))
 
 
@@ -166,7 +165,7 @@ def run_log(settings, outcome: str, warning_id: str | None, note: str | None, at
 
 
 def report_log(result: dict) -> None:
-    out(f"{result['warning']}: {result['outcome']} → {result['status']} ({STATUS_ZH[result['status']]})")
+    out(f"{result['warning']}: {result['outcome']} → {result['status']} ({STATUS_LABELS_ZH[result['status']]})")
     if result["sms"]:
         out(f"短信预警 SMS to send:\n  {result['sms']}")
     if result["escalated_to"]:
@@ -262,7 +261,7 @@ def run_show(settings, warning_id: str, *, as_json: bool) -> None:
         schemas.Shown.model_validate(view)  # the shape, checked; amounts go out exactly, not through pydantic
         out(dumps(view | {"stop_payments": [json_view(request) for request in requests]}))
         return
-    out(f"{view['id']}  {RISK_LABELS_ZH[warning['risk_level']]}  {STATUS_ZH[view['status']]} ({view['status']})")
+    out(f"{view['id']}  {RISK_LABELS_ZH[warning['risk_level']]}  {STATUS_LABELS_ZH[view['status']]} ({view['status']})")
     out(f"{view['name']}  {phone_groups(view['phone'])}  {view['fraud_type'] or ''}  {view['station']}")
     if view["address"]:
         out(f"住址 {view['address']}")

@@ -25,11 +25,13 @@ ACTION_ZH = {
 }
 
 
-def warning_view(desk: Desk, warning: dict, *, full_phone: bool) -> dict:
-    """A warning as the officer and --json see it (SPEC §4's keys first)."""
+def warning_view(desk: Desk, warning: dict, *, full_phone: bool, contacts: dict | None = None) -> dict:
+    """A warning as the officer and --json see it (SPEC §4's keys first). ``contacts`` (station name → row), when
+    given, saves a query per warning of a list."""
     station_name = warning["escalated_to"] or warning["station"]
-    contact = store.get_station(desk.conn, station_name)
+    contact = store.get_station(desk.conn, station_name) if contacts is None else contacts.get(station_name)
     target = desk.settings[f"target_minutes_{risk_name(warning['risk_level'])}"]
+    waiting = minutes_between(warning["time"], desk.now)
     return {
         "id": warning["id"],
         "time": warning["time"],
@@ -42,9 +44,9 @@ def warning_view(desk: Desk, warning: dict, *, full_phone: bool) -> dict:
         "attempts": warning["attempts"],
         "escalated": warning["escalated_at"] is not None,
         "script": call_script(warning, desk.settings["district"]) if full_phone else None,
-        "waiting_minutes": minutes_between(warning["time"], desk.now),
+        "waiting_minutes": waiting,
         "target_minutes": target,
-        "late": warning["first_call_at"] is None and minutes_between(warning["time"], desk.now) > target,
+        "late": warning["first_call_at"] is None and waiting > target,
         "first_call_at": warning["first_call_at"],
         "holder": warning["holder"],
         "due_at": warning["due_at"],
@@ -322,7 +324,8 @@ def run_list(settings, *, status, risk, station, overdue, date, limit, as_json) 
         overdue=overdue_limits(desk) if overdue else None,
         limit=limit,
     )
-    views = [warning_view(desk, row, full_phone=False) for row in rows]
+    contacts = {station["name"]: station for station in store.list_stations(desk.conn)}
+    views = [warning_view(desk, row, full_phone=False, contacts=contacts) for row in rows]
     if as_json:
         dump_json("Listed", views)
         return

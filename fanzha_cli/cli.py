@@ -32,7 +32,21 @@ class Settings:
 
     def __init__(self, db: str | None, officer: str | None):
         self.db_option = db
-        self.officer = officer or os.environ.get("FANZHA_OFFICER") or _login_name()
+        self.officer_given = officer or os.environ.get("FANZHA_OFFICER") or _login_name()
+
+    @property
+    def officer(self) -> str:
+        """The name on every event, one form per person: ``Alice``, ``alice `` and ``ａｌｉｃｅ`` are one officer."""
+        given = self.officer_given
+        if given.isascii() and given.isprintable():
+            name = " ".join(given.split()).lower()
+        else:
+            from fanzha_cli.values import normalize_officer
+
+            name = normalize_officer(given)
+        if not name:
+            raise FanzhaError("the officer's name is empty: give --officer NAME or set FANZHA_OFFICER")
+        return name
 
     @property
     def db_path(self) -> Path:
@@ -348,7 +362,7 @@ def list_(
     date: Annotated[
         str | None, typer.Option("--date", help="Warnings of one day: YYYY-MM-DD, today, yesterday.")
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="At most this many (0: all).")] = 100,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many (0: all).", min=0, max=1_000_000)] = 100,
     as_json: AsJson = False,
 ) -> None:
     """The queue (open warnings, most urgent first) and other views; phone numbers masked.
@@ -532,14 +546,81 @@ def build_only_the_command_asked_for(argv: list[str]) -> None:
 
 def main() -> None:
     """The console script: any failure is one line on stderr, never a traceback (set FANZHA_DEBUG=1 for one)."""
+    _prepare_streams()
     try:
         build_only_the_command_asked_for(sys.argv[1:])
         app()
+    except SystemExit as done:
+        _deliver_output(done.code if isinstance(done.code, int) else 2)
+        raise
     except KeyboardInterrupt:
         err("fanzha: interrupted; nothing half-done was stored")
         sys.exit(130)
     except Exception as exc:
         if os.environ.get("FANZHA_DEBUG"):
             raise
+        if _output_lost(exc):
+            _discard_pending_output()
+            err(f"fanzha: cannot write the output: {exc.strerror if isinstance(exc, OSError) else exc}")
+            sys.exit(_exit_code_after_lost_output())
         err(f"fanzha: internal error: {type(exc).__name__}: {exc} (FANZHA_DEBUG=1 shows where)")
         sys.exit(2)
+
+
+def _prepare_streams() -> None:
+    """What the officer's shell may hand us: a closed stdout, a file name that is not UTF-8, a SIGTERM."""
+    import signal
+
+    def terminated(signum, frame):
+        raise SystemExit(128 + signum)  # unwinds like an error: the open transaction rolls back, temp files go
+
+    signal.signal(signal.SIGTERM, terminated)
+    if not os.environ.get("FANZHA_DEBUG"):
+        import warnings
+
+        warnings.simplefilter("ignore")  # a library's warning is not a message for the officer
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")  # never fail on a name that cannot be encoded
+    if sys.stdout is None:
+        err("fanzha: standard output is closed: nothing done (run it again with somewhere for the output to go)")
+        sys.exit(2)
+
+
+def _deliver_output(code: int) -> None:
+    """Flush stdout now, so that a full disk is reported here in one line, not as a traceback when Python exits."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError) as exc:
+        _discard_pending_output()
+        if isinstance(exc, BrokenPipeError):
+            return  # `fanzha list | head`: the reader has what it wanted
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        err(f"fanzha: cannot write the output: {reason}")
+        sys.exit(_exit_code_after_lost_output(code))
+
+
+def _output_lost(exc: Exception) -> bool:
+    """A write to stdout that failed: ours (OutputLost) or Rich's (an OSError a full disk gives, with no file)."""
+    import errno
+
+    if type(exc).__name__ == "OutputLost":
+        return True
+    lost = (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG, errno.EBADF)
+    return isinstance(exc, OSError) and exc.errno in lost and exc.filename is None
+
+
+def _discard_pending_output() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _exit_code_after_lost_output(code: int = 2) -> int:
+    """2 when nothing was done; 1 when the command stored something whose report was lost (SPEC §4)."""
+    store = sys.modules.get("fanzha_cli.store")
+    stored = store is not None and getattr(store, "writes_committed", 0) > 0
+    return 1 if stored or code == 1 else 2

@@ -15,7 +15,7 @@ from fanzha_cli import settings as settings_module
 from fanzha_cli import store
 from fanzha_cli.errors import FanzhaError
 from fanzha_cli.script import sms_text
-from fanzha_cli.values import format_time
+from fanzha_cli.values import format_time, normalize_id
 
 CHANNELS = ("platform", "wechat", "phone")
 
@@ -91,7 +91,7 @@ class Desk:
         return store.held_by(self.conn, self.officer)
 
     def get(self, warning_id: str) -> dict:
-        warning = store.get_warning(self.conn, warning_id.strip())
+        warning = store.get_warning(self.conn, normalize_id(warning_id))
         if warning is None:
             raise DeskError(f"no warning {warning_id!r}")
         return warning

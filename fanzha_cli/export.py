@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from fanzha_cli import store
-from fanzha_cli.errors import FanzhaError
+from fanzha_cli.files import inert, private_file
 from fanzha_cli.money import mask_account
 from fanzha_cli.values import RISK_LABELS_ZH, STATUS_LABELS_ZH, mask_phone
 
@@ -44,19 +44,11 @@ COLUMNS = (
     ("止付账户", lambda r: "; ".join(mask_account(a) for a in r["accounts"]) or None),
 )
 TIME_COLUMNS = {"预警时间", "首次呼叫时间", "移交时间", "办结时间"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def yuan_decimal(fen: int | None) -> Decimal | None:
     """Yuan from fen, exactly: a number cell in a workbook, ``450000.00`` in CSV; never a float."""
     return None if fen is None else Decimal(fen).scaleb(-2)
-
-
-def neutralise(value):
-    """A text a spreadsheet would run as a formula, made inert; anything else unchanged."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def rows(conn, first: date, last: date) -> list[list]:
@@ -74,7 +66,7 @@ def write_csv(records: list[list], target, *, bom: bool) -> None:
     writer = csv.writer(target, lineterminator="\r\n")
     writer.writerow([header for header, _ in COLUMNS])
     for record in records:
-        writer.writerow(["" if value is None else neutralise(value) for value in record])
+        writer.writerow(["" if value is None else inert(value) for value in record])
 
 
 def write_workbook(records: list[list], path: Path) -> None:
@@ -101,10 +93,8 @@ def write_workbook(records: list[list], path: Path) -> None:
     for index, header in enumerate(headers, start=1):
         widest = max([_display_width(header), *(_display_width(_shown(record[index - 1])) for record in records)])
         sheet.column_dimensions[get_column_letter(index)].width = min(60, widest + 2)
-    try:
-        book.save(path)
-    except OSError as exc:
-        raise FanzhaError(f"cannot write {path}: {exc.strerror or exc}") from None
+    with private_file(path, "wb") as handle:
+        book.save(handle)
 
 
 def _cell_value(header: str, value):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
+import re
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from operator import itemgetter
@@ -13,9 +14,10 @@ from pathlib import Path
 
 from fanzha_cli import store
 from fanzha_cli.errors import FanzhaError, ImportFileError
+from fanzha_cli.files import inert, private_file
 from fanzha_cli.reader import Records, open_records
 from fanzha_cli.stations import StationDirectory
-from fanzha_cli.values import format_time, normalize_time, parse_phone, parse_risk
+from fanzha_cli.values import format_time, mask_phone, normalize_id, normalize_time, parse_phone, parse_risk
 
 # The warning's fields in the order of store.WARNING_COLUMNS, with the header names an export may give them.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -70,7 +72,13 @@ class Reject(Exception):
     """A record that fails a check: its column and the reason."""
 
     def __init__(self, column: str | None, reason: str):
+        # A reason quotes the value it refused; a long run of digits in it (a phone or ID number in the wrong
+        # column) is masked, since reasons are printed and kept in the batch's record.
+        reason = _LONG_NUMBER.sub(lambda digits: mask_phone(digits[0]), reason)
         super().__init__(f"{column}: {reason}" if column else reason)
+
+
+_LONG_NUMBER = re.compile(r"\d{7,}")
 
 
 @dataclass
@@ -138,9 +146,11 @@ class RowChecker:
             fields = self._fit(fields)
         fields.append("")
         wid, when, risk, fraud_type, name, phone, station, address, clue, id_card = self.getter(fields)
-        wid, name, station = wid.strip(), name.strip(), station.strip()
+        given, name, station = wid, name.strip(), station.strip()
+        wid = normalize_id(given)
         if not wid:
-            raise Reject(self._name("id"), "the warning id is empty")
+            what = "holds only invisible characters" if given.strip() else "is empty"
+            raise Reject(self._name("id"), f"the warning id {what}")
         try:
             when = normalize_time(when)
         except ValueError as exc:
@@ -216,10 +226,53 @@ def import_file(
     rejects_path: Path | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Import one export as one transaction; raises ``ImportFileError`` (nothing stored) for an unreadable file."""
+    """Import one export as one transaction; raises ``ImportFileError`` (nothing stored) for an unreadable file.
+
+    ``-`` is standard input; it, and any other stream (a pipe, ``/dev/stdin``), is first copied to a private
+    temporary file, since an export is read twice (its head to find the encoding, then the whole of it).
+    """
     now = now or datetime.now()
-    with open_records(path) as records:
-        return _import_records(conn, path, records, officer, now, dry_run, strict, rejects_path, progress)
+    if not _is_stream(path):
+        with open_records(path) as records:
+            return _import_records(conn, path, records, officer, now, dry_run, strict, rejects_path, progress)
+    shown = "(standard input)" if str(path) == "-" else str(path)
+    rejects_path = rejects_path or Path(f"{'stdin' if str(path) == '-' else path.name}.rejects.csv")
+    with _spooled(path, shown) as copy:
+        try:
+            with open_records(copy) as records:
+                records.name = shown
+                return _import_records(conn, path, records, officer, now, dry_run, strict, rejects_path, progress)
+        except ImportFileError as exc:
+            raise ImportFileError(shown, exc.reason, exc.line, exc.column) from None
+
+
+def _is_stream(path: Path) -> bool:
+    import stat
+
+    if str(path) == "-":
+        return True
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError):
+        return False  # open_records says what is wrong with it
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+
+
+@contextmanager
+def _spooled(path: Path, shown: str) -> Iterator[Path]:
+    import shutil
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="fanzha-") as folder:  # mode 700: the copy holds personal data
+        copy = Path(folder) / f"input{path.suffix if str(path) != '-' else ''}"
+        try:
+            source = sys.stdin.buffer if str(path) == "-" else open(path, "rb")  # noqa: SIM115 (closed below)
+            with source, open(copy, "wb") as target:
+                shutil.copyfileobj(source, target, 1 << 20)
+        except OSError as exc:
+            raise ImportFileError(shown, f"cannot be read: {exc.strerror or exc}") from None
+        yield copy
 
 
 def _import_records(conn, path, records, officer, now, dry_run, strict, rejects_path, progress) -> ImportResult:
@@ -289,37 +342,39 @@ def default_rejects_path(path: Path) -> Path:
 class _RejectsWriter:
     """The rejected records with their line and reason, as UTF-8 with BOM so that Excel shows the Chinese.
 
-    Written to a temporary name and moved into place at the end, so that a stale or half-written file never
-    passes for the result of this import; nothing is written when nothing is rejected.
+    A private file (``files.private_file``: mode 600, moved into place at the end, removed on any failure), since
+    it holds whole rows with phones and ID numbers, and formula-safe, since it is made to be opened in Excel;
+    nothing is written when nothing is rejected.
     """
 
     def __init__(self, path: Path, header: list[str]):
         self.path = path
         self.header = header
-        self._handle = None
+        self._file: ExitStack | None = None
         self._writer = None
 
     def add(self, line: int, reason: str, fields: list[str]) -> None:
         if self._writer is None:
             import csv
 
-            self._temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            try:
-                self._handle = open(self._temp, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed in close)
-            except OSError as exc:
-                raise FanzhaError(f"cannot write the rejects file {self.path}: {exc.strerror}") from None
-            self._writer = csv.writer(self._handle)
-            self._writer.writerow(["行号 line", "原因 reason", *self.header])
-        self._writer.writerow([line, reason, *fields])
+            self._file = ExitStack()
+            handle = self._file.enter_context(private_file(self.path, encoding="utf-8-sig", newline=""))
+            self._writer = csv.writer(handle)
+            self._writer.writerow(["行号 line", "原因 reason", *map(inert, self.header)])
+        if len(fields) == len(self.header) + 1 and not fields[-1]:
+            fields = fields[:-1]  # the empty cell the checker appended for an optional column the file lacks
+        self._writer.writerow([line, inert(reason), *map(inert, fields)])
 
     def close(self) -> str | None:
-        if self._handle is None:
+        if self._file is None:
             return None
-        self._handle.close()
-        os.replace(self._temp, self.path)
+        self._file.close()
         return str(self.path)
 
     def discard(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._temp.unlink(missing_ok=True)
+        if self._file is not None:
+            self._file.__exit__(_Discarded, _Discarded(), None)
+
+
+class _Discarded(Exception):
+    """Thrown into the rejects file's block so that it removes the file instead of moving it into place."""

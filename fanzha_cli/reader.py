@@ -20,7 +20,6 @@ SAMPLE_BYTES = 1 << 16
 MAX_FIELD_CHARS = 1 << 20  # past this, a field is an unclosed quote swallowing the file, not data
 
 _BINARY_KINDS = (
-    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook: save it as .xlsx or as CSV"),
     (b"\x1f\x8b", "a gzip-compressed file: unpack it first"),
     (b"BZh", "a bzip2-compressed file: unpack it first"),
     (b"%PDF", "a PDF document, not an export"),
@@ -65,6 +64,8 @@ def open_records(path: Path) -> Records:
         raise ImportFileError(name, f"cannot be read: {exc.strerror or exc}") from None
     if not sample.strip():
         raise ImportFileError(name, "the file is empty")
+    if sample.startswith(b"\xd0\xcf\x11\xe0"):  # OLE: an old .xls, or an .xlsx locked with a password
+        raise ImportFileError(name, f"this is {_ole_kind(path)}")
     for magic, what in _BINARY_KINDS:
         if sample.startswith(magic):
             raise ImportFileError(name, f"this is {what}")
@@ -181,9 +182,10 @@ def _open_text(path: Path, sample: bytes) -> Records:
 
 
 def _refuse_swallowed_rows(name: str, record: list[str], delimiter: str, width: int, line: int) -> None:
-    """A record over several lines is fine (a clue with line breaks) unless a cell holds what look like whole rows:
-    then a quote was left open, and the rows after it would silently become one cell."""
-    enough = max(2, width // 2)
+    """A record over several lines is fine (a clue with line breaks, even with commas in it) unless a cell holds
+    what look like whole rows, a line with a cell for every column: then a quote was left open, and the rows after
+    it would silently become one cell."""
+    enough = max(2, width - 1)
     for cell in record:
         if "\n" in cell or "\r" in cell:
             for part in cell.splitlines()[1:]:
@@ -215,56 +217,291 @@ def _first_record(reader, name: str, encoding: str) -> tuple[list[str], int]:
 
 # --- workbooks ------------------------------------------------------------------------------------------------
 
+_WORKBOOK_BATCH = 512  # rows parsed at a time under the warnings filter and the error translation
+
 
 def _open_workbook(path: Path) -> Records:
-    import zipfile
+    """The first worksheet of an .xlsx workbook, streamed by openpyxl's read-only parser.
 
-    from openpyxl import load_workbook
-
+    Every row in the sheet is read, whatever its ``<dimension>`` claims, under the sheet's own row numbers. A damaged
+    workbook is refused with one line saying what is wrong with it, whether the damage shows when the file is opened
+    or only rows later (a bad checksum is found at the end of the sheet); a sheet whose rows or cells are out of
+    order or repeated is refused rather than read with rows lost or mixed.
+    """
     name = str(path)
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError(name, f"is not an Excel .xlsx workbook this tool can read ({exc})") from None
-    if not book.worksheets:
+        # A file object, not the name: openpyxl refuses a name it does not know (an .xlsx named .csv).
+        handle = open(path, "rb")  # noqa: SIM115 (closed by _Workbook.close)
+    except OSError as exc:
+        raise ImportFileError(name, f"cannot be read: {exc.strerror or exc}") from None
+    book = _Workbook(name, handle)
+    try:
+        header_line, header = book.open()
+    except BaseException:
         book.close()
-        raise ImportFileError(name, "the workbook has no sheet")
-    cells = enumerate(book.worksheets[0].iter_rows(), start=1)
-    header, header_line = [], 0
-    for number, values in cells:
-        fields = [_cell_text(cell) for cell in values]
-        if any(fields):
-            header, header_line = fields, number
-            break
-    if not header:
-        book.close()
-        raise ImportFileError(name, "the workbook's first sheet is empty")
+        raise
     records = Records(name, header, header_line, iter(()))
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
-            for number, values in cells:
-                fields = [_cell_text(cell) for cell in values]
-                if any(fields):
-                    yield number, fields
+            yield from book.rows()
         finally:
             book.close()
         records.sha256 = _file_sha256(path)
         records.bytes_read = path.stat().st_size
 
     records._rows = rows()
+    records.progress = lambda: records.bytes_read or book.position()
     records._close = book.close
     return records
 
 
-def _cell_text(cell) -> str:
-    """A cell as the text a CSV export would hold: whole numbers without '.0', times in the stored form, and a
-    date formatted without a time of day as a date (which the time check then refuses, as it would in a CSV)."""
-    value = cell.value
+class _Workbook:
+    """An opened workbook's first worksheet, as ``(row number, fields)``, the header row first.
+
+    openpyxl runs only inside ``_guard``: its warnings are silenced there (they would reach the officer's terminal)
+    and whatever it raises becomes an ``ImportFileError``. The rows are parsed a batch at a time, so the guard is not
+    left on while the caller holds a row.
+    """
+
+    def __init__(self, name: str, handle):
+        self.name = name
+        self._handle = handle
+        self._archive = None
+        self._rows: Iterator[tuple[int, list[str]]] | None = None
+        self.part: str | None = None  # the part of the zip read last, for the messages
+        self.row = 0  # the sheet's last row read
+
+    def open(self) -> tuple[int, list[str]]:
+        with self._guard():
+            from openpyxl.reader.excel import ExcelReader
+
+            reader = ExcelReader(self._handle, read_only=True, data_only=True, keep_links=False)
+            self._archive = reader.archive
+            self._track_parts(reader.archive)
+            reader.read()
+            self._rows = self._sheet_rows(reader.wb, self._first_worksheet(reader))
+            header = next(self._rows, None)
+        if header is None:
+            raise ImportFileError(self.name, "the workbook's first sheet is empty")
+        return header
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        from itertools import islice
+
+        while True:
+            with self._guard():
+                batch = list(islice(self._rows, _WORKBOOK_BATCH))
+            if not batch:
+                return
+            yield from batch
+
+    def position(self) -> int:
+        """How far into the file the reading has gone (the sheet is most of it), for the progress bar."""
+        return 0 if self._handle.closed else self._handle.tell()
+
+    def close(self) -> None:
+        try:
+            if self._rows is not None:
+                self._rows.close()  # the sheet part's stream
+            if self._archive is not None:
+                self._archive.close()
+        finally:
+            self._handle.close()
+
+    def _first_worksheet(self, reader):
+        """The first sheet that holds cells, as openpyxl reads it; refused if its part is missing from the zip
+        (openpyxl would skip it and give the next sheet instead)."""
+        for sheet, rel in reader.parser.find_sheets():
+            if "chartsheet" in rel.Type:
+                continue
+            if rel.target not in reader.valid_files:
+                reason = f"is a damaged workbook: its sheet {sheet.name!r} ({rel.target}) is missing from the file"
+                raise ImportFileError(self.name, reason)
+            return reader.wb[sheet.name]
+        if reader.wb.chartsheets:
+            raise ImportFileError(self.name, "the workbook holds only chart sheets: no sheet of rows to import")
+        raise ImportFileError(self.name, "the workbook has no sheet")
+
+    def _sheet_rows(self, book, sheet) -> Iterator[tuple[int, list[str]]]:
+        """The sheet's rows with a cell that is not empty: the header row as wide as its last named column, then
+        each row as wide as the header (cells past it are in columns without a name, which an import ignores).
+
+        This reads the sheet's XML with openpyxl's parser rather than ``iter_rows``, which stops at the rows and
+        columns the sheet's ``<dimension>`` claims and drops a row whose number is not above the one before.
+        """
+        from openpyxl.worksheet._reader import WorkSheetParser
+
+        text = _CellText(sheet)
+        with self._archive.open(sheet._worksheet_path) as source:
+            parser = WorkSheetParser(
+                source,
+                sheet._shared_strings,
+                data_only=True,
+                epoch=book.epoch,
+                date_formats=book._date_formats,
+                timedelta_formats=book._timedelta_formats,
+            )
+            width = 0
+            for number, cells in parser.parse():
+                if number <= self.row:
+                    self._refuse_row_order(number)
+                self.row = number
+                if not cells:
+                    continue
+                if width:
+                    fields = self._fields(number, cells, width, text)
+                    if any(fields):
+                        yield number, fields
+                    continue
+                fields = self._fields(number, cells, cells[-1]["column"], text)
+                while fields and not fields[-1]:
+                    fields.pop()
+                if fields:
+                    width = len(fields)
+                    yield number, fields
+
+    def _fields(self, number: int, cells: list[dict], width: int, text: _CellText) -> list[str]:
+        fields = [""] * width
+        column = 0
+        for cell in cells:
+            if cell["column"] <= column or cell["row"] != number:
+                self._refuse_cell_order(number, column, cell)
+            column = cell["column"]
+            value = cell["value"]
+            if value is not None and column <= width:
+                fields[column - 1] = value.strip() if value.__class__ is str else text(value, cell["style_id"])
+        return fields
+
+    def _refuse_row_order(self, number: int) -> None:
+        if number < 1:
+            what = f"it has a row numbered {number}"
+        elif number == self.row:
+            what = f"row {number} is in it twice"
+        else:
+            what = f"its rows are out of order (row {number} comes after row {self.row})"
+        reason = f"is a damaged workbook: {what}, so rows would be lost or mixed; open it in Excel and save it again"
+        raise ImportFileError(self.name, reason)
+
+    def _refuse_cell_order(self, number: int, column: int, cell: dict) -> None:
+        from openpyxl.utils import get_column_letter
+
+        place = f"{get_column_letter(cell['column'])}{cell['row']}"
+        if cell["row"] != number:
+            what = f"cell {place} is written inside row {number}"
+        elif cell["column"] == column:
+            what = f"cell {place} is in it twice"
+        else:
+            what = f"the cells of row {number} are out of order ({place} after column {get_column_letter(column)})"
+        reason = f"is a damaged workbook: {what}, so cells would be lost or mixed; open it in Excel and save it again"
+        raise ImportFileError(self.name, reason)
+
+    def _track_parts(self, archive) -> None:
+        """Note each part of the zip as openpyxl opens it (``ZipFile.read`` opens through ``open`` too)."""
+        opener = archive.open
+
+        def open_part(member, *args, **kwargs):
+            self.part = getattr(member, "filename", member)
+            return opener(member, *args, **kwargs)
+
+        archive.open = open_part
+
+    def _guard(self) -> _Guard:
+        return _Guard(self)
+
+    def _damage(self, exc: Exception) -> ImportFileError:
+        """What is wrong with the file, from what openpyxl, zipfile, zlib or the XML parser raised."""
+        import zipfile
+        import zlib
+
+        if isinstance(exc, ValueError) and isinstance(exc.__cause__, Exception):
+            exc = exc.__cause__  # openpyxl's "Unable to read workbook: could not read stylesheet ..." around the cause
+        detail = " ".join(str(exc).split())
+        if len(detail) > 160:
+            detail = detail[:157] + "..."
+        part = self.part
+        after = f" after row {self.row}" if self.row else ""
+        if part is None:  # the zip itself
+            if isinstance(exc, zipfile.BadZipFile):
+                reason = f"is not a readable .xlsx workbook: it is not a complete zip archive ({detail})"
+            elif isinstance(exc, OSError):
+                reason = f"cannot be read: {exc.strerror or detail}"
+            else:
+                reason = f"is not a readable .xlsx workbook ({type(exc).__name__}: {detail})"
+        elif isinstance(exc, zipfile.BadZipFile) and "CRC" in detail:
+            reason = f"is damaged: its part {part} fails its checksum (the file was changed or cut short after saving)"
+        elif isinstance(exc, zipfile.BadZipFile):
+            reason = f"is damaged: its part {part} cannot be read from the zip archive ({detail})"
+        elif isinstance(exc, (zlib.error, EOFError)):
+            reason = f"is damaged: its part {part} cannot be unpacked{after} ({detail})"
+        elif isinstance(exc, SyntaxError):  # xml.etree's ParseError, lxml's XMLSyntaxError
+            reason = f"is damaged: its part {part} is not well-formed XML{after} ({detail})"
+        elif isinstance(exc, KeyError) and "There is no item named" in detail:
+            names = self._archive.namelist() if self._archive is not None else []
+            if not names:
+                reason = "is an empty zip archive, not an Excel workbook"
+            elif part == "[Content_Types].xml":
+                reason = "is a zip archive but not an Excel .xlsx workbook (it has no [Content_Types].xml)"
+            else:
+                reason = f"is a damaged workbook: its part {part} is missing from the file"
+        elif isinstance(exc, OSError) and "no valid workbook part" in detail:
+            reason = "is a zip archive but not an Excel .xlsx workbook (it holds no workbook part)"
+        elif isinstance(exc, OSError) and exc.errno is not None:
+            reason = f"cannot be read: {exc.strerror or detail}"
+        else:
+            reason = f"cannot be read as an Excel workbook: its part {part}{after} holds what this tool cannot read"
+            reason += f" ({type(exc).__name__}: {detail})"
+        return ImportFileError(self.name, reason)
+
+
+class _Guard:
+    """Around each call into openpyxl: its warnings silenced, whatever it raises made an ``ImportFileError``."""
+
+    def __init__(self, book: _Workbook):
+        import warnings
+
+        self._book = book
+        self._warnings = warnings.catch_warnings()
+
+    def __enter__(self) -> None:
+        import warnings
+
+        self._warnings.__enter__()
+        warnings.simplefilter("ignore")
+
+    def __exit__(self, kind, exc, traceback) -> bool:
+        self._warnings.__exit__(kind, exc, traceback)
+        if isinstance(exc, Exception) and not isinstance(exc, ImportFileError):
+            raise self._book._damage(exc) from None
+        return False
+
+
+class _CellText:
+    """A cell's value as text (``_cell_text``), with the number format of date cells looked up once per style."""
+
+    def __init__(self, sheet):
+        self._sheet = sheet
+        self._formats: dict[int, str] = {}
+
+    def __call__(self, value, style_id: int) -> str:
+        if value.__class__ is not datetime:
+            return _cell_text(value)
+        number_format = self._formats.get(style_id)
+        if number_format is None:
+            from openpyxl.cell.read_only import ReadOnlyCell
+
+            cell = ReadOnlyCell(self._sheet, 0, 0, None, "n", style_id)
+            number_format = self._formats[style_id] = str(cell.number_format)
+        return _cell_text(value, number_format)
+
+
+def _cell_text(value, number_format: str = "") -> str:
+    """A cell's value as the text a CSV export would hold: whole numbers without '.0', times in the stored form, and
+    a date formatted without a time of day as a date (which the time check then refuses, as it would in a CSV)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        if value.time() == time(0) and "h" not in str(getattr(cell, "number_format", "")).lower():
+        if value.time() == time(0) and "h" not in number_format.lower():
             return value.date().isoformat()
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, date):
@@ -276,6 +513,37 @@ def _cell_text(cell) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return ExcelNumber(value)
     return str(value).strip()
+
+
+def _ole_kind(path: Path) -> str:
+    """What an OLE compound file (D0 CF 11 E0...) is, from the names of its streams: an old .xls workbook, or an
+    .xlsx workbook locked with a password, which Excel wraps in the same format."""
+    found = _find_stream_names(path, ("EncryptedPackage", "Workbook", "Book"))
+    if "EncryptedPackage" in found:
+        return (
+            "a password-protected (encrypted) Excel workbook: remove the password in Excel or WPS"
+            " (File > Info > Protect Workbook), save it and import it again"
+        )
+    if found:
+        return "an old Excel .xls workbook: save it as .xlsx or as CSV"
+    return "an old Microsoft Office file (OLE compound document), not an export: save it as .xlsx or as CSV"
+
+
+def _find_stream_names(path: Path, names: tuple[str, ...]) -> set[str]:
+    """Which of these stream names are in the file, as an OLE directory entry spells them (UTF-16LE, NUL-ended)."""
+    patterns = {name: name.encode("utf-16-le") + b"\x00\x00" for name in names}
+    overlap = max(map(len, patterns.values()))
+    found: set[str] = set()
+    tail = b""
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                window = tail + chunk
+                found.update(name for name, pattern in patterns.items() if pattern in window)
+                tail = window[-overlap:]
+    except OSError:
+        pass
+    return found
 
 
 class _Digest:

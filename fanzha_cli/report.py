@@ -123,7 +123,14 @@ def summary(conn, first: date, last: date, limits: dict, *, as_range: bool = Fal
     return {"days": days, "total": total, "busiest_day": {"date": busiest["date"], "received": busiest["received"]}}
 
 
+# The days a report can be asked for: wide enough for any real one, narrow enough that a day after the last is
+# still a date (9999-12-31 + 1 day is an OverflowError) and a typo such as 0202-11-24 is caught.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+
+
 def parse_day(text: str, today: date) -> date:
+    """``YYYY-MM-DD`` (or with slashes), ``today``/``今天``, ``yesterday``/``昨天``; raises FanzhaError otherwise."""
     from fanzha_cli.errors import FanzhaError
 
     shortcuts = {"today": 0, "今天": 0, "yesterday": 1, "昨天": 1}
@@ -131,6 +138,9 @@ def parse_day(text: str, today: date) -> date:
     if key in shortcuts:
         return today - timedelta(days=shortcuts[key])
     try:
-        return datetime.strptime(text.strip().replace("/", "-"), "%Y-%m-%d").date()
+        day = datetime.strptime(text.strip().replace("/", "-"), "%Y-%m-%d").date()
     except ValueError:
         raise FanzhaError(f"{text!r} is not a day: use YYYY-MM-DD, today or yesterday") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise FanzhaError(f"{day} is out of range: a day from {FIRST_DAY} to {LAST_DAY}")
+    return day

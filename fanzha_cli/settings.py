@@ -3,22 +3,68 @@
 from __future__ import annotations
 
 import sqlite3
+import unicodedata
+from typing import NamedTuple
 
 from fanzha_cli import store
 from fanzha_cli.errors import FanzhaError
 
-# key: (default, minimum for whole numbers or None for text, what it means)
-SETTINGS: dict[str, tuple[int | str, int | None, str]] = {
-    "district": ("新洲区", None, "the district named in the call script and the SMS"),
-    "retry_minutes": (15, 0, "minutes before an unreachable warning is due for the next call"),
-    "max_attempts": (2, 1, "failed calls after which a medium warning goes to its station"),
-    "hold_minutes": (30, 1, "minutes a warning may stay in hand before it is overdue"),
-    "station_hours": (24, 1, "hours a station has for its visit result on a medium warning"),
-    "station_hours_urgent": (2, 1, "hours a station has for its visit result on a high or urgent warning"),
-    "target_minutes_urgent": (5, 1, "minutes an urgent warning may wait for its call before it is marked late"),
-    "target_minutes_high": (10, 1, "minutes a high warning may wait for its call before it is marked late"),
-    "target_minutes_medium": (60, 1, "minutes a medium warning may wait for its call before it is marked late"),
-    "stop_pay_minutes": (30, 1, "minutes a stop-payment request may wait for the bank before it is overdue"),
+
+class Whole(NamedTuple):
+    """A whole number from ``minimum`` to ``maximum``, in ``unit``: bounds a desk can use, so that no limit
+    ever reaches past the calendar (a cutoff of 10**30 minutes is an OverflowError, not a setting)."""
+
+    minimum: int
+    maximum: int
+    unit: str = ""
+
+    def describe(self) -> str:
+        return f"a whole number from {self.minimum} to {self.maximum}" + (f" ({self.unit})" if self.unit else "")
+
+
+class Text(NamedTuple):
+    """One short line of text: not empty, at most ``maximum`` characters, no control characters."""
+
+    maximum: int
+
+    def describe(self) -> str:
+        return f"a text of 1 to {self.maximum} characters on one line"
+
+
+WEEK_MINUTES = 7 * 24 * 60
+MONTH_HOURS = 30 * 24
+# A call target only marks a warning late in the card and the report (it moves nothing in the queue), so a centre
+# may set one far out to have no late marks at all; 90 days is far enough and nowhere near the calendar's end.
+TARGET_MINUTES = 90 * 24 * 60
+
+UP_TO_A_WEEK = Whole(1, WEEK_MINUTES, "minutes, up to a week")
+UP_TO_30_DAYS = Whole(1, MONTH_HOURS, "hours, up to 30 days")
+UP_TO_90_DAYS = Whole(1, TARGET_MINUTES, "minutes, up to 90 days")
+
+# key: (default, the values it takes, what it means)
+SETTINGS: dict[str, tuple[int | str, Whole | Text, str]] = {
+    "district": ("新洲区", Text(40), "the district named in the call script and the SMS"),
+    "retry_minutes": (
+        15,
+        Whole(0, WEEK_MINUTES, "minutes, up to a week"),
+        "minutes before an unreachable warning is due for the next call",
+    ),
+    "max_attempts": (2, Whole(1, 20, "calls"), "failed calls after which a medium warning goes to its station"),
+    "hold_minutes": (30, UP_TO_A_WEEK, "minutes a warning may stay in hand before it is overdue"),
+    "station_hours": (24, UP_TO_30_DAYS, "hours a station has for its visit result on a medium warning"),
+    "station_hours_urgent": (2, UP_TO_30_DAYS, "hours a station has for its visit result on a high or urgent warning"),
+    "target_minutes_urgent": (
+        5,
+        UP_TO_90_DAYS,
+        "minutes an urgent warning may wait for its call before it is marked late",
+    ),
+    "target_minutes_high": (10, UP_TO_90_DAYS, "minutes a high warning may wait for its call before it is marked late"),
+    "target_minutes_medium": (
+        60,
+        UP_TO_90_DAYS,
+        "minutes a medium warning may wait for its call before it is marked late",
+    ),
+    "stop_pay_minutes": (30, UP_TO_A_WEEK, "minutes a stop-payment request may wait for the bank before it is overdue"),
 }
 
 
@@ -27,9 +73,13 @@ class SettingError(FanzhaError):
 
 
 def load(conn: sqlite3.Connection) -> dict[str, int | str]:
-    """Every setting: the stored value where the officer set one, else the default."""
+    """Every setting: the stored value where the officer set one, else the default.
+
+    A stored value this release would refuse (kept by an older one, which checked less, or written by hand) never
+    stops the desk: a number out of range counts as its nearest bound, anything else as the default.
+    """
     stored = store.get_settings(conn)
-    return {key: _convert(key, stored[key]) if key in stored else default for key, (default, *_) in SETTINGS.items()}
+    return {key: _stored(key, stored[key]) if key in stored else default for key, (default, *_) in SETTINGS.items()}
 
 
 def change(conn: sqlite3.Connection, key: str, text: str) -> int | str:
@@ -39,18 +89,45 @@ def change(conn: sqlite3.Connection, key: str, text: str) -> int | str:
     return value
 
 
+def _stored(key: str, text) -> int | str:
+    default, kind, _ = SETTINGS[key]
+    try:
+        return _convert(key, str(text))
+    except SettingError:
+        pass
+    if isinstance(kind, Whole):
+        try:
+            return min(max(int(str(text).strip()), kind.minimum), kind.maximum)
+        except ValueError:
+            return default
+    cleaned = " ".join("".join(" " if _control(char) else char for char in str(text)).split())[: kind.maximum]
+    return cleaned or default
+
+
 def _convert(key: str, text: str) -> int | str:
     if key not in SETTINGS:
         raise SettingError(f"unknown setting {key!r}; the settings are: {', '.join(SETTINGS)}")
-    minimum = SETTINGS[key][1]
-    if minimum is None:
-        if not text.strip():
-            raise SettingError(f"{key} cannot be empty")
-        return text.strip()
+    kind = SETTINGS[key][1]
+    if isinstance(kind, Text):
+        value = text.strip()
+        if not value:
+            raise SettingError(f"{key} cannot be empty: it takes {kind.describe()}")
+        if len(value) > kind.maximum:
+            raise SettingError(f"{key} is {len(value):,} characters long: it takes {kind.describe()}")
+        if any(_control(char) for char in value):
+            raise SettingError(f"{key} holds a control character or a line break: it takes {kind.describe()}")
+        return value
     try:
         value = int(text)
     except ValueError:
-        raise SettingError(f"{key} takes a whole number, not {text!r}") from None
-    if value < minimum:
-        raise SettingError(f"{key} must be at least {minimum}")
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise SettingError(f"{key} takes {kind.describe()}, not {shown!r}") from None
+    if not kind.minimum <= value <= kind.maximum:
+        shown = str(value) if len(str(value)) <= 40 else f"a number of {len(str(value)):,} digits"
+        raise SettingError(f"{key} must be {kind.describe()}, not {shown}")
     return value
+
+
+def _control(char: str) -> bool:
+    """Controls, formats (bidirectional overrides, zero widths), line and paragraph separators, lone surrogates."""
+    return unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp")

@@ -7,11 +7,13 @@ standard library's ``sqlite3`` alone; the migration machinery (sqlite-utils) is 
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
+import stat
 import sys
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from fanzha_cli.errors import DatabaseError
@@ -21,6 +23,9 @@ from fanzha_cli.errors import DatabaseError
 SCHEMA_VERSION = 4
 
 BUSY_TIMEOUT_SECONDS = 30.0
+
+# Transactions committed by this process: whether a command stored something even if its report cannot be shown.
+writes_committed = 0
 
 
 def default_db_path() -> Path:
@@ -35,13 +40,104 @@ def default_db_path() -> Path:
 
 
 def resolve_db_path(option: str | None = None) -> Path:
-    """``--db``, else ``FANZHA_DB``, else the per-user default (SPEC §4)."""
-    chosen = option or os.environ.get("FANZHA_DB")
-    return Path(chosen).expanduser() if chosen else default_db_path()
+    """``--db``, else ``FANZHA_DB``, else the per-user default (SPEC §4).
+
+    Refuses what cannot hold the officer's work: an empty ``--db``, and ``:memory:``, which would import and keep
+    nothing. (The library's own ``connect(":memory:")`` stays open to tests.)
+    """
+    if option is not None:
+        source, chosen = "--db", option
+    else:
+        source, chosen = "FANZHA_DB", os.environ.get("FANZHA_DB") or None  # an empty variable counts as unset
+    if chosen is not None and not chosen.strip():
+        raise DatabaseError(f"{source} is empty: name the database file")
+    if chosen is not None and chosen.strip() == ":memory:":
+        raise DatabaseError(f"{source} :memory: would keep nothing once the command ends: name a database file")
+    try:
+        return Path(chosen).expanduser() if chosen else default_db_path()
+    except (RuntimeError, KeyError, OSError) as exc:  # ~nosuchuser, or no home directory to be found
+        raise DatabaseError(f"cannot find the database path {_shown(chosen or '~')}: {exc}") from None
+
+
+def _shown(path: Path | str) -> str:
+    """A path for a message: in full unless it is absurdly long."""
+    text = str(path)
+    return text if len(text) <= 160 else f"{text[:60]}…{text[-60:]} ({len(text):,} characters)"
+
+
+# The one line for each way SQLite can fail to store, by the primary code of ``sqlite3.Error.sqlite_errorname``.
+def database_error(exc: sqlite3.Error, path: Path | str | None = None) -> DatabaseError:
+    """The program's own exception for an error of SQLite: what happened in the officer's terms, and what to do."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    where = _shown(path) if path is not None else "the database"
+    primary = _primary(exc)
+    if primary == "FULL":
+        text = "the disk is full (or the database reached its size limit): nothing was stored; free space and try again"
+    elif primary == "IOERR":
+        text = f"disk I/O error on {where} ({name}): nothing was stored; is the disk full or failing?"
+    elif primary == "NOTADB":
+        text = f"{where} is not a fanzha database (not a SQLite file at all); nothing was changed"
+    elif primary == "CORRUPT":
+        text = f"{where} is damaged ({exc}); nothing was changed: restore it from a backup"
+    elif primary in ("BUSY", "LOCKED"):
+        text = "the database is busy: another fanzha (or another program) kept it locked; try again"
+    elif primary == "READONLY":
+        text = f"{where} is read-only (the file or its folder is not writable): nothing was stored"
+    elif primary == "CANTOPEN":
+        text = f"cannot open {where}: the file or its folder is missing or not writable"
+    elif primary in ("PERM", "AUTH"):
+        text = f"{where}: not permitted ({exc})"
+    elif primary == "NOMEM":
+        text = "out of memory: nothing was stored"
+    else:
+        text = f"database error on {where}: {exc}"
+    return DatabaseError(text)
+
+
+# Errors of the disk, the file or other processes, as opposed to a statement's own (a constraint, a typo in SQL):
+# those a transaction turns into a DatabaseError; the others stay what they are, for the code that raised them.
+_ENVIRONMENT = frozenset(
+    ("FULL", "IOERR", "NOTADB", "CORRUPT", "BUSY", "LOCKED", "READONLY", "CANTOPEN", "PERM", "NOMEM")
+)
+
+
+def _primary(exc: sqlite3.Error) -> str:
+    """``SQLITE_IOERR_WRITE`` → ``IOERR``; empty when Python does not say (before 3.11)."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    return name.split("_")[1] if name.startswith("SQLITE_") else ""
+
+
+def _of_environment(exc: sqlite3.Error) -> bool:
+    return _primary(exc) in _ENVIRONMENT
+
+
+def _os_error(exc: OSError, path: Path) -> DatabaseError:
+    """The one line for a database path the system refused."""
+    code = exc.errno
+    shown = _shown(path)
+    if code == errno.ENAMETOOLONG:
+        return DatabaseError(
+            f"the database path is too long for the system (at most 255 bytes a name, 4,096 in all): {shown}"
+        )
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return DatabaseError(f"cannot create or open {shown}: its folder is not writable ({exc.strerror})")
+    if code in (errno.ENOTDIR, errno.EEXIST):
+        return DatabaseError(f"cannot create {shown}: a part of its folder path is a file, not a folder")
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return DatabaseError(f"cannot create {shown}: the disk is full; free space and try again")
+    if code == errno.ELOOP:
+        return DatabaseError(f"cannot open {shown}: its symbolic links go round in a loop")
+    return DatabaseError(f"cannot open database {shown}: {exc.strerror or exc}")
 
 
 def _create_private(path: Path) -> None:
-    """Create the database file readable and writable by its owner only; SQLite gives its -wal and -shm the same."""
+    """Create the database file readable and writable by its owner only; SQLite gives its -wal and -shm the same.
+
+    A symbolic link to a file not made yet is followed: its target is created, private, where the link points
+    (``O_EXCL`` never follows a link, and SQLite would create the target with the umask's mode).
+    """
+    if os.path.islink(path):
+        path = path.resolve()  # RuntimeError on a loop of links; the caller reports it
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
@@ -50,52 +146,115 @@ def _create_private(path: Path) -> None:
     os.close(fd)
 
 
+def _prepare_file(path: Path) -> None:
+    """An existing regular file is used as it is; a missing one is created private; anything else is refused."""
+    try:
+        mode = os.stat(path).st_mode  # follows a link
+    except FileNotFoundError:  # a new path, or a link to a file not made yet
+        _create_private(path)
+        return
+    if stat.S_ISDIR(mode):
+        raise DatabaseError(f"database path {_shown(path)} is a directory")
+    if not stat.S_ISREG(mode):  # a device, a pipe: SQLite would block on it or write into it
+        raise DatabaseError(f"database path {_shown(path)} is not a regular file")
+
+
 def connect(path: Path | str) -> sqlite3.Connection:
     """Open (creating if need be) the database at ``path``, migrated to the current schema."""
     if str(path) == ":memory:":
         conn = sqlite3.connect(":memory:", isolation_level=None)
     else:
         path = Path(path)
-        if path.is_dir():
-            raise DatabaseError(f"database path {path} is a directory")
         try:
-            _create_private(path)
+            _prepare_file(path)
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise DatabaseError(f"cannot open database {path}: {exc}") from None
+        except OSError as exc:
+            raise _os_error(exc, path) from None
+        except RuntimeError:  # pathlib's word for a loop of symbolic links
+            raise DatabaseError(f"cannot open {_shown(path)}: its symbolic links go round in a loop") from None
+        except ValueError as exc:  # a NUL in the path
+            raise DatabaseError(f"cannot open database {_shown(path)}: {exc}") from None
+        except sqlite3.Error as exc:
+            raise database_error(exc, path) from None
     try:
         conn.execute("PRAGMA foreign_keys = ON")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.Error as exc:
         conn.close()
-        raise DatabaseError(f"{path} is not a fanzha database: {exc}") from None
+        raise database_error(exc, path) from None
     if version != SCHEMA_VERSION:
         _upgrade(conn, version, path)
     return conn
 
 
-def _upgrade(conn: sqlite3.Connection, version: int, path: Path | str) -> None:
-    if version > SCHEMA_VERSION:
-        conn.close()
-        raise DatabaseError(f"{path} was written by a newer fanzha (schema {version}); upgrade fanzha to use it")
-    if version == 0:
-        # Only a new, empty file takes a page size. 16 KiB pages cut a large import's time by a tenth (fewer,
-        # fuller B-tree pages to keep in order) and cost a single action nothing it would notice.
-        conn.execute("PRAGMA page_size = 16384")
-    if str(path) != ":memory:":
-        # Persistent, so set once: readers never block the writer, and two commands at once wait, not fail.
-        conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("BEGIN IMMEDIATE")  # another process may be migrating the same file right now
-    try:
-        if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-            from fanzha_cli.migrations import migrate
+# The bookkeeping table of sqlite-utils' migrations, and the table every fanzha schema has had since the first.
+_OURS = ("_sqlite_migrations", "warnings")
 
-            migrate(conn)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        conn.execute("COMMIT")
+
+def _foreign_tables(conn: sqlite3.Connection) -> tuple[int, list[str] | None]:
+    """The schema version, and the names in the file when they are another program's (None when they are ours,
+    or when there are none). One statement, so that both come from the same moment: another fanzha may be
+    creating this very file."""
+    rows = conn.execute(
+        "SELECT v.user_version, m.name FROM pragma_user_version AS v LEFT JOIN (SELECT name, type FROM sqlite_master"
+        " WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\') AS m ORDER BY m.type != 'table', m.name"
+    ).fetchall()
+    version = rows[0][0]
+    names = [name for _, name in rows if name is not None]
+    if not names and version == 0:
+        return version, None  # a new, empty file
+    if all(table in names for table in _OURS):
+        ours = conn.execute("SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'fanzha' LIMIT 1").fetchone()
+        if ours:
+            return version, None
+    return version, names
+
+
+def _upgrade(conn: sqlite3.Connection, version: int, path: Path | str) -> None:
+    """Bring a database to the current schema; refuse, before changing anything, one that fanzha cannot use."""
+    try:
+        version, foreign = _foreign_tables(conn)
+        if foreign is not None:
+            shown = ", ".join(foreign[:8]) + (", …" if len(foreign) > 8 else "") if foreign else "none"
+            raise DatabaseError(
+                f"{_shown(path)} is a SQLite database of another program (tables: {shown}); fanzha will not change it"
+            )
+        if version > SCHEMA_VERSION:
+            raise DatabaseError(
+                f"{_shown(path)} was written by a newer fanzha (schema {version}); upgrade fanzha to use it"
+            )
+        if version == 0:
+            # Only a new, empty file takes a page size. 16 KiB pages cut a large import's time by a tenth (fewer,
+            # fuller B-tree pages to keep in order) and cost a single action nothing it would notice.
+            conn.execute("PRAGMA page_size = 16384")
+        if str(path) != ":memory:":
+            # Persistent, so set once: readers never block the writer, and two commands at once wait, not fail.
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("BEGIN IMMEDIATE")  # another process may be migrating the same file right now
+        try:
+            if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                from fanzha_cli.migrations import migrate
+
+                migrate(conn)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            _rollback(conn)
+            raise
+    except sqlite3.Error as exc:
+        conn.close()
+        raise database_error(exc, path) from None
     except BaseException:
-        conn.execute("ROLLBACK")
+        conn.close()
         raise
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Undo the open transaction, if one is still open: SQLite ends some itself when a write fails (a full disk,
+    an I/O error). A rollback that fails in turn must not hide the error that called for it."""
+    if conn.in_transaction:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
 
 
 @contextmanager
@@ -105,30 +264,64 @@ def transaction(conn: sqlite3.Connection, *, durable: bool = True) -> Iterator[s
     A durable one is on disk when it commits (an fsync, some milliseconds). ``durable=False`` is for writes that
     are harmless to lose in a power cut, such as taking a warning from the queue: in WAL mode the database stays
     sound either way, and the next durable commit carries it to disk.
+
+    A failure of the disk, the file or a lock (a full disk, an I/O error, a read-only file, a database kept busy)
+    is raised as a ``DatabaseError`` with its one line; nothing of the transaction is kept.
     """
-    if not durable:
-        conn.execute("PRAGMA synchronous = NORMAL")
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-    finally:
+    with _database_errors(conn):
         if not durable:
-            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                _rollback(conn)
+                raise
+            conn.execute("COMMIT")
+            global writes_committed
+            writes_committed += 1
+        finally:
+            if not durable:
+                _restore_synchronous(conn)
+
+
+@contextmanager
+def _database_errors(conn: sqlite3.Connection) -> Iterator[None]:
+    """An error of the disk, the file or a lock, as the program's own exception, after the rollback; a statement's
+    own error (a constraint) stays what it is, for the code that raised it."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        _rollback(conn)
+        if not _of_environment(exc):
+            raise
+        raise database_error(exc, _main_file(conn)) from None
+
+
+def _restore_synchronous(conn: sqlite3.Connection) -> None:
+    with suppress(sqlite3.Error):  # the error that brought us here, if any, is the one to report
+        conn.execute("PRAGMA synchronous = FULL")
+
+
+def _main_file(conn: sqlite3.Connection) -> str | None:
+    """The file of the connection, for a message; None when it cannot be told."""
+    try:
+        rows = conn.execute("PRAGMA database_list").fetchall()
+    except sqlite3.Error:
+        return None
+    return next((file for _, name, file in rows if name == "main" and file), None)
 
 
 @contextmanager
 def rehearsal(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """A transaction that is always rolled back: a dry run does all the work and keeps none of it."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    finally:
-        conn.execute("ROLLBACK")
+    with _database_errors(conn):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        finally:
+            _rollback(conn)
 
 
 @contextmanager

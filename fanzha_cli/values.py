@@ -46,22 +46,37 @@ _LOOSE_TIME = re.compile(
     r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*[T ]?\s*"
     r"(\d{1,2})\s*[:：时點点]\s*(\d{1,2})\s*(?:[:：分]\s*(\d{1,2})(?:\.\d+)?\s*秒?|分)?\s*"
 )
+# A zone written after the time of day: Z, UTC, GMT, +08, +0800, -05:00, GMT+8, UTC+08:00, BJT, 北京时间.
+# GMT+8 is read as people mean it (eight hours ahead of GMT), not with the inverted POSIX sign dateutil gives it.
+_ZONE_SUFFIX = re.compile(
+    r"(?P<time>.*?\d\s*[:：时分秒]\s*\d{0,2}\s*[分秒]?)\s*"
+    r"(?P<name>Z|UTC|GMT|BJT|北京时间)?\s*"
+    r"(?:(?P<sign>[+-])\s*(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?)?\s*",
+    re.IGNORECASE,
+)
+_ZONE_HOURS = {"z": 0, "utc": 0, "gmt": 0, "bjt": 8, "北京时间": 8}
+_UNSURE_ZONE = "names a time zone this tool cannot be sure of: write it as local time"
+YEARS = (2000, 2100)  # a warning's time outside these is a damaged cell, not a date
 
 
 def parse_time(text: str) -> datetime:
     """A local time in one of the common forms of an export, to the second.
 
-    A form with no time of day is refused: a warning's time orders the queue, and midnight would be a guess.
+    A form with no date, or no time of day, is refused: a warning's time orders the queue, and today's date or
+    midnight would be a guess. A time written with its zone is turned into this machine's local time, the clock
+    every other time of the program is read on; a zone this cannot be sure of (CST: China or Central?) is refused.
     """
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
         value = _parse_loose_time(text)
     else:
-        if len(text) <= 10:
+        if len(text.strip()) <= 10:
             raise ValueError(f"time {text.strip()!r} has no time of day")
     if value.tzinfo is not None:
         value = value.astimezone().replace(tzinfo=None)
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise ValueError(f"time {text.strip()!r} is not between the years {YEARS[0]} and {YEARS[1]}")
     return value.replace(microsecond=0)
 
 
@@ -73,7 +88,23 @@ def _parse_loose_time(text: str) -> datetime:
             return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
         except ValueError as exc:
             raise ValueError(f"time {text.strip()!r} is not a real date or time ({exc})") from None
+    zoned = _ZONE_SUFFIX.fullmatch(text)
+    if zoned and (zoned["name"] or zoned["sign"]):
+        return _with_zone(text, zoned)
     return _parse_odd_time(text)
+
+
+def _with_zone(text: str, zoned: re.Match) -> datetime:
+    from datetime import timedelta, timezone
+
+    local = parse_time(zoned["time"])
+    offset = timedelta(hours=_ZONE_HOURS[zoned["name"].lower()] if zoned["name"] else 0)
+    if zoned["sign"]:
+        hours, minutes = int(zoned["hours"]), int(zoned["minutes"] or 0)
+        if hours > 14 or minutes > 59:
+            raise ValueError(f"time {text.strip()!r} has a zone that does not exist")
+        offset = timedelta(hours=hours, minutes=minutes) * (1 if zoned["sign"] == "+" else -1)
+    return local.replace(tzinfo=timezone(offset))
 
 
 def _parse_odd_time(text: str) -> datetime:
@@ -83,12 +114,27 @@ def _parse_odd_time(text: str) -> datetime:
         raise ValueError("time is empty")
     if not any(ch.isdigit() for ch in stripped) or not re.search(r"\d{1,2}\s*[:：时]\s*\d", stripped):
         raise ValueError(f"time {stripped!r} is not a date with a time of day")
+    import warnings
+
     from dateutil import parser
 
-    try:
-        return parser.parse(stripped, yearfirst=True, dayfirst=False)
-    except (ValueError, OverflowError, parser.ParserError):
-        raise ValueError(f"time {stripped!r} is not a date and time this tool knows") from None
+    readings = []
+    # Parsed against two different defaults: a field that changes with the default was not in the text.
+    for default in (datetime(2001, 1, 1), datetime(2002, 2, 2)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # an unknown zone name is a warning there: a refusal here
+            try:
+                readings.append(parser.parse(stripped, default=default, yearfirst=True, dayfirst=False))
+            except Warning:
+                raise ValueError(f"time {stripped!r} {_UNSURE_ZONE}") from None
+            except (ValueError, OverflowError, ArithmeticError):
+                raise ValueError(f"time {stripped!r} is not a date and time this tool knows") from None
+    first, second = readings
+    if first.tzinfo is not None:
+        raise ValueError(f"time {stripped!r} {_UNSURE_ZONE}")
+    if first != second:
+        raise ValueError(f"time {stripped!r} has no full date (year, month and day)")
+    return first
 
 
 def format_time(value: datetime) -> str:
@@ -98,9 +144,14 @@ def format_time(value: datetime) -> str:
 
 def normalize_time(text: str) -> str:
     """``parse_time`` then ``format_time``, skipping the formatting when the text is already in stored form."""
-    if len(text) == 19 and text[10] == " " and text[4] == "-":
-        datetime.fromisoformat(text)  # validates: 2021-02-30 raises
-        return text
+    if len(text) == 19 and text[10] == " " and text[4] == "-" and text[13] == ":" and text[16] == ":":
+        try:
+            value = datetime.fromisoformat(text)  # validates: 2021-02-30 raises
+        except ValueError:
+            pass
+        else:
+            if value.tzinfo is None and YEARS[0] <= value.year <= YEARS[1]:
+                return text
     return format_time(parse_time(text))
 
 
@@ -118,6 +169,28 @@ def parse_at(text: str, now: datetime) -> str:
     return normalize_time(text)
 
 
+def normalize_id(text: str) -> str:
+    """A warning id as it is compared and stored: NFKC (full-width ``ＷＨ１２`` is ``WH12``), without the invisible
+    characters a copy from a web page or Excel carries (zero-width spaces, a BOM, controls). Empty when nothing
+    visible is left."""
+    if text.isascii() and text.isprintable():
+        return text.strip()  # nearly every id: nothing to do
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "CZ" or ch == " ").strip()
+
+
+def normalize_officer(text: str) -> str:
+    """An officer's name as it is recorded: ``Alice``, `` alice`` and full-width ``ａｌｉｃｅ`` are one officer;
+    a line break or a control character never reaches the event log or a one-line message."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return " ".join(text.split()).lower()
+
+
 _PHONE_NOISE = str.maketrans("", "", " -()（）\u3000\t.")
 _EXCEL_NUMBER = re.compile(r"[+-]?\d+(?:\.\d*)?[eE][+-]?\d+")
 
@@ -127,13 +200,21 @@ class ExcelNumber(str):
 
 
 def parse_phone(text: str) -> str:
-    """An 11-digit phone number (a mobile, or a landline with its area code) from what an export holds."""
+    """An 11-digit phone number (a mobile, or a landline with its area code) from what an export holds.
+
+    A refusal quotes the number masked (``'138****5678x'``): the reason is printed and kept in the batch's record,
+    where a full number has no business."""
     if type(text) is ExcelNumber and text.endswith("00000"):
         # 1.38123E+10 shown in a CSV and saved again as a workbook comes back as 13812300000
-        raise ValueError(f"phone {text} looks rounded by Excel (it ends in 00000): its digits are lost")
+        raise ValueError(f"phone {mask_phone(text)} looks rounded by Excel (it ends in 00000): its digits are lost")
     if len(text) == 11 and text[0] == "1" and text.isdigit() and text.isascii():
         return text
     raw = text.strip()
+    if not raw.isascii():
+        import unicodedata
+
+        raw = unicodedata.normalize("NFKC", raw)  # full-width digits, as a Chinese input method types them
+    shown = repr(mask_phone(raw))
     if _EXCEL_NUMBER.fullmatch(raw):
         raise ValueError(f"phone {raw!r} was turned into a number by Excel and its digits are lost")
     digits = raw.lstrip("'‘’`")
@@ -143,7 +224,7 @@ def parse_phone(text: str) -> str:
     if digits.startswith("+"):
         digits = digits[1:]
         if not digits.startswith("86"):
-            raise ValueError(f"phone {raw!r} is not a Chinese number")
+            raise ValueError(f"phone {shown} is not a Chinese number")
     if len(digits) > 11 and digits.startswith("0086"):
         digits = digits[4:]
     elif len(digits) == 13 and digits.startswith("86"):
@@ -151,11 +232,12 @@ def parse_phone(text: str) -> str:
     if not digits:
         raise ValueError("phone is empty")
     if not (digits.isdigit() and digits.isascii()):
-        raise ValueError(f"phone {raw!r} has characters that are not digits")
+        odd = next(ch for ch in digits if not (ch.isdigit() and ch.isascii()))
+        raise ValueError(f"phone {shown} has characters that are not digits ({odd!r})")
     if len(digits) != 11:
-        raise ValueError(f"phone {raw!r} has {len(digits)} digits, not 11")
+        raise ValueError(f"phone {shown} has {len(digits)} digits, not 11")
     if digits[0] not in "10":
-        raise ValueError(f"phone {raw!r} is neither a mobile number nor a landline with its area code")
+        raise ValueError(f"phone {shown} is neither a mobile number nor a landline with its area code")
     return digits
 
 

@@ -95,3 +95,17 @@ def warning_row(n: int, **changes) -> list[str]:
     }
     row.update(changes)
     return list(row.values())
+
+
+def first_release_database(path: Path) -> Path:
+    """A database as the first release left it: migration 0001 only (no stations), one batch."""
+    from sqlite_utils import Database
+
+    from fanzha_cli.migrations import migrations
+
+    old = sqlite3.connect(path, isolation_level=None)
+    migrations.apply(Database(old, execute_plugins=False), stop_before="0002_seed_stations")
+    old.execute("PRAGMA user_version = 1")
+    old.execute("INSERT INTO batches (file, imported_at, officer) VALUES ('f', 't', 'o')")
+    old.close()
+    return path

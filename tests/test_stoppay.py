@@ -96,12 +96,16 @@ def test_first_call_minutes_median_and_p90_exactly(run, tmp_path):
     assert "首次呼叫 中位 6 分钟 / P90 10 分钟" in run("summary", "--date", "2026-11-24").stdout
 
 
-def test_next_marks_a_warning_past_its_target(run, day):
+def test_next_marks_a_warning_past_its_target(run, tmp_path):
+    from datetime import datetime, timedelta
+
+    an_hour_ago = (datetime.now() - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")  # the same age any day
+    run("import", write_export(tmp_path / "now.csv", [warning_row(2, id="W2", time=an_hour_ago)]))
     card = run("next")
-    assert card.stdout.startswith("W2") and "超时 past the 5-min target" in card.stdout  # urgent, a day old
+    assert card.stdout.startswith("W2") and "超时 past the 5-min target" in card.stdout  # urgent, an hour old
     data = json.loads(run("next", "--json").stdout)
     assert data["late"] is True and data["target_minutes"] == 5
-    run("config", "target_minutes_urgent", "100000")
+    run("config", "target_minutes_urgent", "120")
     assert json.loads(run("next", "--json").stdout)["late"] is False
 
 

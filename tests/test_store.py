@@ -6,7 +6,7 @@ import sqlite3
 import stat
 
 import pytest
-from conftest import write_export
+from conftest import first_release_database, write_export
 
 from fanzha_cli import store
 from fanzha_cli.errors import DatabaseError
@@ -52,14 +52,7 @@ def test_busy_timeout_lets_a_second_writer_wait(tmp_path):
 
 def test_old_database_is_migrated_on_open(tmp_path):
     """A file made by the first release (migration 0001 only, no stations) gains what came after."""
-    from sqlite_utils import Database
-
-    path = tmp_path / "old.db"
-    old = sqlite3.connect(path, isolation_level=None)
-    migrations.apply(Database(old, execute_plugins=False), stop_before="0002_seed_stations")
-    old.execute("PRAGMA user_version = 1")
-    old.execute("INSERT INTO batches (file, imported_at, officer) VALUES ('f', 't', 'o')")
-    old.close()
+    path = first_release_database(tmp_path / "old.db")
     conn = store.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone() == (store.SCHEMA_VERSION,)
     assert len(store.list_stations(conn)) == 16

@@ -135,3 +135,117 @@ def test_masked_phone_keeps_only_the_ends(phone):
     masked = mask_phone(phone)
     assert masked == phone[:3] + "****" + phone[-4:]
     assert phone not in masked
+
+
+# --- hostile values (issue 9): zones, missing dates, absurd years, invisible ids, phones quoted in reasons --------
+
+
+@pytest.mark.parametrize(
+    ("text", "offset_hours"),
+    [
+        ("2026-11-24 10:00+08", 8),
+        ("2026-11-24 10:00-05", -5),
+        ("2026-11-24 10:00+08:00", 8),
+        ("2026-11-24T10:00:00+0800", 8),
+        ("2026-11-24 10:00Z", 0),
+        ("2026/11/24 10:00 +08:00", 8),
+        ("2026-11-24 10:00 GMT+8", 8),  # as people mean it, not dateutil's inverted POSIX sign
+        ("2026-11-24 10:00:00 UTC+8", 8),
+        ("2026-11-24 10:00 BJT", 8),
+        ("2026年11月24日 10时00分 北京时间", 8),
+        ("2026-11-24 10:00 GMT", 0),
+    ],
+)
+def test_a_time_with_its_zone_becomes_this_machines_local_time(text, offset_hours):
+    from datetime import timedelta, timezone
+
+    moment = datetime(2026, 11, 24, 10, 0, tzinfo=timezone(timedelta(hours=offset_hours)))
+    assert normalize_time(text) == format_time(moment.astimezone().replace(tzinfo=None))
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("10:00", "no full date"),
+        ("10:00:00", "no full date"),  # a time-only workbook cell
+        ("Nov 24 20:15", "no full date"),
+        ("1900-01-01 10:00", "between the years 2000 and 2100"),
+        ("0001-01-01 00:00:00", "between the years 2000 and 2100"),
+        ("2999/1/1 10:00", "between the years 2000 and 2100"),
+        ("2026-11-24 10:00 CST", "time zone"),  # China or Central? not a guess to make
+        ("2026-11-24 10:00 EST", "time zone"),
+        ("2026-11-24 10:00+99", "zone that does not exist"),
+    ],
+)
+def test_times_without_a_date_in_absurd_years_or_unsure_zones_are_refused(text, reason):
+    with pytest.raises(ValueError, match=reason):
+        normalize_time(text)
+
+
+def test_no_python_warning_escapes_the_time_parser():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError):
+            normalize_time("2026-11-24 10:00 BJTX")
+
+
+@given(st.text(max_size=30))
+def test_a_stored_time_is_always_the_canonical_local_form_in_range(text):
+    try:
+        stored = normalize_time(text)
+    except ValueError:
+        return
+    assert len(stored) == 19 and 2000 <= datetime.fromisoformat(stored).year <= 2100
+    assert datetime.fromisoformat(stored).tzinfo is None
+
+
+@pytest.mark.parametrize(
+    ("given_id", "stored"),
+    [
+        ("WH1", "WH1"),
+        (" WH1 ", "WH1"),
+        ("WH1\u200b", "WH1"),
+        ("\ufeffWH1", "WH1"),
+        ("ＷＨ１", "WH1"),
+        ("WH\u00a01", "WH 1"),
+        ("\u200b\ufeff", ""),
+        ("WH1\x00\x1b", "WH1"),
+    ],
+)
+def test_ids_are_compared_as_they_look(given_id, stored):
+    from fanzha_cli.values import normalize_id
+
+    assert normalize_id(given_id) == stored
+
+
+@given(st.text(max_size=20))
+def test_a_normalised_id_is_stable_and_has_nothing_invisible(text):
+    import unicodedata
+
+    from fanzha_cli.values import normalize_id
+
+    once = normalize_id(text)
+    assert normalize_id(once) == once
+    assert all(unicodedata.category(ch)[0] != "C" for ch in once)
+
+
+@pytest.mark.parametrize("officer", ["alice", "Alice", " alice ", "ａｌｉｃｅ", "ALICE\t"])
+def test_one_officer_however_the_name_is_typed(officer):
+    from fanzha_cli.values import normalize_officer
+
+    assert normalize_officer(officer) == "alice"
+    assert normalize_officer("bob\nsmith") == "bob smith"
+
+
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True), st.sampled_from(["x", "a", "#", "[/b]", "\x1b"]))
+def test_a_refused_phone_is_never_quoted_in_full(phone, junk):
+    for text in (phone + junk, phone[:6] + junk + phone[6:], "+1" + phone, phone + "0", "2" + phone[1:]):
+        with pytest.raises(ValueError) as refused:
+            parse_phone(text)
+        assert phone not in str(refused.value) and phone[3:10] not in str(refused.value)
+
+
+def test_full_width_digits_make_a_phone():
+    assert parse_phone("１３８１２３４５６７８") == "13812345678"

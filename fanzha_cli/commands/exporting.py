@@ -9,6 +9,7 @@ from fanzha_cli.commands.summary import choose_days
 from fanzha_cli.desk import Desk
 from fanzha_cli.errors import FanzhaError
 from fanzha_cli.export import rows, write_csv, write_workbook
+from fanzha_cli.files import private_file
 from fanzha_cli.output import err
 
 
@@ -24,10 +25,7 @@ def run_export(settings, *, day, start, end, output: Path | None) -> None:
     if output.suffix.lower() == ".xlsx":
         write_workbook(records, output)
     else:
-        try:
-            with open(output, "w", encoding="utf-8", newline="") as handle:
-                write_csv(records, handle, bom=True)
-        except OSError as exc:
-            raise FanzhaError(f"cannot write {output}: {exc.strerror or exc}") from None
+        with private_file(output, encoding="utf-8", newline="") as handle:
+            write_csv(records, handle, bom=True)
     span = str(first) if first == last else f"{first} to {last}"
     err(f"{len(records)} warnings of {span} written to {output}")

@@ -18,13 +18,14 @@ def show_stations(settings, *, as_json: bool) -> None:
         out(dump(list[Station], stations))
         return
     if is_terminal():
-        from rich.console import Console
         from rich.table import Table
+
+        from fanzha_cli.output import console
 
         table = Table("派出所 station", "值班电话 duty phone", "微信群 WeChat group")
         for station in stations:
             table.add_row(station["name"], station["duty_phone"] or "", station["wechat_group"] or "")
-        Console().print(table)
+        console().print(table)
         return
     for station in stations:
         out("\t".join(station[key] or "" for key in store.STATION_COLUMNS))

@@ -84,13 +84,14 @@ def run_list(settings, *, open_only: bool, warning_id: str | None, as_json: bool
         for v in views
     ]
     if use_colour():
-        from rich.console import Console
         from rich.table import Table
+
+        from fanzha_cli.output import console
 
         table = Table(*columns, title="紧急止付 stop-payments")
         for line, view in zip(lines, views, strict=True):
             table.add_row(*line, style="bold red" if view["overdue"] else None)
-        Console().print(table)
+        console().print(table)
         return
     for line in lines:
         out("\t".join(line))

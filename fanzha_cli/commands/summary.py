@@ -148,14 +148,17 @@ def _busiest(report: dict, day: dict) -> bool:
 
 
 def _rich(report: dict) -> None:
-    from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    console = Console()
+    from fanzha_cli.output import console as plain_console
+    from fanzha_cli.output import visible
+
+    console = plain_console()
     figures = report.get("total", report)
-    console.print(f"[bold]{figures['date']}[/bold]  {headline(figures)}", highlight=False)
+    console.print(Text.assemble((figures["date"], "bold"), "  ", visible(headline(figures))))
     for line in more_lines(figures):
-        console.print(line, style="bold", highlight=False, markup=False)
+        console.print(line, style="bold")
     head = Table("received", "disposed", "disposal rate", "reach rate", "open", "overdue", title="处置 headline")
     head.add_row(
         str(figures["received"]),

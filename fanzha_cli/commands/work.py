@@ -140,23 +140,28 @@ def show_card(view: dict) -> None:
 
 
 def _rich_card(view: dict, level: int, banner: str | None, facts: str, station_line: str) -> None:
-    from rich.console import Console, Group
+    from rich.console import Group
     from rich.panel import Panel
     from rich.text import Text
 
+    from fanzha_cli.output import console, visible
+
+    def text(value: str, style: str = "") -> Text:
+        return Text(visible(value), style=style)
+
     parts = [
-        Text(facts, style=RISK_STYLE[level]),
-        Text(view["name"], style="bold"),
-        Text(phone_groups(view["phone"]), style="bold cyan"),
-        Text(f"派出所 {station_line}"),
+        text(facts, RISK_STYLE[level]),
+        text(view["name"], "bold"),
+        text(phone_groups(view["phone"]), "bold cyan"),
+        text(f"派出所 {station_line}"),
     ]
     if banner:
-        parts.append(Text(f"⚠ {banner}", style="bold white on red"))
+        parts.append(text(f"⚠ {banner}", "bold white on red"))
     if view["clue"]:
-        parts.append(Text(f"线索 {view['clue']}", style="dim"))
-    parts += [Text(""), Text(view["script"])]
-    title = f"{view['id']} · {STATUS_LABELS_ZH[view['status']]}"
-    Console().print(Panel(Group(*parts), title=title, border_style=RISK_STYLE[level].split()[-1]))
+        parts.append(text(f"线索 {view['clue']}", "dim"))
+    parts += [text(""), text(view["script"])]
+    title = text(f"{view['id']} · {STATUS_LABELS_ZH[view['status']]}")
+    console().print(Panel(Group(*parts), title=title, border_style=RISK_STYLE[level].split()[-1]))
 
 
 # --- acts ------------------------------------------------------------------------------------------------------
@@ -318,7 +323,7 @@ def run_list(settings, *, status, risk, station, overdue, date, limit, as_json) 
     rows = store.list_warnings(
         desk.conn,
         statuses=statuses,
-        risk_level=parse_risk(risk) if risk else None,
+        risk_level=_risk(risk) if risk else None,
         station=_station(desk, station) if station else None,
         day=str(parse_day(date, desk.now.date())) if date else None,
         overdue=overdue_limits(desk) if overdue else None,
@@ -334,16 +339,26 @@ def run_list(settings, *, status, risk, station, overdue, date, limit, as_json) 
         return
     columns = ("id", "time", "risk", "status", "name", "phone", "station", "attempts")
     if use_colour():
-        from rich.console import Console
         from rich.table import Table
+
+        from fanzha_cli.output import console
 
         table = Table(*columns)
         for view in views:
             table.add_row(*(str(view[key]) for key in columns), style=RISK_STYLE[parse_risk(view["risk"])])
-        Console().print(table)
+        console().print(table)
         return
     for view in views:
         out("\t".join("" if view[key] is None else str(view[key]) for key in columns))
+
+
+def _risk(word: str) -> int:
+    from fanzha_cli.errors import FanzhaError
+
+    try:
+        return parse_risk(word)
+    except ValueError as exc:
+        raise FanzhaError(f"--risk: {exc}") from None
 
 
 def _station(desk: Desk, name: str) -> str:

@@ -27,6 +27,16 @@ app = typer.Typer(
 )
 
 
+def _usage_error_in_one_line(self, file=None) -> None:
+    """Click's usage errors (an unknown option, a missing argument, a value out of range) as one line, like every
+    other error of fanzha, with where to look for help."""
+    where = self.ctx.command_path if self.ctx is not None else "fanzha"
+    err(f"fanzha: {self.format_message()} (see `{where} --help`)")
+
+
+typer._click.exceptions.UsageError.show = _usage_error_in_one_line  # typer is pinned below 0.29 (pyproject)
+
+
 class Settings:
     """What the global options chose: where the database is and who is at the desk."""
 
@@ -377,7 +387,7 @@ def list_(
         )
 
 
-@app.command("config")
+@app.command("config", context_settings={"ignore_unknown_options": True})  # `config retry_minutes -1` is a value
 def config(
     ctx: typer.Context,
     key: Annotated[str | None, typer.Argument(help="A setting's name; none: all of them.")] = None,
@@ -561,7 +571,7 @@ def main() -> None:
             raise
         if _output_lost(exc):
             _discard_pending_output()
-            err(f"fanzha: cannot write the output: {exc.strerror if isinstance(exc, OSError) else exc}")
+            _say_output_lost(exc)
             sys.exit(_exit_code_after_lost_output())
         err(f"fanzha: internal error: {type(exc).__name__}: {exc} (FANZHA_DEBUG=1 shows where)")
         sys.exit(2)
@@ -593,11 +603,17 @@ def _deliver_output(code: int) -> None:
         sys.stdout.flush()
     except (OSError, ValueError) as exc:
         _discard_pending_output()
-        if isinstance(exc, BrokenPipeError):
-            return  # `fanzha list | head`: the reader has what it wanted
-        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
-        err(f"fanzha: cannot write the output: {reason}")
+        _say_output_lost(exc)
         sys.exit(_exit_code_after_lost_output(code))
+
+
+def _say_output_lost(exc: BaseException) -> None:
+    if isinstance(exc, BrokenPipeError) or getattr(exc, "broken_pipe", False):
+        return  # `fanzha list | head`: the reader has what it wanted and left
+    reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+    stored = _exit_code_after_lost_output() == 1
+    after = "; what the command did was stored (run it again, or `fanzha show`, to see it)" if stored else ""
+    err(f"fanzha: cannot write the output: {reason}{after}")
 
 
 def _output_lost(exc: Exception) -> bool:

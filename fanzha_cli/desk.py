@@ -15,7 +15,7 @@ from fanzha_cli import settings as settings_module
 from fanzha_cli import store
 from fanzha_cli.errors import FanzhaError
 from fanzha_cli.script import sms_text
-from fanzha_cli.values import format_time, normalize_id
+from fanzha_cli.values import format_time, normalize_id, risk_name
 
 CHANNELS = ("platform", "wechat", "phone")
 
@@ -59,7 +59,7 @@ def read_word(kind: str, table: dict[str, str], text: str) -> str:
     key = table.get("".join(text.split()).lower())
     if key is None:
         choices = sorted(set(table.values()))
-        raise DeskError(f"unknown {kind} {text!r}: use one of {', '.join(choices)} (or the Chinese word)")
+        raise DeskError(f"unknown {kind} '{text}': use one of {', '.join(choices)} (or the Chinese word)")
     return key
 
 
@@ -91,9 +91,10 @@ class Desk:
         return store.held_by(self.conn, self.officer)
 
     def get(self, warning_id: str) -> dict:
-        warning = store.get_warning(self.conn, normalize_id(warning_id))
+        # as given first: an id read back from the database (or stored by a release that kept invisible characters)
+        warning = store.get_warning(self.conn, warning_id) or store.get_warning(self.conn, normalize_id(warning_id))
         if warning is None:
-            raise DeskError(f"no warning {warning_id!r}")
+            raise DeskError(f"no warning '{warning_id}'")
         return warning
 
     # --- acts ----------------------------------------------------------------------------------------------
@@ -134,7 +135,8 @@ class Desk:
                 result["sms"] = sms_text(warning, self.settings["district"])
                 events.append(self.event(warning["id"], "sms", at=at, text=result["sms"]))
                 if warning["risk_level"] >= 2 or state["attempts"] >= self.settings["max_attempts"]:
-                    why = "high risk, not reached" if warning["risk_level"] >= 2 else f"{state['attempts']} calls"
+                    level = warning["risk_level"]
+                    why = f"{risk_name(level)} risk, not reached" if level >= 2 else f"{state['attempts']} calls"
                     state |= self._out_of_the_call_queue(warning, at, events, why)
                 else:
                     due = datetime.fromisoformat(at) + timedelta(minutes=self.settings["retry_minutes"])
@@ -332,7 +334,7 @@ class Desk:
         directory = StationDirectory.load(self.conn)
         full = directory.canonical(name.strip())
         if full not in directory.known:
-            raise DeskError(f"{name!r} is not in the station list (see `fanzha stations`; add it with `stations add`)")
+            raise DeskError(f"'{name}' is not in the station list (see `fanzha stations`; add it with `stations add`)")
         return full
 
     def when(self, at: str | None, warning: dict) -> str:

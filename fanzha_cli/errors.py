@@ -14,10 +14,15 @@ class ImportFileError(FanzhaError):
 
     def __init__(self, file: str, reason: str, line: int | None = None, column: str | None = None):
         self.file, self.reason, self.line, self.column = file, reason, line, column
-        where = file if line is None else f"{file}, line {line}"
+        where = shown_file(file) if line is None else f"{shown_file(file)}, line {line}"
         if column:
             where += f", column {column}"
         super().__init__(f"{where}: {reason}")
+
+
+def shown_file(name: str) -> str:
+    """A file as a message names it: ``-`` is standard input."""
+    return "(standard input)" if name == "-" else name
 
 
 class DatabaseError(FanzhaError):

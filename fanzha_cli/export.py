@@ -14,6 +14,7 @@ from pathlib import Path
 from fanzha_cli import store
 from fanzha_cli.files import inert, private_file
 from fanzha_cli.money import mask_account
+from fanzha_cli.output import visible
 from fanzha_cli.values import RISK_LABELS_ZH, STATUS_LABELS_ZH, mask_phone
 
 OUTCOME_ZH = {"reached": "已接通", "unreachable": "未接通", "distrustful": "不信任"}
@@ -66,7 +67,7 @@ def write_csv(records: list[list], target, *, bom: bool) -> None:
     writer = csv.writer(target, lineterminator="\r\n")
     writer.writerow([header for header, _ in COLUMNS])
     for record in records:
-        writer.writerow(["" if value is None else inert(value) for value in record])
+        writer.writerow(["" if value is None else inert(_text(value)) for value in record])
 
 
 def write_workbook(records: list[list], path: Path) -> None:
@@ -93,18 +94,24 @@ def write_workbook(records: list[list], path: Path) -> None:
     for index, header in enumerate(headers, start=1):
         widest = max([_display_width(header), *(_display_width(_shown(record[index - 1])) for record in records)])
         sheet.column_dimensions[get_column_letter(index)].width = min(60, widest + 2)
+    import io
+
+    content = io.BytesIO()  # whole in memory first: a full disk then fails one write, not openpyxl's zip midway
+    book.save(content)
     with private_file(path, "wb") as handle:
-        book.save(handle)
+        handle.write(content.getbuffer())
 
 
 def _cell_value(header: str, value):
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     if header in TIME_COLUMNS and value:
         return datetime.fromisoformat(value)
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters an export may carry; a workbook refuses them
-    return value
+    return _text(value)
+
+
+def _text(value):
+    """A text cell with its control characters shown, not kept: an escape sequence in a name must not reach a
+    terminal that shows the CSV (a workbook refuses them outright)."""
+    return visible(value) if isinstance(value, str) else value
 
 
 def _shown(value) -> str:

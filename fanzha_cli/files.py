@@ -34,7 +34,12 @@ def temporary_name(path: Path) -> Path:
 @contextmanager
 def private_file(path: Path, mode: str = "w", **open_options) -> Iterator:
     """Open ``path`` for writing as described above; the file appears under its name only when the block ends
-    without an exception."""
+    without an exception. A symbolic link is written through (its target replaced); a device or a pipe
+    (``-o /dev/stdout``) is written to directly, there being nothing to rename."""
+    path = Path(os.path.realpath(path))
+    if path.exists() and not path.is_file():
+        yield from _written_directly(path, mode, open_options)
+        return
     remove_leftovers(path)
     temp = temporary_name(path)
     try:
@@ -51,6 +56,14 @@ def private_file(path: Path, mode: str = "w", **open_options) -> Iterator:
         if isinstance(exc, OSError):
             raise FanzhaError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
+
+
+def _written_directly(path: Path, mode: str, open_options: dict) -> Iterator:
+    try:
+        with open(path, mode, **open_options) as handle:
+            yield handle
+    except OSError as exc:
+        raise FanzhaError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def remove_leftovers(path: Path) -> None:

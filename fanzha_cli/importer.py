@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from operator import itemgetter
 from pathlib import Path
 
 from fanzha_cli import store
-from fanzha_cli.errors import FanzhaError, ImportFileError
+from fanzha_cli.errors import FanzhaError, ImportFileError, shown_file
 from fanzha_cli.files import inert, private_file
 from fanzha_cli.reader import Records, open_records
 from fanzha_cli.stations import StationDirectory
-from fanzha_cli.values import format_time, mask_phone, normalize_id, normalize_time, parse_phone, parse_risk
+from fanzha_cli.values import format_time, mask_numbers, normalize_id, normalize_time, parse_phone, parse_risk
 
 # The warning's fields in the order of store.WARNING_COLUMNS, with the header names an export may give them.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -72,13 +72,10 @@ class Reject(Exception):
     """A record that fails a check: its column and the reason."""
 
     def __init__(self, column: str | None, reason: str):
-        # A reason quotes the value it refused; a long run of digits in it (a phone or ID number in the wrong
-        # column) is masked, since reasons are printed and kept in the batch's record.
-        reason = _LONG_NUMBER.sub(lambda digits: mask_phone(digits[0]), reason)
+        # A reason quotes the value it refused; a phone or ID number in it (in the wrong column, say) is masked,
+        # since reasons are printed and kept in the batch's record.
+        reason = mask_numbers(reason)
         super().__init__(f"{column}: {reason}" if column else reason)
-
-
-_LONG_NUMBER = re.compile(r"\d{7,}")
 
 
 @dataclass
@@ -116,7 +113,7 @@ class StrictImportRefused(FanzhaError):
     def __init__(self, result: ImportResult):
         self.result = result
         super().__init__(
-            f"{result.file}: {result.rejected} of {result.rows} rows failed their checks;"
+            f"{shown_file(result.file)}: {result.rejected} of {result.rows} rows failed their checks;"
             " with --strict nothing was imported"
         )
 
@@ -235,8 +232,9 @@ def import_file(
     if not _is_stream(path):
         with open_records(path) as records:
             return _import_records(conn, path, records, officer, now, dry_run, strict, rejects_path, progress)
-    shown = "(standard input)" if str(path) == "-" else str(path)
-    rejects_path = rejects_path or Path(f"{'stdin' if str(path) == '-' else path.name}.rejects.csv")
+    shown = str(path)
+    if rejects_path is None and not dry_run:
+        rejects_path = Path(f"{'stdin' if str(path) == '-' else path.name}.rejects.csv")  # in the current folder
     with _spooled(path, shown) as copy:
         try:
             with open_records(copy) as records:
@@ -249,8 +247,8 @@ def import_file(
 def _is_stream(path: Path) -> bool:
     import stat
 
-    if str(path) == "-":
-        return True
+    if str(path) == "-" or str(path).startswith(("/dev/", "/proc/")):
+        return True  # /dev/stdin is a regular file when the shell redirects one into it: still no folder of its own
     try:
         mode = path.stat().st_mode
     except (OSError, ValueError):
@@ -276,7 +274,10 @@ def _spooled(path: Path, shown: str) -> Iterator[Path]:
 
 
 def _import_records(conn, path, records, officer, now, dry_run, strict, rejects_path, progress) -> ImportResult:
+    # A file name that is not UTF-8 (its bytes escaped by Python) is kept and shown with those bytes as \xff.
+    records.name = records.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     positions = map_header(records.name, records.header)
+    records.looks_like_row = partial(_looks_like_row, positions)
     result = ImportResult(file=records.name, dry_run=dry_run)
     write_rejects = rejects_path is not None or not dry_run
     rejects = _RejectsWriter(rejects_path or default_rejects_path(path), records.header) if write_rejects else None
@@ -332,6 +333,17 @@ def _valid_rows(
     finally:
         result.rows = rows
         result.unknown_stations = checker.unknown_stations
+
+
+def _looks_like_row(positions: dict[str, int], cells: list[str]) -> bool:
+    """Whether one line's cells make a row of the export: every required column there, an id and a real time."""
+    if len(cells) <= max(positions[key] for key in REQUIRED):
+        return False
+    try:
+        normalize_time(cells[positions["time"]])
+    except ValueError:
+        return False
+    return bool(cells[positions["id"]].strip())
 
 
 def default_rejects_path(path: Path) -> Path:

@@ -160,6 +160,32 @@ _STOP_PAYMENTS = (
 )
 
 
+@migrations(name="0005_find_and_skip")
+def _find_and_skip(db: Database) -> None:
+    for statement in _FIND_AND_SKIP:
+        db.execute(statement)
+
+
+_FIND_AND_SKIP = (
+    # `find` by the last four digits of a phone, and an id typed as its tail (SPEC §3): both look the last four
+    # characters up in an index, then check the rest of the tail on the few rows found.
+    "CREATE INDEX warnings_phone_tail ON warnings (substr(phone, -4))",
+    "CREATE INDEX warnings_id_tail ON warnings (lower(substr(id, -4)))",
+    "CREATE INDEX warnings_name ON warnings (name)",
+    # A warning an officer released (skipped) is not handed to that officer again until `until`, while anything
+    # else is due for them; one row per officer and warning.
+    """CREATE TABLE skips (
+        officer TEXT NOT NULL,
+        warning_id TEXT NOT NULL REFERENCES warnings (id),
+        until TEXT NOT NULL,
+        PRIMARY KEY (officer, warning_id)
+    )""",
+    # Officers are named in one form from now on (``Alice`` is ``alice``): a warning in the hand of an ``Alice``
+    # recorded before stays in her hand. (The event log keeps the names as they were written.)
+    "UPDATE warnings SET holder = lower(trim(holder)) WHERE holder IS NOT NULL AND holder != lower(trim(holder))",
+)
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply every pending migration inside the caller's transaction (each one in a savepoint of it)."""
     migrations.apply(Database(conn, execute_plugins=False))

@@ -22,23 +22,23 @@ def parse_amount(text: str) -> int:
     # full-width digits and signs (４５万，￥) as a Chinese input method types them
     cleaned = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
     if cleaned.startswith("-"):
-        raise ValueError(f"amount {text.strip()!r} must be more than zero")
+        raise ValueError(f"amount '{text.strip()}' must be more than zero")
     match = _AMOUNT.fullmatch(cleaned)
     if not match:
-        raise ValueError(f"amount {text.strip()!r} is not an amount of yuan (e.g. 450000, 450,000.00, 45万, 4.5万元)")
+        raise ValueError(f"amount '{text.strip()}' is not an amount of yuan (e.g. 450000, 450,000.00, 45万, 4.5万元)")
     number, unit = match.group(1).replace(",", "") + (match.group(2) or ""), (match.group(3) or "").lower()
     with localcontext() as exact:
         exact.prec = 60  # more digits than any amount typed: nothing is rounded on the way
         try:
             fen = Decimal(number) * _UNITS[unit] * 100
         except InvalidOperation:
-            raise ValueError(f"amount {text.strip()!r} is not a number") from None
+            raise ValueError(f"amount '{text.strip()}' is not a number") from None
     if fen != fen.to_integral_value():
-        raise ValueError(f"amount {text.strip()!r} is more precise than a fen")
+        raise ValueError(f"amount '{text.strip()}' is more precise than a fen")
     if fen <= 0:
-        raise ValueError(f"amount {text.strip()!r} must be more than zero")
+        raise ValueError(f"amount '{text.strip()}' must be more than zero")
     if fen > MAX_FEN:
-        raise ValueError(f"amount {text.strip()!r} is more than 100亿 yuan: check it")
+        raise ValueError(f"amount '{text.strip()}' is more than 100亿 yuan: check it")
     return int(fen)
 
 

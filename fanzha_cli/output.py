@@ -35,17 +35,9 @@ def visible(text: str, *, one_line: bool = False) -> str:
     return _UNSAFE.sub(_shown, text)
 
 
-# A phone (mobile or landline with its area code) or a resident ID number standing alone in a message.
-_PERSONAL_NUMBER = re.compile(
-    r"(?:(?<![0-9])|(?<=\\x[0-9a-f]{2})|(?<=\\u[0-9a-f]{4}))"  # after a non-digit, or a character repr() escaped
-    r"(?:[01][0-9]{10}|[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx])(?![0-9])"
-)
-
-
-def masked(text: str) -> str:
-    """``text`` with any phone or ID number in it masked (``139****5678``): a message quotes what it refused, and a
-    message is no place for a number the officer did not ask to see."""
-    return _PERSONAL_NUMBER.sub(lambda number: number[0][:3] + "*" * (len(number[0]) - 7) + number[0][-4:], text)
+def counted(number: int, noun: str) -> str:
+    """``1 row``, ``2 rows``: the English of a count (nouns with a plain plural only)."""
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
 
 
 def is_terminal(stream=None) -> bool:
@@ -64,7 +56,9 @@ def out(text: str = "", style: str | None = None) -> None:
 
 def err(text: str, style: str | None = None) -> None:
     """A message for the officer: an error, a warning, a note; always one line."""
-    _write(sys.stderr, masked(visible(text, one_line=True)), style)
+    from fanzha_cli.values import mask_numbers
+
+    _write(sys.stderr, mask_numbers(visible(text, one_line=True)), style)
 
 
 def _write(stream, text: str, style: str | None) -> None:
@@ -76,13 +70,16 @@ def _write(stream, text: str, style: str | None) -> None:
         else:
             print(text, file=stream)
     except OSError as exc:
-        if isinstance(exc, BrokenPipeError):
-            raise
-        raise OutputLost(exc.strerror or str(exc)) from None
+        raise OutputLost(exc.strerror or str(exc), broken_pipe=isinstance(exc, BrokenPipeError)) from None
 
 
 class OutputLost(Exception):
-    """stdout or stderr refused what was written (a full disk, ``> /dev/full``); the command's work may be done."""
+    """stdout or stderr refused what was written (a full disk, ``> /dev/full``, a reader that left); the
+    command's work may be done."""
+
+    def __init__(self, reason: str, *, broken_pipe: bool = False):
+        super().__init__(reason)
+        self.broken_pipe = broken_pipe
 
 
 def console(stream=None, *, soft_wrap: bool = False):

@@ -37,6 +37,9 @@ class Records:
         self.sha256 = ""  # known once the records have all been read
         self.bytes_read = 0
         self.progress: Callable[[], int] = lambda: self.bytes_read
+        # Whether the cells of one line make a row of this export: set by the importer, which knows the columns;
+        # used to tell a clue over several lines from an unclosed quote swallowing the rows after it.
+        self.looks_like_row: Callable[[list[str]], bool] | None = None
 
         self._close: Callable[[], None] = lambda: None
 
@@ -157,7 +160,7 @@ def _open_text(path: Path, sample: bytes) -> Records:
                 # A record starts on the line after the previous one ended (quoted fields may span lines).
                 start, line = line + 1, reader.line_num
                 if line > start:
-                    _refuse_swallowed_rows(name, record, delimiter, len(records.header), start)
+                    _refuse_swallowed_rows(name, record, delimiter, records, start)
                 if record and (record[0] or "".join(record).strip()):
                     yield start, record
             records.sha256 = digest.result()
@@ -181,15 +184,19 @@ def _open_text(path: Path, sample: bytes) -> Records:
     return records
 
 
-def _refuse_swallowed_rows(name: str, record: list[str], delimiter: str, width: int, line: int) -> None:
+def _refuse_swallowed_rows(name: str, record: list[str], delimiter: str, records: Records, line: int) -> None:
     """A record over several lines is fine (a clue with line breaks, even with commas in it) unless a cell holds
-    what look like whole rows, a line with a cell for every column: then a quote was left open, and the rows after
-    it would silently become one cell."""
-    enough = max(2, width - 1)
+    what look like whole rows: then a quote was left open, and the rows after it would silently become one cell.
+
+    A line looks like a row when the importer says so (an id and a time where the header puts them), else when it
+    has a cell for every column."""
+    import csv
+
+    looks_like_row = records.looks_like_row or (lambda cells: len(cells) >= max(3, len(records.header)))
     for cell in record:
         if "\n" in cell or "\r" in cell:
             for part in cell.splitlines()[1:]:
-                if part.count(delimiter) >= enough:
+                if delimiter in part and looks_like_row(next(csv.reader([part], delimiter=delimiter))):
                     reason = "a quote opened in this record is not closed where it should be"
                     raise ImportFileError(name, f"{reason}; the rows after it would be lost", line)
 
@@ -503,6 +510,8 @@ def _cell_text(value, number_format: str = "") -> str:
     if isinstance(value, datetime):
         if value.time() == time(0) and "h" not in number_format.lower():
             return value.date().isoformat()
+        if value.tzinfo is not None:  # a cell of type "d" with its zone: the time check makes it local
+            return value.isoformat(sep=" ")
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, date):
         return value.isoformat()

@@ -140,7 +140,7 @@ def parse_day(text: str, today: date) -> date:
     try:
         day = datetime.strptime(text.strip().replace("/", "-"), "%Y-%m-%d").date()
     except ValueError:
-        raise FanzhaError(f"{text!r} is not a day: use YYYY-MM-DD, today or yesterday") from None
+        raise FanzhaError(f"'{text}' is not a day: use YYYY-MM-DD, today or yesterday") from None
     if not FIRST_DAY <= day <= LAST_DAY:
         raise FanzhaError(f"{day} is out of range: a day from {FIRST_DAY} to {LAST_DAY}")
     return day

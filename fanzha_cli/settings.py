@@ -106,7 +106,7 @@ def _stored(key: str, text) -> int | str:
 
 def _convert(key: str, text: str) -> int | str:
     if key not in SETTINGS:
-        raise SettingError(f"unknown setting {key!r}; the settings are: {', '.join(SETTINGS)}")
+        raise SettingError(f"unknown setting '{key}'; the settings are: {', '.join(SETTINGS)}")
     kind = SETTINGS[key][1]
     if isinstance(kind, Text):
         value = text.strip()
@@ -121,7 +121,7 @@ def _convert(key: str, text: str) -> int | str:
         value = int(text)
     except ValueError:
         shown = text if len(text) <= 40 else text[:40] + "…"
-        raise SettingError(f"{key} takes {kind.describe()}, not {shown!r}") from None
+        raise SettingError(f"{key} takes {kind.describe()}, not '{shown}'") from None
     if not kind.minimum <= value <= kind.maximum:
         shown = str(value) if len(str(value)) <= 40 else f"a number of {len(str(value)):,} digits"
         raise SettingError(f"{key} must be {kind.describe()}, not {shown}")

@@ -110,7 +110,7 @@ def _number(text: str) -> int:
     except ValueError:
         number = 0
     if not 0 < number < 2**63:
-        raise DeskError(f"{text!r} is not a request number")
+        raise DeskError(f"'{text}' is not a request number")
     return number
 
 

@@ -33,7 +33,7 @@ def parse_risk(text: str) -> int:
         level = _RISK_WORDS.get("".join(text.split()).lower())
         if level is None:
             shown = text.strip() or "(empty)"
-            raise ValueError(f"unknown risk level {shown!r}: use 中风险/高风险/紧急 or medium/high/urgent")
+            raise ValueError(f"unknown risk level '{shown}': use 中风险/高风险/紧急 or medium/high/urgent")
     return level
 
 
@@ -54,9 +54,11 @@ _ZONE_SUFFIX = re.compile(
     r"(?:(?P<sign>[+-])\s*(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?)?\s*",
     re.IGNORECASE,
 )
+_ZONE_PREFIX = re.compile(r"\s*(北京时间|BJT|UTC|GMT)\s*[:：]?\s*(?P<rest>\d.*)", re.IGNORECASE)  # 北京时间 2026-…
 _ZONE_HOURS = {"z": 0, "utc": 0, "gmt": 0, "bjt": 8, "北京时间": 8}
 _UNSURE_ZONE = "names a time zone this tool cannot be sure of: write it as local time"
-YEARS = (2000, 2100)  # a warning's time outside these is a damaged cell, not a date
+YEARS = (2000, 2100)
+MAX_TIME_CHARS = 64  # a warning's time outside these is a damaged cell, not a date
 
 
 def parse_time(text: str) -> datetime:
@@ -66,17 +68,20 @@ def parse_time(text: str) -> datetime:
     midnight would be a guess. A time written with its zone is turned into this machine's local time, the clock
     every other time of the program is read on; a zone this cannot be sure of (CST: China or Central?) is refused.
     """
+    if len(text) > MAX_TIME_CHARS:
+        raise ValueError(f"time of {len(text):,} characters is not a time")  # and no regular expression's work
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        value = _parse_loose_time(text)
+        value = _parse_loose_time(" ".join(text.split()))
     else:
         if len(text.strip()) <= 10:
-            raise ValueError(f"time {text.strip()!r} has no time of day")
-    if value.tzinfo is not None:
-        value = value.astimezone().replace(tzinfo=None)
-    if not YEARS[0] <= value.year <= YEARS[1]:
-        raise ValueError(f"time {text.strip()!r} is not between the years {YEARS[0]} and {YEARS[1]}")
+            raise ValueError(f"time '{text.strip()}' has no time of day")
+    for _ in range(2):  # before the zone is taken off (year 1 less a zone overflows) and after
+        if not YEARS[0] <= value.year <= YEARS[1]:
+            raise ValueError(f"time '{text.strip()}' is not between the years {YEARS[0]} and {YEARS[1]}")
+        if value.tzinfo is not None:
+            value = value.astimezone().replace(tzinfo=None)
     return value.replace(microsecond=0)
 
 
@@ -87,7 +92,10 @@ def _parse_loose_time(text: str) -> datetime:
         try:
             return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
         except ValueError as exc:
-            raise ValueError(f"time {text.strip()!r} is not a real date or time ({exc})") from None
+            raise ValueError(f"time '{text.strip()}' is not a real date or time ({exc})") from None
+    prefixed = _ZONE_PREFIX.fullmatch(text)
+    if prefixed:
+        return _parse_loose_time(f"{prefixed['rest']} {prefixed[1]}")  # the zone read where it usually stands
     zoned = _ZONE_SUFFIX.fullmatch(text)
     if zoned and (zoned["name"] or zoned["sign"]):
         return _with_zone(text, zoned)
@@ -102,7 +110,7 @@ def _with_zone(text: str, zoned: re.Match) -> datetime:
     if zoned["sign"]:
         hours, minutes = int(zoned["hours"]), int(zoned["minutes"] or 0)
         if hours > 14 or minutes > 59:
-            raise ValueError(f"time {text.strip()!r} has a zone that does not exist")
+            raise ValueError(f"time '{text.strip()}' has a zone that does not exist")
         offset = timedelta(hours=hours, minutes=minutes) * (1 if zoned["sign"] == "+" else -1)
     return local.replace(tzinfo=timezone(offset))
 
@@ -113,7 +121,7 @@ def _parse_odd_time(text: str) -> datetime:
     if not stripped:
         raise ValueError("time is empty")
     if not any(ch.isdigit() for ch in stripped) or not re.search(r"\d{1,2}\s*[:：时]\s*\d", stripped):
-        raise ValueError(f"time {stripped!r} is not a date with a time of day")
+        raise ValueError(f"time '{stripped}' is not a date with a time of day")
     import warnings
 
     from dateutil import parser
@@ -126,14 +134,14 @@ def _parse_odd_time(text: str) -> datetime:
             try:
                 readings.append(parser.parse(stripped, default=default, yearfirst=True, dayfirst=False))
             except Warning:
-                raise ValueError(f"time {stripped!r} {_UNSURE_ZONE}") from None
+                raise ValueError(f"time '{stripped}' {_UNSURE_ZONE}") from None
             except (ValueError, OverflowError, ArithmeticError):
-                raise ValueError(f"time {stripped!r} is not a date and time this tool knows") from None
+                raise ValueError(f"time '{stripped}' is not a date and time this tool knows") from None
     first, second = readings
     if first.tzinfo is not None:
-        raise ValueError(f"time {stripped!r} {_UNSURE_ZONE}")
+        raise ValueError(f"time '{stripped}' {_UNSURE_ZONE}")
     if first != second:
-        raise ValueError(f"time {stripped!r} has no full date (year, month and day)")
+        raise ValueError(f"time '{stripped}' has no full date (year, month and day)")
     return first
 
 
@@ -165,7 +173,7 @@ def parse_at(text: str, now: datetime) -> str:
         try:
             return format_time(now.replace(hour=int(clock[1]), minute=int(clock[2]), second=0, microsecond=0))
         except ValueError:
-            raise ValueError(f"--at {text.strip()!r} is not a time of day") from None
+            raise ValueError(f"'{text.strip()}' is not a time of day") from None
     return normalize_time(text)
 
 
@@ -216,7 +224,7 @@ def parse_phone(text: str) -> str:
         raw = unicodedata.normalize("NFKC", raw)  # full-width digits, as a Chinese input method types them
     shown = repr(mask_phone(raw))
     if _EXCEL_NUMBER.fullmatch(raw):
-        raise ValueError(f"phone {raw!r} was turned into a number by Excel and its digits are lost")
+        raise ValueError(f"phone '{raw}' was turned into a number by Excel and its digits are lost")
     digits = raw.lstrip("'‘’`")
     if digits.endswith(".0") and digits[:-2].isdigit():  # a number column re-saved by a spreadsheet
         digits = digits[:-2]
@@ -233,12 +241,31 @@ def parse_phone(text: str) -> str:
         raise ValueError("phone is empty")
     if not (digits.isdigit() and digits.isascii()):
         odd = next(ch for ch in digits if not (ch.isdigit() and ch.isascii()))
-        raise ValueError(f"phone {shown} has characters that are not digits ({odd!r})")
+        raise ValueError(f"phone {shown} has characters that are not digits ('{odd}')")
     if len(digits) != 11:
         raise ValueError(f"phone {shown} has {len(digits)} digits, not 11")
     if digits[0] not in "10":
         raise ValueError(f"phone {shown} is neither a mobile number nor a landline with its area code")
     return digits
+
+
+# A phone (a mobile, spaced or dashed or not, perhaps with +86; a landline with its area code) or a resident ID
+# number, standing alone: after a non-digit, or after a character that repr() escaped (\x07138…).
+_PERSONAL_NUMBER = re.compile(
+    r"(?:(?<![0-9])|(?<=\\x[0-9a-f]{2})|(?<=\\u[0-9a-f]{4}))(?:"
+    r"(?:\+?86[ -]?)?1[0-9]{2}[ -]?[0-9]{4}[ -]?[0-9]{4}"
+    r"|0[0-9]{2,3}[ -]?[0-9]{3,4}[ -]?[0-9]{4}"
+    r"|[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]"
+    r")(?![0-9])"
+)
+
+
+def mask_numbers(text: str) -> str:
+    """``text`` with every phone or ID number in it masked (``139****5678``): a message quotes what it refused,
+    and a message or a reason is no place for a number the officer did not ask to see."""
+    if not any(char.isdigit() for char in text):
+        return text
+    return _PERSONAL_NUMBER.sub(lambda number: mask_phone(number[0]), text)
 
 
 def mask_phone(phone: str) -> str:

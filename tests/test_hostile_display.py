@@ -99,13 +99,14 @@ def test_a_refused_file_is_named_as_text(run, tmp_path, screen):
         (("summary",), False),
         (("summary", "--from", "2026-11-20", "--to", "2026-11-26"), False),
         (("summary", "--json"), False),
-        (("export",), False),
+        (("export", "--date", "2026-11-24"), False),
+        (("export", "--date", "2026-11-24", "-o", "{tmp}/out.csv"), False),
         (("stations",), False),
         (("stop-pay", "list"), False),
     ],
     ids=lambda value: " ".join(value) if isinstance(value, tuple) else str(value),
 )
-def test_reads_show_hostile_values_as_text(run, hostile_db, screen, args, phone_allowed):
+def test_reads_show_hostile_values_as_text(run, hostile_db, screen, args, phone_allowed, tmp_path):
     run("escalate", "WH2026112400000[/b]1", "--station", "阳逻派出所")
     run(
         "stop-pay",
@@ -119,13 +120,17 @@ def test_reads_show_hostile_values_as_text(run, hostile_db, screen, args, phone_
         "1万",
     )
     run("note", HOSTILE, "--id", "WH2026112400000[/b]1")
-    result = run(*args)
+    result = run(*(arg.replace("{tmp}", str(tmp_path)) for arg in args))
     assert_shown_as_text(result, phone_allowed=phone_allowed)
     assert result.exit_code == 0, result.output
     if args[0] in ("show", "list") and "--json" not in args and "--station" not in args:
         assert "[/bold]" in result.stdout  # the name's markup, shown as the text it is
         assert "␛" in result.stdout  # and the escape, as its picture
         assert not result.stdout.count("点我") or "[link=" in result.stdout
+    if args[0] == "export":
+        written = result.stdout if "-o" not in args else (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
+        assert "[/bold]" in written and "␛" in written  # the day's hostile warning is in it, shown as text
+        assert not any(control in written for control in RAW_CONTROLS)
 
 
 @pytest.mark.parametrize(
@@ -153,13 +158,13 @@ def test_reads_show_hostile_values_as_text(run, hostile_db, screen, args, phone_
         ("stop-pay", "list", "--warning", HOSTILE),
         ("stations", "import", HOSTILE),
         ("log", "reached", "--at", HOSTILE),
-        ("--db", HOSTILE + "/x/y.db", "list"),
+        ("--db", "{tmp}/" + HOSTILE + "/x/y.db", "list"),
     ],
     ids=lambda args: " ".join(arg[:12].encode("unicode_escape").decode() for arg in args),
 )
-def test_refusals_quote_hostile_arguments_as_text(run, hostile_db, screen, args):
+def test_refusals_quote_hostile_arguments_as_text(run, hostile_db, screen, args, tmp_path):
     run("next")  # something in hand, so that a refusal is about the argument
-    result = run(*args)
+    result = run(*(arg.replace("{tmp}", str(tmp_path)) for arg in args))
     assert_shown_as_text(result)
     # config takes any key to show; a new --db path is made (reads that create are issue 10's): exit 0 there
     assert result.exit_code in (1, 2) or args[0] in ("config", "--db"), result.output

@@ -249,3 +249,50 @@ def test_a_refused_phone_is_never_quoted_in_full(phone, junk):
 
 def test_full_width_digits_make_a_phone():
     assert parse_phone("１３８１２３４５６７８") == "13812345678"
+
+
+def test_a_time_too_long_to_be_one_is_refused_before_any_pattern_reads_it():
+    with pytest.raises(ValueError, match="800 characters is not a time"):
+        normalize_time("2026-11-24 20:15" + " " * 783 + "x")
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "2100-12-31 23:59-12:00"])
+def test_a_zoned_time_at_the_edge_of_the_calendar_is_refused_not_overflowed(text):
+    with pytest.raises(ValueError, match="between the years"):
+        normalize_time(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["北京时间2026-11-24 10:00", "北京时间：2026/11/24 10:00:00", "BJT 2026年11月24日 10:00"]
+)
+def test_a_zone_written_before_the_time_is_read_too(text):
+    assert normalize_time(text) == normalize_time("2026-11-24 10:00 BJT")
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("risk '13912345678'", "risk '139****5678'"),
+        ("risk 138 1234 5678", "risk 138******5678"),
+        ("time 138-1234-5678!", "time 138******5678!"),
+        ("+86 13912345678", "+86********5678"),
+        ("tel 027-8695-1234", "tel 027******1234"),
+        ("id 420102199003071234.", "id 420***********1234."),
+        ("'\\x0713912345678'", "'\\x07139****5678'"),
+        ("WH202611240000008 at 2026-11-24 10:00", "WH202611240000008 at 2026-11-24 10:00"),
+    ],
+)
+def test_messages_mask_phone_and_id_numbers_however_written(text, shown):
+    from fanzha_cli.values import mask_numbers
+
+    assert mask_numbers(text) == shown
+
+
+def test_a_workbook_time_with_its_zone_keeps_it():
+    from datetime import timedelta, timezone
+
+    from fanzha_cli.reader import _cell_text
+
+    zoned = datetime(2026, 11, 24, 12, 15, tzinfo=timezone(timedelta(hours=8)))
+    local = zoned.astimezone().replace(tzinfo=None)
+    assert normalize_time(_cell_text(zoned, "yyyy-mm-dd hh:mm")) == format_time(local)

@@ -12,7 +12,7 @@ from collections import Counter
 from fanzha_cli.commands import work
 from fanzha_cli.desk import Desk
 from fanzha_cli.errors import FanzhaError
-from fanzha_cli.output import err, out
+from fanzha_cli.output import counted, err, out
 
 HELP = (
     "r 已接通 reached · u 未接通 unreachable · d 不信任 distrustful · e 移交 escalate"
@@ -78,7 +78,8 @@ class Shift:
     def line(self) -> str:
         calls = sum(self.tally[name] for name in OUTCOME_KEYS.values())
         return (
-            f"本班 shift: {calls} calls — {self.tally['reached']} reached, {self.tally['unreachable']} unreachable,"
+            f"本班 shift: {counted(calls, 'call')} — {self.tally['reached']} reached,"
+            f" {self.tally['unreachable']} unreachable,"
             f" {self.tally['distrustful']} distrustful · {self.tally['escalated']} escalated"
             f" · {self.tally['skipped']} skipped"
         )
@@ -135,4 +136,4 @@ def _act(desk: Desk, key: str, keys: Keys, shift: Shift, *, has_warning: bool) -
         work.report_undo(result)
         shift.uncount()
     elif has_warning or key not in "rudesnz":
-        err(f"unknown key {key!r}: {HELP}", "yellow")
+        err(f"unknown key '{key}': {HELP}", "yellow")

@@ -10,7 +10,7 @@ from fanzha_cli.desk import Desk
 from fanzha_cli.errors import FanzhaError
 from fanzha_cli.export import rows, write_csv, write_workbook
 from fanzha_cli.files import private_file
-from fanzha_cli.output import err
+from fanzha_cli.output import counted, err
 
 
 def run_export(settings, *, day, start, end, output: Path | None) -> None:
@@ -28,4 +28,4 @@ def run_export(settings, *, day, start, end, output: Path | None) -> None:
         with private_file(output, encoding="utf-8", newline="") as handle:
             write_csv(records, handle, bom=True)
     span = str(first) if first == last else f"{first} to {last}"
-    err(f"{len(records)} warnings of {span} written to {output}")
+    err(f"{counted(len(records), 'warning')} of {span} written to {output}")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from fanzha_cli.errors import FanzhaError
+from fanzha_cli.errors import FanzhaError, shown_file
 from fanzha_cli.importer import ImportResult, StrictImportRefused, import_file
-from fanzha_cli.output import err, is_terminal, out
+from fanzha_cli.output import counted, err, is_terminal, out
 
 SHOWN_REJECTS = 20
 PROGRESS_FROM_BYTES = 2 << 20
@@ -51,7 +51,11 @@ def _import_one(conn, officer: str, path: Path, dry_run, strict, rejects, quiet:
 
     columns = ("{task.description}", BarColumn(), TransferSpeedColumn(), TimeRemainingColumn())
     with Progress(*columns, transient=True) as bar:
-        task = bar.add_task(path.name, total=size)
+        from rich.markup import escape
+
+        from fanzha_cli.output import visible
+
+        task = bar.add_task(escape(visible(path.name)), total=size)  # a file's name is text, never markup
         return import_file(
             conn,
             path,
@@ -66,12 +70,12 @@ def _import_one(conn, officer: str, path: Path, dry_run, strict, rejects, quiet:
 def _report(result: ImportResult) -> None:
     prefix = "(dry run, nothing stored) " if result.dry_run else ""
     line = (
-        f"{prefix}{result.file}: {result.rows} rows — {result.new} new, "
+        f"{prefix}{shown_file(result.file)}: {counted(result.rows, 'row')} — {result.new} new, "
         f"{result.duplicate} duplicate, {result.rejected} rejected"
     )
     out(line, "bold yellow" if result.rejected else "bold green")
     _report_rejects(result)
-    if result.unknown_stations:
+    if result.unknown_stations and result.new:  # duplicates were not stored: nothing to say about their stations
         names = ", ".join(f"{name} ({count})" for name, count in result.unknown_stations.most_common())
         err(
             f"note: station not in the list, kept as written: {names}."

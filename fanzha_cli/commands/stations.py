@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fanzha_cli import store
 from fanzha_cli.errors import FanzhaError
-from fanzha_cli.output import is_terminal, out
+from fanzha_cli.output import counted, is_terminal, out
 from fanzha_cli.stations import canonical_name, read_station_file
 
 
@@ -52,4 +52,4 @@ def import_stations(settings, file: Path) -> None:
     conn = settings.connect()
     with store.transaction(conn):
         store.save_stations(conn, stations)
-    out(f"{len(stations)} stations added or updated from {file}")
+    out(f"{counted(len(stations), 'station')} added or updated from {file}")

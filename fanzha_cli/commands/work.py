@@ -119,7 +119,7 @@ def show_card(view: dict) -> None:
         station_line += f"  值班 {contact['duty_phone'] or '—'}  微信群 {contact['wechat_group'] or '—'}"
     else:
         station_line += "  (not in the station list: no contacts)"
-    waited = f"等待 {spoken_duration(view['waiting_minutes'])}"
+    waited = f"{view['time'][5:16]} 起 等待 {spoken_duration(view['waiting_minutes'])}"
     if view["late"]:
         waited += f" ⚠ 超时 past the {view['target_minutes']}-min target"
     facts = (
@@ -268,7 +268,8 @@ def run_show(settings, warning_id: str, *, as_json: bool) -> None:
         schemas.Shown.model_validate(view)  # the shape, checked; amounts go out exactly, not through pydantic
         out(dumps(view | {"stop_payments": [json_view(request) for request in requests]}))
         return
-    out(f"{view['id']}  {RISK_LABELS_ZH[warning['risk_level']]}  {STATUS_LABELS_ZH[view['status']]} ({view['status']})")
+    label = f"{RISK_LABELS_ZH[warning['risk_level']]}  {STATUS_LABELS_ZH[view['status']]} ({view['status']})"
+    out(f"{view['id']}  预警时间 {view['time']}  {label}")
     out(f"{view['name']}  {phone_groups(view['phone'])}  {view['fraud_type'] or ''}  {view['station']}")
     if view["address"]:
         out(f"住址 {view['address']}")
@@ -378,7 +379,7 @@ def run_config(settings, key: str | None, value: str | None, *, as_json: bool) -
     values = config.load(conn)
     if key is not None:
         if key not in values:
-            raise config.SettingError(f"unknown setting {key!r}; the settings are: {', '.join(values)}")
+            raise config.SettingError(f"unknown setting '{key}'; the settings are: {', '.join(values)}")
         values = {key: values[key]}
     if as_json:
         import json

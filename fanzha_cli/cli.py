@@ -64,10 +64,11 @@ class Settings:
 
         return resolve_db_path(self.db_option)
 
-    def connect(self) -> sqlite3.Connection:
+    def connect(self, *, create: bool = False) -> sqlite3.Connection:
+        """The database; only the commands that bring data in (import, stations, a setting) create it."""
         from fanzha_cli.store import connect
 
-        return connect(self.db_path)
+        return connect(self.db_path, create=create)
 
 
 def _login_name() -> str:
@@ -254,7 +255,8 @@ def log(
         raise typer.Exit(2)
     warning_id, outcome = (None, words[0]) if len(words) == 1 else words
     with reported():
-        run_log(ctx.obj, outcome, warning_id, note, _at(at))
+        code = run_log(ctx.obj, outcome, warning_id, note, _at(at))
+    raise typer.Exit(code)
 
 
 @app.command("escalate")
@@ -331,16 +333,46 @@ def note_(
         print(f"{result['warning']}: note added")
 
 
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    warning_id: Annotated[str, typer.Argument(metavar="ID")],
+    phone: Annotated[str | None, typer.Option("--phone", help="The right phone number (11 digits).")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="The right name.")] = None,
+    station: Annotated[
+        str | None, typer.Option("--station", help="The person's own station (阳逻 means 阳逻派出所).")
+    ] = None,
+    address: Annotated[str | None, typer.Option("--address", help="The right address (empty: none).")] = None,
+    fraud_type: Annotated[
+        str | None, typer.Option("--fraud-type", help="The right fraud type, e.g. 刷单返利 (empty: none).")
+    ] = None,
+    note: Note = None,
+    at: At = None,
+) -> None:
+    """Correct what the platform sent, checked as the import checks it; undoable, closed warnings too.
+
+    Example: fanzha edit WH202611240000008 --phone 13912340000 --station 阳逻
+    """
+    from fanzha_cli.commands.work import run_edit
+
+    fields = {"phone": phone, "name": name, "station": station, "address": address, "fraud_type": fraud_type}
+    with reported():
+        run_edit(ctx.obj, warning_id, fields, note, _at(at))
+
+
 @app.command("undo")
-def undo(ctx: typer.Context) -> None:
+def undo(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be reversed, and change nothing.")] = False,
+) -> None:
     """Reverse your last action (taking a warning with `next` is not one), and say what was reversed.
 
-    Example: fanzha undo
+    Example: fanzha undo --dry-run
     """
     from fanzha_cli.commands.work import run_undo
 
     with reported():
-        run_undo(ctx.obj)
+        run_undo(ctx.obj, dry_run=dry_run)
 
 
 @app.command("show")
@@ -433,15 +465,30 @@ def export(
         Path | None,
         typer.Option("-o", "--output", help="FILE.csv (UTF-8 with BOM) or FILE.xlsx; default: CSV on stdout."),
     ] = None,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="Which warnings: 'warning' (按预警, the default), those whose own time is in the days; 'action'"
+            " (按处置), those acted on in the days, whenever received: a call, SMS, escalation, visit result or"
+            " stop-payment done then (its --at time), undone ones left out. A take, release (skip), note or edit"
+            " alone is not a disposition and does not count.",
+        ),
+    ] = "warning",
 ) -> None:
     """The dispositions of a day, one row per warning, for reporting back to the platform; phones masked.
 
+    Each row shows the warning as it stands now; --by chooses which warnings. After a day on the backlog,
+    --by action reports what was done that day.
+
     Example: fanzha export --date yesterday -o 处置情况.xlsx
+
+    Example: fanzha export --by action --date yesterday -o 昨日处置.xlsx
     """
     from fanzha_cli.commands.exporting import run_export
 
     with reported():
-        run_export(ctx.obj, day=date, start=start, end=end, output=output)
+        run_export(ctx.obj, day=date, start=start, end=end, output=output, by=by)
 
 
 @app.command("desk")

@@ -102,15 +102,25 @@ class Desk:
     def take_next(self) -> tuple[dict | None, bool]:
         """The warning in hand, or the most urgent due one, taken now; and whether it was taken just now."""
         with store.transaction(self.conn, durable=False):  # a take lost in a power cut just returns to the queue
+            now = format_time(self.now)
+            self._reclaim_stale_holds(now)
             held = self.in_hand()
             if held is not None:
                 return held, False
-            now = format_time(self.now)
             warning_id = store.take_head(self.conn, self.officer, now)
             if warning_id is None:
                 return None, False
             store.add_events(self.conn, [self.event(warning_id, "take", at=now)])
             return self.get(warning_id), True
+
+    def _reclaim_stale_holds(self, now: str) -> None:
+        """SPEC §3: a hold is a lease; a desk that crashed or walked away never strands a warning."""
+        cutoff = format_time(self.now - timedelta(minutes=self.settings["reclaim_minutes"]))
+        for stale in store.stale_holds(self.conn, cutoff):
+            back = {"status": "retry" if stale["attempts"] else "new", "holder": None, "held_since": None}
+            store.set_state(self.conn, stale["id"], back | {"due_at": None})
+            event = self.event(stale["id"], "reclaimed", at=now, holder=stale["holder"])
+            store.add_events(self.conn, [event])
 
     def log(self, outcome: str, warning_id: str | None = None, *, note: str | None = None, at: str | None = None):
         """A call outcome, with what it entails: the SMS, the retry time, an escalation."""
@@ -131,6 +141,8 @@ class Desk:
             elif outcome == "reached":
                 with_station = warning["escalated_at"] is not None  # and it has not reported 'dissuaded'
                 state |= {"status": "escalated"} if with_station else {"status": "closed", "closed_at": at}
+                # allowed (the person was dissuaded), but SPEC §3 has every high/urgent one go to its station
+                result["never_handed_over"] = not with_station and warning["risk_level"] >= 2
             elif outcome == "unreachable":
                 result["sms"] = sms_text(warning, self.settings["district"])
                 events.append(self.event(warning["id"], "sms", at=at, text=result["sms"]))
@@ -229,6 +241,8 @@ class Desk:
                 state |= {"status": "retry" if warning["attempts"] else "new", "due_at": None}
             event = self.event(warning["id"], "release", at=at, holder=warning["holder"])
             self._commit(warning, [event], state)
+            until = self.now + timedelta(minutes=self.settings["skip_minutes"])
+            store.skip(self.conn, self.officer, warning["id"], format_time(self.now), format_time(until))
             return {"warning": warning["id"], "holder": warning["holder"], "status": state["status"]}
 
     def note(self, text: str, warning_id: str | None = None, *, at: str | None = None) -> dict:
@@ -239,41 +253,135 @@ class Desk:
             self._commit(warning, [self.event(warning["id"], "note", at=self.when(at, warning), note=text)], {})
             return {"warning": warning["id"]}
 
-    def undo(self) -> dict:
+    def edit(
+        self, warning_id: str, fields: dict[str, str | None], *, note: str | None = None, at: str | None = None
+    ) -> dict:
+        """Correct what the platform sent (SPEC §3): each value checked as the import checks it, the fields that
+        differ written, and one 'edit' event keeping the old and new value of each (its snapshot is what undo
+        puts back). A closed warning may be corrected too: the correction is for the report."""
+        given = {key: value for key, value in fields.items() if value is not None}
+        if not given:
+            raise DeskError("nothing to edit: give --phone, --name, --station, --address and/or --fraud-type")
+        if note is not None and not note.strip():
+            raise DeskError("the note is empty")
+        with store.transaction(self.conn):
+            warning = self.get(warning_id)
+            at = self.when(at, warning)
+            values, unlisted = self._edit_values(given)
+            changed = {key: value for key, value in values.items() if value != warning[key]}
+            result = {
+                "warning": warning["id"],
+                "changes": {key: {"old": warning[key], "new": value} for key, value in changed.items()},
+                "unchanged": [key for key in values if key not in changed],
+                "unlisted_station": unlisted if "station" in changed else None,
+            }
+            if changed:
+                before = {key: warning[key] for key in changed}
+                event = self.event(warning["id"], "edit", at=at, changes=result["changes"], note=note, before=before)
+                store.set_state(self.conn, warning["id"], changed, edit=True)
+                store.add_events(self.conn, [event])
+            return result
+
+    def _edit_values(self, given: dict[str, str]) -> tuple[dict, str | None]:
+        """The values as the import would store them (stripped; a phone normalised; a short station name made the
+        listed full name), or a DeskError with the import's reason; and the station, if it is not in the list."""
+        from fanzha_cli.importer import _LONG, _SHORT
+        from fanzha_cli.stations import StationDirectory
+        from fanzha_cli.values import mask_numbers, parse_phone
+
+        values, unlisted = {}, None
+        for key in store.EDITABLE:
+            if key not in given:
+                continue
+            option = "--" + key.replace("_", "-")
+            value = given[key].strip()
+            odd = next((ch for ch in value if _is_control(ch)), None)
+            if odd is not None and key != "address":
+                raise DeskError(f"{option}: holds a line break or control character (U+{ord(odd):04X}); one line only")
+            limit = _LONG if key == "address" else _SHORT
+            if key != "phone" and len(value) > limit:
+                raise DeskError(f"{option}: holds {len(value):,} characters, more than {limit:,}")
+            if key == "phone":
+                try:
+                    value = parse_phone(value)
+                except ValueError as exc:
+                    raise DeskError(f"{option}: {mask_numbers(str(exc))}") from None
+            elif key == "name" and not value:
+                raise DeskError(f"{option}: the name is empty")
+            elif key == "station":
+                if not value:
+                    raise DeskError(f"{option}: the police station is empty")
+                listed = StationDirectory.load(self.conn).listed(value)
+                unlisted = None if listed else value
+                value = listed or value  # an unlisted station is kept as written, as the import keeps it
+            elif key in ("address", "fraud_type"):
+                value = value or None  # an empty value clears it, as an empty cell imports as nothing
+            values[key] = value
+        return values, unlisted
+
+    def undo(self, *, dry_run: bool = False) -> dict:
         """Reverse this officer's last act that still stands, unless someone has acted on the warning since.
 
-        What the act changed goes back to what it was; a take of the same warning since then stands (the warning
-        stays in hand). One warning in hand per officer: a warning undo puts back in this officer's hand sends
-        the one taken since back to the queue; one it would put back in another officer's busy hand is refused.
+        What the act changed goes back to what it was (for an edit, the fields it corrected); a take of the same
+        warning since then stands (the warning stays in hand). One warning in hand per officer: a warning undo
+        puts back in this officer's hand sends the one taken since back to the queue; one it would put back in
+        another officer's busy hand is refused. ``dry_run``: what it would reverse, refused alike, nothing changed.
         """
-        with store.transaction(self.conn):
-            last = store.last_act(self.conn, self.officer)
-            if last is None:
-                raise DeskError("nothing to undo")
-            warning = self.get(last["warning_id"])
-            retaken = self._later_takes(last)
-            details = _json().loads(last["details"])
-            restore = details.get("before", {})
-            if "request" in details:
-                self._undo_stop_payment(details)
-            if retaken:
-                restore = {
-                    key: value for key, value in restore.items() if key not in ("status", "holder", "held_since")
-                }
-            now = format_time(self.now)
-            events = [self.event(warning["id"], "undo", at=now, undid=last["action"], outcome=last["outcome"])]
-            displaced = self._make_room(warning, restore, events, now)
-            store.set_state(self.conn, warning["id"], restore)
-            store.add_events(self.conn, events, undoes=last["id"])
-            return {
+        with (store.rehearsal if dry_run else store.transaction)(self.conn):
+            plan = self._plan_undo()
+            if not dry_run:
+                self._apply_undo(plan)
+            return plan["result"] | {"dry_run": dry_run}
+
+    def _plan_undo(self) -> dict:
+        """What undo would do, from reads alone; every refusal is made here, so that a dry run says the same."""
+        last = store.last_act(self.conn, self.officer)
+        if last is None:
+            raise DeskError("nothing to undo")
+        warning = self.get(last["warning_id"])
+        retaken = self._later_takes(last)
+        details = _json().loads(last["details"]) if last["details"] else {}
+        before = details.get("before", {})
+        restore = {key: value for key, value in before.items() if key in store.WARNING_STATE}
+        if retaken:
+            restore = {key: value for key, value in restore.items() if key not in ("status", "holder", "held_since")}
+        fields = {}
+        if last["action"] == "edit":
+            fields = {key: value for key, value in before.items() if key in store.EDITABLE}
+        displaced = self._room_for(warning, restore)
+        return {
+            "last": last,
+            "warning": warning,
+            "details": details,
+            "restore": restore,
+            "fields": fields,
+            "displaced": displaced,
+            "result": {
                 "warning": warning["id"],
                 "undid": last["action"],
                 "outcome": last["outcome"],
                 "status": restore.get("status", warning["status"]),
                 "changed": bool(restore),
                 "request": details.get("request"),
-                "released": displaced,
-            }
+                "released": displaced and displaced["id"],
+                "restored": {key: {"now": warning[key], "back_to": value} for key, value in fields.items()},
+            },
+        }
+
+    def _apply_undo(self, plan: dict) -> None:
+        """The writes of a planned undo: the state (and an edit's fields) back, the undo event, a hand freed."""
+        last, warning, details = plan["last"], plan["warning"], plan["details"]
+        if "request" in details:
+            self._undo_stop_payment(details)
+        now = format_time(self.now)
+        events = [self.event(warning["id"], "undo", at=now, undid=last["action"], outcome=last["outcome"])]
+        held = plan["displaced"]
+        if held is not None:
+            back = {"status": "retry" if held["attempts"] else "new", "holder": None, "held_since": None}
+            store.set_state(self.conn, held["id"], back | {"due_at": None})
+            events.append(self.event(held["id"], "release", at=now, holder=self.officer))
+        store.set_state(self.conn, warning["id"], plan["restore"] | plan["fields"], edit=bool(plan["fields"]))
+        store.add_events(self.conn, events, undoes=last["id"])
 
     def _undo_stop_payment(self, details: dict) -> None:
         """A request made is withdrawn; a result recorded goes back to the request waiting for the bank."""
@@ -289,14 +397,16 @@ class Desk:
             if event["action"] == "take" and event["officer"] == self.officer:
                 retaken = True
                 continue
+            article = "an" if event["action"][0] in "aeiou" else "a"  # an edit, an escalate
             raise DeskError(
                 f"cannot undo the {last['action']} on {last['warning_id']}: {event['officer']} has since"
-                f" recorded a {event['action']} on it ({event['logged_at']})"
+                f" recorded {article} {event['action']} on it ({event['logged_at']})"
             )
         return retaken
 
-    def _make_room(self, warning: dict, restore: dict, events: list, now: str) -> str | None:
-        """If undo puts the warning back in someone's hand, that hand must be free."""
+    def _room_for(self, warning: dict, restore: dict) -> dict | None:
+        """If undo puts the warning back in someone's hand, that hand must be free: the warning this officer took
+        since, which would go back to the queue; another officer's busy hand refuses the undo."""
         holder = restore.get("holder", warning["holder"])
         if restore.get("status", warning["status"]) != "taken" or holder is None:
             return None
@@ -305,10 +415,7 @@ class Desk:
             return None
         if holder != self.officer:
             raise DeskError(f"cannot undo: {warning['id']} would go back to {holder}, who holds {held['id']} now")
-        back = {"status": "retry" if held["attempts"] else "new", "holder": None, "held_since": None, "due_at": None}
-        store.set_state(self.conn, held["id"], back)
-        events.append(self.event(held["id"], "release", at=now, holder=self.officer))
-        return held["id"]
+        return held
 
     # --- helpers -------------------------------------------------------------------------------------------
 
@@ -385,3 +492,10 @@ def _json():
 
 def _status(warning: dict, state: dict) -> str:
     return state.get("status", warning["status"])
+
+
+def _is_control(char: str) -> bool:
+    """A control, format or unassigned character, or a line or paragraph break: no place in a one-line field."""
+    import unicodedata
+
+    return unicodedata.category(char)[0] == "C" or unicodedata.category(char) in ("Zl", "Zp")

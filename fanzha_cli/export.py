@@ -52,9 +52,22 @@ def yuan_decimal(fen: int | None) -> Decimal | None:
     return None if fen is None else Decimal(fen).scaleb(-2)
 
 
-def rows(conn, first: date, last: date) -> list[list]:
+# What chooses the warnings of an export: their own time (the default), or an action done on them in the range.
+BY_WORDS = {
+    word.lower(): key
+    for key, words in {
+        "warning": ("warnings", "预警", "按预警", "预警时间", "按预警时间"),
+        "action": ("actions", "acted", "处置", "按处置", "处置时间", "按处置时间"),
+    }.items()
+    for word in (key, *words)
+}
+
+
+def rows(conn, first: date, last: date, *, by: str = "warning") -> list[list]:
+    """The export's records: the warnings whose own time is in the days (``by="warning"``), or those acted on in
+    them (``by="action"``, store.DISPOSITIONS), each with its whole disposition as it stands now."""
     start, end = f"{first} 00:00:00", f"{last + timedelta(days=1)} 00:00:00"
-    found = store.export_rows(conn, start, end)
+    found = store.acted_on_export_rows(conn, start, end) if by == "action" else store.export_rows(conn, start, end)
     accounts = store.stop_payment_accounts(conn, [row["id"] for row in found if row["stop_pays"]])
     return [[get(row | {"accounts": accounts.get(row["id"], [])}) for _, get in COLUMNS] for row in found]
 

@@ -168,10 +168,11 @@ def _find_and_skip(db: Database) -> None:
 
 _FIND_AND_SKIP = (
     # `find` by the last four digits of a phone, and an id typed as its tail (SPEC §3): both look the last four
-    # characters up in an index, then check the rest of the tail on the few rows found.
-    "CREATE INDEX warnings_phone_tail ON warnings (substr(phone, -4))",
-    "CREATE INDEX warnings_id_tail ON warnings (lower(substr(id, -4)))",
-    "CREATE INDEX warnings_name ON warnings (name)",
+    # characters up in an index, then check the rest of the tail on the few rows found. Each index ends with the
+    # warning's time, so that what is found comes out newest first without a sort (store, "find and take").
+    "CREATE INDEX warnings_phone_tail ON warnings (substr(phone, -4), time)",
+    "CREATE INDEX warnings_id_tail ON warnings (lower(substr(id, -4)), time)",
+    "CREATE INDEX warnings_name ON warnings (name, time)",
     # A warning an officer released (skipped) is not handed to that officer again until `until`, while anything
     # else is due for them; one row per officer and warning.
     """CREATE TABLE skips (

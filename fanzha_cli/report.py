@@ -11,6 +11,7 @@ from fanzha_cli.values import RISK_LEVELS
 OUTCOMES = ("reached", "unreachable", "distrustful")
 STOP_PAY_KEYS = ("requested", "frozen", "partial", "failed", "kept_yuan", "median_minutes_to_result")
 VISITS = ("dissuaded", "not-found", "moved")
+EARLIER_KEYS = ("warnings", "calls", "escalated")
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -50,6 +51,8 @@ def empty(day: str) -> dict:
             "p90": None,
             "by_risk": {risk: {"median": None, "p90": None} for risk in RISK_LEVELS.values()},
         },
+        # the day's work on the backlog: warnings received before the day (a range: before its first day)
+        "earlier_warnings_acted_on": dict.fromkeys(EARLIER_KEYS, 0),
     }
 
 
@@ -90,6 +93,8 @@ def figures(conn, first: date, last: date, limits: dict, *, by_day: bool) -> dic
         result[day]["by_station"][station] = warnings
     for day, *channels in store.escalations_by_channel(conn, start, end, by_day=by_day):
         result[day]["by_channel"] = dict(zip(("platform", "wechat", "phone"), channels, strict=True))
+    for day, *counts in store.earlier_acted_on(conn, start, end, by_day=by_day):
+        result[day]["earlier_warnings_acted_on"] = dict(zip(EARLIER_KEYS, counts, strict=True))
     for day, count in store.overdue_by_day(conn, start, end, limits, by_day=by_day):
         result[day]["overdue"] = count
     for day, status, count, kept_fen in store.stop_payment_counts(conn, start, end, by_day=by_day):

@@ -64,6 +64,12 @@ SETTINGS: dict[str, tuple[int | str, Whole | Text, str]] = {
         UP_TO_90_DAYS,
         "minutes a medium warning may wait for its call before it is marked late",
     ),
+    "skip_minutes": (10, UP_TO_A_WEEK, "minutes a warning you skip (release) is not handed to you again"),
+    "reclaim_minutes": (
+        60,
+        UP_TO_A_WEEK,
+        "minutes a warning may stay in a hand with nothing logged before the next `next` takes it back",
+    ),
     "stop_pay_minutes": (30, UP_TO_A_WEEK, "minutes a stop-payment request may wait for the bank before it is overdue"),
 }
 

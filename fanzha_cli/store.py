@@ -146,11 +146,17 @@ def _create_private(path: Path) -> None:
     os.close(fd)
 
 
-def _prepare_file(path: Path) -> None:
-    """An existing regular file is used as it is; a missing one is created private; anything else is refused."""
+def _prepare_file(path: Path, create: bool) -> None:
+    """An existing regular file is used as it is; a missing one is created private (when ``create``); anything
+    else is refused."""
     try:
         mode = os.stat(path).st_mode  # follows a link
     except FileNotFoundError:  # a new path, or a link to a file not made yet
+        if not create:
+            raise NoDatabase(
+                f"there is no database at {_shown(path)}: check --db or FANZHA_DB, or start one by importing an"
+                " export (`fanzha import FILE`)"
+            ) from None
         _create_private(path)
         return
     if stat.S_ISDIR(mode):
@@ -159,14 +165,18 @@ def _prepare_file(path: Path) -> None:
         raise DatabaseError(f"database path {_shown(path)} is not a regular file")
 
 
-def connect(path: Path | str) -> sqlite3.Connection:
-    """Open (creating if need be) the database at ``path``, migrated to the current schema."""
+class NoDatabase(DatabaseError):
+    """A command that only reads was pointed at a path with no database: a typo must not look like an empty queue."""
+
+
+def connect(path: Path | str, *, create: bool = True) -> sqlite3.Connection:
+    """Open the database at ``path`` (creating it if need be and ``create``), migrated to the current schema."""
     if str(path) == ":memory:":
         conn = sqlite3.connect(":memory:", isolation_level=None)
     else:
         path = Path(path)
         try:
-            _prepare_file(path)
+            _prepare_file(path, create)
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
         except OSError as exc:
             raise _os_error(exc, path) from None
@@ -427,6 +437,8 @@ WARNING_STATE = (
     "closed_at",
     "first_call_at",
 )
+# What `edit` may correct of what the platform sent (SPEC §3); only an edit's snapshot of these is restored by undo.
+EDITABLE = ("phone", "name", "station", "address", "fraud_type")
 _WARNING_ROW = (*WARNING_COLUMNS, "batch_id", *WARNING_STATE)
 _EVENT_ROW = ("id", "warning_id", "at", "logged_at", "officer", "action", "outcome", "station", "channels", "details")
 # An event stands unless an undo names the act it belongs to.
@@ -453,18 +465,56 @@ def held_by(conn: sqlite3.Connection, officer: str) -> dict | None:
     )
 
 
+# The head of the queue for one officer: the first due warning this officer has not skipped lately, else (nothing
+# else being due) the first due one even so; skipping never hides a warning from the rest of the desk (SPEC §3).
+_HEAD_FOR = (
+    "coalesce((SELECT id FROM warnings WHERE (status = 'new' OR status = 'retry')"
+    " AND (due_at IS NULL OR due_at <= :now)"
+    " AND id NOT IN (SELECT warning_id FROM skips WHERE officer = :officer AND until > :now)"
+    " ORDER BY risk_level DESC, time LIMIT 1),"
+    f" (SELECT id {_QUEUE.replace('?', ':now')} LIMIT 1))"
+)
+_TAKE_HEAD = (
+    "UPDATE warnings SET status = 'taken', holder = :officer, held_since = :now"
+    f" WHERE id = {_HEAD_FOR} RETURNING id"
+)
+
+
 def take_head(conn: sqlite3.Connection, officer: str, now: str) -> str | None:
     """Hand the head of the queue to ``officer`` in one statement, so that two officers never get the same one."""
-    row = conn.execute(
-        f"UPDATE warnings SET status = 'taken', holder = ?, held_since = ? WHERE id = (SELECT id {_QUEUE} LIMIT 1)"
-        " RETURNING id",
-        (officer, now, now),
-    ).fetchone()
+    row = conn.execute(_TAKE_HEAD, {"officer": officer, "now": now}).fetchone()
+    if row:
+        conn.execute("DELETE FROM skips WHERE officer = ? AND warning_id = ?", (officer, row[0]))
     return row and row[0]
 
 
-def set_state(conn: sqlite3.Connection, warning_id: str, state: dict) -> None:
-    columns = [key for key in WARNING_STATE if key in state]
+def skip(conn: sqlite3.Connection, officer: str, warning_id: str, now: str, until: str) -> None:
+    """Not to be handed to ``officer`` again before ``until`` while anything else is due; old skips go."""
+    conn.execute("DELETE FROM skips WHERE officer = ? AND until <= ?", (officer, now))
+    conn.execute(
+        "INSERT INTO skips (officer, warning_id, until) VALUES (?, ?, ?)"
+        " ON CONFLICT (officer, warning_id) DO UPDATE SET until = excluded.until",
+        (officer, warning_id, until),
+    )
+
+
+# A hold is a lease (SPEC §3): in hand longer than the limit with no action logged since it was taken.
+_STALE_HOLDS = (
+    "SELECT id, holder, attempts FROM warnings w WHERE holder IS NOT NULL AND status = 'taken' AND held_since < ?"
+    " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.warning_id = w.id AND e.logged_at >= w.held_since"
+    " AND e.action NOT IN ('take', 'release', 'reclaimed'))"
+)
+
+
+def stale_holds(conn: sqlite3.Connection, cutoff: str) -> list[dict]:
+    return [dict(zip(("id", "holder", "attempts"), row, strict=True)) for row in conn.execute(_STALE_HOLDS, (cutoff,))]
+
+
+def set_state(conn: sqlite3.Connection, warning_id: str, state: dict, *, edit: bool = False) -> None:
+    """Write the state columns given in ``state``; with ``edit``, also the data fields of ``EDITABLE`` (an edit,
+    or the undo of one). Any other key is ignored."""
+    allowed = (*WARNING_STATE, *EDITABLE) if edit else WARNING_STATE
+    columns = [key for key in allowed if key in state]
     if not columns:
         return
     conn.execute(
@@ -498,7 +548,7 @@ def last_act(conn: sqlite3.Connection, officer: str) -> dict | None:
     """The officer's latest act that still stands and can be undone (taking a warning is not one)."""
     row = conn.execute(
         f"SELECT {', '.join(_EVENT_ROW)} FROM events e WHERE officer = ? AND id = act"
-        f" AND action NOT IN ('take', 'undo') AND {_STANDS} ORDER BY id DESC LIMIT 1",
+        f" AND action NOT IN ('take', 'undo', 'reclaimed') AND {_STANDS} ORDER BY id DESC LIMIT 1",
         (officer,),
     ).fetchone()
     return row and dict(zip(_EVENT_ROW, row, strict=True))
@@ -872,13 +922,132 @@ def query_plan(conn: sqlite3.Connection, name: str) -> list[str]:
         ("now", "hold_cutoff", "station_cutoff", "station_cutoff_urgent", "stop_pay_cutoff"), "2026-11-24 12:00:00"
     )
     statements |= {f"overdue_{kind}": (sql, cutoffs) for kind, sql in OVERDUE.items()}
-    statements["take_head"] = (
-        f"UPDATE warnings SET status = 'taken', holder = 'o', held_since = 't' WHERE id = (SELECT id {_QUEUE} LIMIT 1)",
-        ("2026-11-24 12:00:00",),
-    )
+    statements["take_head"] = (_TAKE_HEAD.removesuffix(" RETURNING id"), {"officer": "o", "now": "2026-11-24 12:00:00"})
+    statements["stale_holds"] = (_STALE_HOLDS, ("2026-11-24 12:00:00",))
     statements["held_by"] = (f"SELECT id FROM warnings WHERE {_HELD_BY}", ("o",))
     sql, params = statements[name]
     return [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
 
 
-HOT_QUERIES = ("queue_head", "take_head", "held_by", "count_received", *(f"overdue_{kind}" for kind in OVERDUE))
+HOT_QUERIES = ("queue_head", "take_head", "stale_holds", "held_by", "count_received", *(f"overdue_{kind}" for kind in OVERDUE))
+
+
+# --- export by action -----------------------------------------------------------------------------------------
+# The warnings acted on in [start, end), whatever their own time: `export --by action` (a day spent on the
+# backlog, reported back to the platform) and the summary's earlier warnings. Found from the standing events of
+# the range through the index events_at, then each warning by its id: never a read of all warnings.
+# Acting on a warning is a disposition: a call, an SMS, an escalation, a visit result, a stop-payment (request or
+# result). A take, a release (a skip), a note, an edit of the imported data, a reclaim and an undo are not.
+
+DISPOSITIONS = ("call", "sms", "escalate", "visit", "stop-pay")
+_DISPOSING = ", ".join(f"'{action}'" for action in DISPOSITIONS)
+_DISPOSED_IN_RANGE = f"e.at >= :start AND e.at < :end AND e.action IN ({_DISPOSING}) AND {_STANDS}"
+# The columns of export_rows: a warning's whole disposition as it stands now.
+_EXPORT_KEYS = (
+    *_WARNING_ROW,
+    "calls",
+    "last_outcome",
+    "escalations",
+    "visit_count",
+    "stop_pays",
+    "stop_fen",
+    "kept_fen",
+)
+_EXPORT_SELECT = f"""
+    SELECT {", ".join(f"w.{column}" for column in _WARNING_ROW)},
+        (SELECT count(*) FROM events e WHERE e.warning_id = w.id AND e.action = 'call' AND {_STANDS}),
+        (SELECT e.outcome FROM events e WHERE e.warning_id = w.id AND e.action = 'call' AND {_STANDS}
+            ORDER BY e.at DESC, e.id DESC LIMIT 1),
+        (SELECT count(*) FROM events e WHERE e.warning_id = w.id AND e.action = 'escalate' AND {_STANDS}),
+        (SELECT count(*) FROM events e WHERE e.warning_id = w.id AND e.action = 'visit' AND {_STANDS}),
+        (SELECT count(*) FROM stop_payments s WHERE s.warning_id = w.id),
+        (SELECT sum(amount_fen) FROM stop_payments s WHERE s.warning_id = w.id),
+        (SELECT sum(kept_fen) FROM stop_payments s WHERE s.warning_id = w.id)"""
+
+# MATERIALIZED and CROSS JOIN keep SQLite to this order (the range's events, then each warning by its key) even
+# where ORDER BY w.time would tempt it to walk the whole time index instead.
+_ACTED_ON_ROWS = f"""
+    WITH acted AS MATERIALIZED (
+        SELECT e.warning_id, count(*) AS actions FROM events e WHERE {_DISPOSED_IN_RANGE} GROUP BY e.warning_id
+    ){_EXPORT_SELECT}, a.actions
+    FROM acted AS a CROSS JOIN warnings AS w ON w.id = a.warning_id
+    ORDER BY w.time, w.id"""
+
+
+def acted_on_export_rows(conn: sqlite3.Connection, start: str, end: str) -> list[dict]:
+    """Each warning acted on in [start, end), in export_rows' form, with ``actions``: its dispositions in the range."""
+    keys = (*_EXPORT_KEYS, "actions")
+    return [dict(zip(keys, row, strict=True)) for row in conn.execute(_ACTED_ON_ROWS, {"start": start, "end": end})]
+
+
+def _earlier_acted_on(by_day: bool) -> str:
+    # earlier: received before the day of the action, or, all together, before the range
+    before = "substr(e.at, 1, 10) || ' 00:00:00'" if by_day else ":start"
+    return f"""
+        SELECT {_group("e.at", by_day)} AS day, count(DISTINCT e.warning_id),
+            sum(CASE WHEN e.action = 'call' THEN 1 ELSE 0 END),
+            count(DISTINCT CASE WHEN e.action = 'escalate' THEN e.warning_id END)
+        FROM events e CROSS JOIN warnings w ON w.id = e.warning_id
+        WHERE {_DISPOSED_IN_RANGE} AND w.time < {before} {_by(by_day)}"""
+
+
+def earlier_acted_on(conn: sqlite3.Connection, start: str, end: str, *, by_day: bool) -> list[tuple]:
+    """(day, warnings, calls, escalated): the warnings received before the day (all together: before ``start``)
+    that were acted on that day, the standing calls on them, and how many of them were handed to a station."""
+    return [row for row in conn.execute(_earlier_acted_on(by_day), {"start": start, "end": end}) if row[1]]
+
+
+def acted_on_plans(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """The plans SQLite chooses for the queries of this section, for tests and benchmarks."""
+    params = {"start": "2026-11-24 00:00:00", "end": "2026-11-25 00:00:00"}
+    statements = {
+        "acted_on_rows": _ACTED_ON_ROWS,
+        "earlier_acted_on_by_day": _earlier_acted_on(True),
+        "earlier_acted_on_all": _earlier_acted_on(False),
+    }
+    return {
+        name: [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)] for name, sql in statements.items()
+    }
+
+
+# --- find and take (SPEC §3) ---------------------------------------------------------------------------------
+# A person calls back after the SMS: `find` looks the warning up by phone (all of it, or its last four digits),
+# name (as written, or its start) or id (as typed, or a tail of it, any case), open and closed; a warning id is
+# typed anywhere as such a tail too (desk.Desk.get). Each kind reads one index of migration 0005, written here in
+# exactly the index's expression, and (but a name's start) comes out newest first in the index's own order.
+
+_FOUND_ROW = ("rowid", *_WARNING_ROW, "earlier_warnings")
+# The same phone's warnings before this one (by time, then as imported): "known: N earlier warnings".
+_EARLIER = (
+    "(SELECT count(*) FROM warnings o WHERE substr(o.phone, -4) = substr(w.phone, -4) AND o.phone = w.phone"
+    " AND o.time <= w.time AND (o.time < w.time OR o.rowid < w.rowid))"
+)
+_FOUND_SELECT = f"SELECT w.rowid, {', '.join(f'w.{column}' for column in _WARNING_ROW)}, {_EARLIER} FROM warnings w"
+_NEWEST_FIRST = "ORDER BY w.time DESC, w.rowid DESC LIMIT :limit"
+_ID_TAIL = "lower(substr(w.id, -4)) = lower(substr(:tail, -4)) AND substr(lower(w.id), -length(:tail)) = lower(:tail)"
+FIND = {
+    # the last four digits of the phone
+    "phone_tail": f"{_FOUND_SELECT} WHERE substr(w.phone, -4) = :tail {_NEWEST_FIRST}",
+    # all eleven digits: the same index, then the whole number on the few rows found
+    "phone": f"{_FOUND_SELECT} WHERE substr(w.phone, -4) = substr(:phone, -4) AND w.phone = :phone {_NEWEST_FIRST}",
+    "name": f"{_FOUND_SELECT} WHERE w.name = :name {_NEWEST_FIRST}",
+    # names that start with it (not the name itself): a range of the same index, sorted (it may be long: 周)
+    "name_start": f"{_FOUND_SELECT} WHERE w.name > :name AND w.name < :name_end {_NEWEST_FIRST}",
+    # an id tail of four characters or more, any case; the whole id is a tail of itself
+    "id_tail": f"{_FOUND_SELECT} WHERE {_ID_TAIL} {_NEWEST_FIRST}",
+}
+
+
+def find_warnings(conn: sqlite3.Connection, kind: str, limit: int | None = None, **params: str) -> list[dict]:
+    """The warnings of one kind of ``FIND``, newest first, each with ``rowid`` and ``earlier_warnings``;
+    ``limit`` None for all of them."""
+    params["limit"] = -1 if limit is None else limit
+    if kind == "name_start":
+        params["name_end"] = params["name"] + "\U0010ffff"  # every name that starts with it sorts below this
+    return [dict(zip(_FOUND_ROW, row, strict=True)) for row in conn.execute(FIND[kind], params)]
+
+
+def find_plan(conn: sqlite3.Connection, kind: str) -> list[str]:
+    """The plan SQLite chooses for one kind of ``FIND``, for tests and benchmarks."""
+    params = {"tail": "0008", "phone": "10012340008", "name": "周某", "name_end": "周某\U0010ffff", "limit": 20}
+    return [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {FIND[kind]}", params)]

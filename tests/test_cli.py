@@ -81,7 +81,8 @@ def test_default_database_lives_in_the_per_user_data_directory(tmp_path, monkeyp
     monkeypatch.delenv("FANZHA_DB")
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    assert run("stations").exit_code == 0
+    assert run("stations").exit_code == 0 and not (tmp_path / "data").exists()  # a read: the bundled list
+    assert run("config", "district", "新洲区").exit_code == 0
     assert (tmp_path / "data" / "fanzha" / "fanzha.db").exists()
 
 
@@ -158,6 +159,7 @@ def test_the_console_script_runs_each_command(tmp_path, args, expect):
     """main() builds only the command asked for; every way of calling it must still work."""
     fanzha = Path(sys.executable).with_name("fanzha")
     args = [arg.replace("{db}", str(tmp_path / "c.db")) for arg in args]
+    subprocess.run([fanzha, "--db", tmp_path / "c.db", "config", "district", "新洲区"], capture_output=True, check=True)
     result = subprocess.run([fanzha, *args], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert expect in result.stdout

@@ -118,8 +118,12 @@ def test_four_officers_at_the_cli_are_handed_100_different_warnings(db_path, db,
 
                 logged = fanzha(db_path, officer, "log", "reached", cwd=tmp_path)
                 what = f"{officer} turn {turn}: log reached"
-                assert logged.returncode == 0, f"{what} exited {logged.returncode}: {logged.stderr}"
-                assert_clean(logged.stderr, what)
+                if card["risk"] != "medium":  # closed by phone, never handed over: said, and exit 1 (SPEC §3)
+                    assert logged.returncode == 1, f"{what} exited {logged.returncode}: {logged.stderr}"
+                    assert "never handed to its station" in logged.stderr, f"{what}: {logged.stderr}"
+                else:
+                    assert logged.returncode == 0, f"{what} exited {logged.returncode}: {logged.stderr}"
+                    assert_clean(logged.stderr, what)
                 # The warning closed is the one this officer was handed, not another officer's.
                 assert logged.stdout.startswith(f"{card['id']}: reached → closed"), f"{what}: {logged.stdout}"
             windows[officer] = (started, time.monotonic())

@@ -70,17 +70,18 @@ def test_a_scripted_day(run, db, day):
     assert "短信预警" in result.stdout and "周某W6您好" in result.stdout and "handed to 阳逻派出所" in result.stdout
     assert state(db, "W6") == ("escalated", None, 1, 1, "阳逻派出所", 0)
 
-    # 3. high: released, taken again, distrustful → to the station
+    # 3. high: skipped (released), so the next one comes to me; another officer takes it: distrustful → station
     assert next_id(run) == "W5"
     assert "back in the queue" in run("release").stdout
     assert state(db, "W5")[:2] == ("new", None)
-    assert next_id(run) == "W5"
-    assert run("log", "不信任").exit_code == 0
+    assert next_id(run) == "W2"  # SPEC §3: not handed back to the officer who skipped it while others are due
+    assert json.loads(run("--officer", "second", "next", "--json").stdout)["id"] == "W5"  # never hidden from others
+    assert run("--officer", "second", "log", "不信任").exit_code == 0
     assert state(db, "W5")[:4] == ("escalated", None, 0, 1)
 
-    # 4. high, reached, never escalated: closed by phone
-    assert next_id(run) == "W2"
-    run("log", "reached")
+    # 4. high, reached, never escalated: closed by phone, which the officer is told to look at (exit 1)
+    reached = run("log", "reached")
+    assert reached.exit_code == 1 and "never handed to its station" in reached.stderr
     assert state(db, "W2")[:2] == ("closed", None)
 
     # 5. medium, unreachable: retry later; the next medium comes meanwhile
@@ -203,12 +204,15 @@ def test_next_json_has_the_keys_of_the_spec(run, day):
 
 
 def test_empty_queue_is_calm(run):
+    run("config", "district", "新洲区")  # a database to read: reads never create one
     result = run("next")
     assert result.exit_code == 0 and "nothing is due" in result.stdout
     assert run("next", "--json").stdout.strip() == "null"
 
 
 def test_config_show_and_set(run):
+    assert run("config").exit_code == 2  # no database yet, and showing settings makes none
+    run("config", "district", "新洲区")  # a database to read: reads never create one
     assert "retry_minutes = 15" in run("config").stdout
     assert run("config", "district", "黄陂区").stdout.strip() == "district = 黄陂区"
     assert json.loads(run("config", "district", "--json").stdout) == {"district": "黄陂区"}
@@ -325,14 +329,14 @@ def test_desk_mode_works_a_queue_by_keys(run, db, day):
     assert "W5: distrustful → escalated" in out
     assert "undone: call distrustful on W5" in out
     assert "W5: back in the queue" in out
-    assert "W5: note added" in out
-    assert "W5: handed to 阳逻派出所" in out
-    assert "W5: reached → escalated" in out
+    assert "W2: note added" in out  # the skipped W5 is not handed back while others are due
+    assert "W2: handed to 阳逻派出所" in out
+    assert "W2: reached → escalated" in out
     assert out.rstrip().splitlines()[-1] == (
         "本班 shift: 3 calls — 2 reached, 1 unreachable, 0 distrustful · 2 escalated · 1 skipped"
     )
-    assert "W2 is still in your hand" in out
-    assert db("SELECT status FROM warnings WHERE id = 'W2'") == [("taken",)]
+    assert "W4 is still in your hand" in out
+    assert db("SELECT status FROM warnings WHERE id = 'W4'") == [("taken",)]
 
 
 # --- found in review: each once a bug ------------------------------------------------------------------------

@@ -345,7 +345,7 @@ def test_an_empty_file_and_a_new_path_become_fanzha_databases(run, tmp_path):
     empty = tmp_path / "empty.db"
     empty.touch()
     for path in (empty, tmp_path / "new" / "f.db"):
-        assert run("--db", path, "stations").exit_code == 0
+        assert run("--db", path, "config", "district", "新洲区").exit_code == 0
         conn = sqlite3.connect(path)
         assert conn.execute("PRAGMA user_version").fetchone() == (store.SCHEMA_VERSION,)
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -439,7 +439,7 @@ def test_a_database_made_through_a_dangling_symlink_is_private(run, tmp_path, ma
     target = tmp_path / "real" / "fanzha.db" if made == "folder too" else tmp_path / "fanzha-real.db"
     link = tmp_path / "link.db"
     link.symlink_to(target)
-    assert run("--db", link, "stations").exit_code == 0
+    assert run("--db", link, "config", "district", "新洲区").exit_code == 0
     assert link.is_symlink() and target.is_file()
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert run("--db", link, "config", "retry_minutes", "5").exit_code == 0  # and it is the same database
@@ -480,7 +480,7 @@ def test_a_folder_that_is_not_writable_is_one_line(run, tmp_path):
     folder = tmp_path / "locked"
     folder.mkdir()
     with read_only(folder):
-        line = one_line(run("--db", folder / "new.db", "stations"))
+        line = one_line(run("--db", folder / "new.db", "config", "district", "新洲区"))
         assert "not writable" in line
     assert not (folder / "new.db").exists()
 

@@ -162,6 +162,7 @@ def test_overdue_in_the_summary_and_the_reminder_in_next(run, day):
 
 
 def test_range_mistakes(run):
+    run("config", "district", "新洲区")  # a database to read: reads never create one
     assert run("summary", "--date", "2026-11-24", "--from", "2026-11-20").exit_code == 2
     bad = run("summary", "--from", "2026-11-24", "--to", "2026-11-20")
     assert bad.exit_code == 2 and "after" in bad.stderr
@@ -243,6 +244,7 @@ def test_every_formula_start_is_neutralised(start):
 
 
 def test_export_of_an_empty_day_is_just_the_header(run):
+    run("config", "district", "新洲区")  # a database to read: reads never create one
     result = run("export", "--date", "2026-11-01")
     assert result.exit_code == 0 and len(result.stdout.splitlines()) == 1
 

@@ -6,19 +6,20 @@ import sys
 from pathlib import Path
 
 from fanzha_cli.commands.summary import choose_days
-from fanzha_cli.desk import Desk
+from fanzha_cli.desk import Desk, read_word
 from fanzha_cli.errors import FanzhaError
-from fanzha_cli.export import rows, write_csv, write_workbook
+from fanzha_cli.export import BY_WORDS, rows, write_csv, write_workbook
 from fanzha_cli.files import private_file
 from fanzha_cli.output import counted, err
 
 
-def run_export(settings, *, day, start, end, output: Path | None) -> None:
-    desk = Desk(settings.connect(), settings.officer)
-    first, last = choose_days(day, start, end, desk.now.date())
+def run_export(settings, *, day, start, end, output: Path | None, by: str = "warning") -> None:
+    by = read_word("--by", BY_WORDS, by)
     if output is not None and output.suffix.lower() not in (".csv", ".xlsx"):
         raise FanzhaError(f"-o {output}: export writes .csv or .xlsx files")
-    records = rows(desk.conn, first, last)
+    desk = Desk(settings.connect(), settings.officer)
+    first, last = choose_days(day, start, end, desk.now.date())
+    records = rows(desk.conn, first, last, by=by)
     if output is None:
         write_csv(records, sys.stdout, bom=True)  # so that `> day.csv` opens in Excel with its Chinese
         return
@@ -28,4 +29,9 @@ def run_export(settings, *, day, start, end, output: Path | None) -> None:
         with private_file(output, encoding="utf-8", newline="") as handle:
             write_csv(records, handle, bom=True)
     span = str(first) if first == last else f"{first} to {last}"
-    err(f"{counted(len(records), 'warning')} of {span} written to {output}")
+    if by == "action":
+        earlier = sum(1 for record in records if record[1] < f"{first} 00:00:00")  # 预警时间, before the first day
+        acted = f"{counted(len(records), 'warning')} acted on {span} ({earlier} received before {first})"
+        err(f"{acted} written to {output}")
+    else:
+        err(f"{counted(len(records), 'warning')} of {span} written to {output}")

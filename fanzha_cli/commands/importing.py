@@ -17,7 +17,7 @@ def run_import(settings, files: list[Path], *, dry_run: bool, strict: bool, reje
     """Import each file in turn (one failing does not stop the rest); the exit code is the worst of them."""
     if rejects is not None and len(files) > 1:
         raise FanzhaError("--rejects names one file, so it takes one input file at a time")
-    conn = settings.connect()
+    conn = settings.connect(create=True)
     results, code = [], 0
     for path in files:
         try:

@@ -11,7 +11,12 @@ from fanzha_cli.stations import canonical_name, read_station_file
 
 
 def show_stations(settings, *, as_json: bool) -> None:
-    stations = store.list_stations(settings.connect())
+    try:
+        stations = store.list_stations(settings.connect())
+    except store.NoDatabase:  # a new desk: the bundled list, read without making a database
+        from fanzha_cli.stations import bundled_stations
+
+        stations = bundled_stations()
     if as_json:
         from fanzha_cli.schemas import Station, dump
 
@@ -34,7 +39,7 @@ def show_stations(settings, *, as_json: bool) -> None:
 def add_station(settings, name: str, phone: str | None, wechat: str | None) -> None:
     if not name.strip():
         raise FanzhaError("a station needs a name")
-    conn = settings.connect()
+    conn = settings.connect(create=True)
     full = canonical_name(name)
     existing = {s["name"]: s for s in store.list_stations(conn)}.get(full, {})
     station = {
@@ -49,7 +54,7 @@ def add_station(settings, name: str, phone: str | None, wechat: str | None) -> N
 
 def import_stations(settings, file: Path) -> None:
     stations = read_station_file(file)
-    conn = settings.connect()
+    conn = settings.connect(create=True)
     with store.transaction(conn):
         store.save_stations(conn, stations)
     out(f"{counted(len(stations), 'station')} added or updated from {file}")

@@ -7,7 +7,7 @@ from datetime import date
 from fanzha_cli.desk import Desk
 from fanzha_cli.errors import FanzhaError
 from fanzha_cli.money import Yuan, dumps, yuan_number, yuan_text
-from fanzha_cli.output import out, use_colour
+from fanzha_cli.output import counted, out, use_colour
 from fanzha_cli.report import parse_day, summary
 from fanzha_cli.supervision import overdue_limits
 
@@ -40,6 +40,9 @@ CSV_COLUMNS = (
     "stop_payments.median_minutes_to_result",
     "first_call_minutes.median",
     "first_call_minutes.p90",
+    "earlier_warnings_acted_on.warnings",
+    "earlier_warnings_acted_on.calls",
+    "earlier_warnings_acted_on.escalated",
 )
 
 
@@ -98,6 +101,16 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
+def _of_range(figures: dict) -> bool:
+    return "/" in figures["date"]  # a range's total: "FROM/TO"
+
+
+def overdue_label(figures: dict) -> str:
+    """What `overdue` counts: the warnings of the day (or range) that are overdue now, not the desk's backlog."""
+    whose = "these days'" if _of_range(figures) else "this day's"
+    return f"overdue now (of {whose} warnings)"
+
+
 def headline(figures: dict) -> str:
     calls = figures["calls"]
     return (
@@ -105,13 +118,21 @@ def headline(figures: dict) -> str:
         f" · calls {sum(calls.values())}: reached {calls['reached']}, unreachable {calls['unreachable']},"
         f" distrustful {calls['distrustful']} (reach {percent(figures['reach_rate'])}) · SMS {figures['sms']}"
         f" · escalated {figures['escalated']} · closed {figures['closed']} · open {figures['open']}"
-        f" · overdue {figures['overdue']} · high/urgent not escalated {figures['high_not_escalated']}"
+        f" · {overdue_label(figures)} {figures['overdue']}"
+        f" · high/urgent not escalated {figures['high_not_escalated']}"
     )
 
 
 def more_lines(figures: dict) -> list[str]:
-    """Visits, channels, 首次呼叫 and 止付 lines; none where nothing happened."""
+    """Earlier warnings, visits, channels, 首次呼叫 and 止付 lines; none where nothing happened."""
     lines = []
+    earlier = figures["earlier_warnings_acted_on"]
+    if earlier["warnings"]:
+        before = f"before {figures['date'].split('/')[0]}" if _of_range(figures) else "before this day"
+        lines.append(
+            f"往日预警 acted on {counted(earlier['warnings'], 'warning')} received {before}:"
+            f" calls {earlier['calls']}, escalated {earlier['escalated']} (fanzha export --by action lists them)"
+        )
     if any(figures["visits"].values()):
         lines.append("上门 visits: " + ", ".join(f"{result} {n}" for result, n in figures["visits"].items()))
     if any(figures["by_channel"].values()):
@@ -140,7 +161,11 @@ def _plain(report: dict) -> None:
             out(f"  {title}: " + ", ".join(f"{name} {count}" for name, count in figures[key].items()))
     for day in report.get("days", []):
         marker = "  ← busiest" if _busiest(report, day) else ""
-        out(f"  {day['date']}  {day['received']:>5} received  {percent(day['disposal_rate']):>4} disposed{marker}")
+        earlier = day["earlier_warnings_acted_on"]["warnings"]
+        more = f"  {earlier} earlier acted on" if earlier else ""
+        out(
+            f"  {day['date']}  {day['received']:>5} received  {percent(day['disposal_rate']):>4} disposed{more}{marker}"
+        )
 
 
 def _busiest(report: dict, day: dict) -> bool:
@@ -159,7 +184,9 @@ def _rich(report: dict) -> None:
     console.print(Text.assemble((figures["date"], "bold"), "  ", visible(headline(figures))))
     for line in more_lines(figures):
         console.print(line, style="bold")
-    head = Table("received", "disposed", "disposal rate", "reach rate", "open", "overdue", title="处置 headline")
+    head = Table(
+        "received", "disposed", "disposal rate", "reach rate", "open", overdue_label(figures), title="处置 headline"
+    )
     head.add_row(
         str(figures["received"]),
         str(figures["disposed"]),
@@ -187,8 +214,11 @@ def _bars(report: dict):
     from rich.table import Table
 
     most = max(day["received"] for day in report["days"]) or 1
-    table = Table("day", "received", "", title="每日预警 warnings per day", box=None)
-    for day in report["days"]:
+    earlier = [day["earlier_warnings_acted_on"]["warnings"] for day in report["days"]]
+    columns = ("day", "received", "", *(["earlier acted on"] if any(earlier) else []))
+    table = Table(*columns, title="每日预警 warnings per day", box=None)
+    for day, acted in zip(report["days"], earlier, strict=True):
         bar = "█" * max(1 if day["received"] else 0, round(30 * day["received"] / most))
-        table.add_row(day["date"], str(day["received"]), bar + (" ← busiest" if _busiest(report, day) else ""))
+        cells = [day["date"], str(day["received"]), bar + (" ← busiest" if _busiest(report, day) else "")]
+        table.add_row(*cells, *([str(acted)] if any(earlier) else []))
     return table

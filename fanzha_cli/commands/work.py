@@ -20,6 +20,7 @@ ACTION_ZH = {
     "visit": "上门",
     "release": "放回",
     "note": "备注",
+    "edit": "更正",
     "undo": "撤销",
     "stop-pay": "紧急止付",
 }
@@ -167,16 +168,25 @@ def _rich_card(view: dict, level: int, banner: str | None, facts: str, station_l
 # --- acts ------------------------------------------------------------------------------------------------------
 
 
-def run_log(settings, outcome: str, warning_id: str | None, note: str | None, at: str | None) -> None:
-    report_log(Desk(settings.connect(), settings.officer).log(outcome, warning_id, note=note, at=at))
+def run_log(settings, outcome: str, warning_id: str | None, note: str | None, at: str | None) -> int:
+    """Log a call; 1 when the officer must look at something (a high/urgent warning closed, never handed over)."""
+    return report_log(Desk(settings.connect(), settings.officer).log(outcome, warning_id, note=note, at=at))
 
 
-def report_log(result: dict) -> None:
+def report_log(result: dict) -> int:
     out(f"{result['warning']}: {result['outcome']} → {result['status']} ({STATUS_LABELS_ZH[result['status']]})")
     if result["sms"]:
         out(f"短信预警 SMS to send:\n  {result['sms']}")
     if result["escalated_to"]:
         out(f"→ handed to {result['escalated_to']} for a door visit (platform, WeChat, phone)", "bold")
+    if result.get("never_handed_over"):
+        err(
+            f"note: {result['warning']} is high or urgent and was never handed to its station; it is closed as"
+            " dissuaded by phone (`fanzha undo`, then `fanzha escalate`, if the station should still visit)",
+            "bold yellow",
+        )
+        return 1
+    return 0
 
 
 def run_escalate(settings, warning_id, station, via, note, at) -> None:
@@ -199,18 +209,62 @@ def run_release(settings, warning_id, at) -> None:
     out(f"{result['warning']}: back in the queue{whose}")
 
 
-def run_undo(settings) -> None:
-    report_undo(Desk(settings.connect(), settings.officer).undo())
+def run_undo(settings, *, dry_run: bool = False) -> None:
+    report_undo(Desk(settings.connect(), settings.officer).undo(dry_run=dry_run))
 
 
 def report_undo(result: dict) -> None:
+    """``undone: call unreachable on WH… — it is new again``: the action first; a dry run says what it would do."""
+    would = result.get("dry_run")
     what = result["undid"] + (f" {result['outcome']}" if result["outcome"] else "")
-    back = f" — it is {result['status']} again" if result["changed"] else ""
+    back = ""
+    if result["changed"]:
+        back = f" — it would be {result['status']} again" if would else f" — it is {result['status']} again"
+    if result.get("restored"):
+        back += " — " + ", ".join(
+            f"{key} {_edit_value(key, value['now'])} → {_edit_value(key, value['back_to'])}"
+            for key, value in result["restored"].items()
+        )
     if result["request"]:
         back += f" (stop-payment request {result['request']})"
-    out(f"undone: {what} on {result['warning']}{back}")
+    if would:
+        out(f"would undo: {what} on {result['warning']}{back} (dry run: nothing changed)")
+    else:
+        out(f"undone: {what} on {result['warning']}{back}")
     if result["released"]:
-        out(f"  {result['released']}, taken since, went back to the queue")
+        went = "would go" if would else "went"
+        out(f"  {result['released']}, taken since, {went} back to the queue")
+
+
+def run_edit(settings, warning_id: str, fields: dict, note: str | None, at: str | None) -> None:
+    """Correct an imported warning; print what changed, phones masked."""
+    result = Desk(settings.connect(), settings.officer).edit(warning_id, fields, note=note, at=at)
+    if result["unlisted_station"]:
+        err(
+            f"note: station not in the list, kept as written: {result['unlisted_station']}."
+            " Check the name, or add it with `fanzha stations add`.",
+            "yellow",
+        )
+    if not result["changes"]:
+        out(f"{result['warning']}: nothing to change — {', '.join(result['unchanged'])} already as given")
+        return
+    out(f"{result['warning']}: corrected {_edit_changes(result['changes'])}")
+    if result["unchanged"]:
+        out(f"  unchanged (already as given): {', '.join(result['unchanged'])}")
+
+
+def _edit_changes(changes: dict) -> str:
+    """``phone 138****5678 → 139****0000, name 周某 → 周某某``: phones masked."""
+    return ", ".join(
+        f"{key} {_edit_value(key, change['old'])} → {_edit_value(key, change['new'])}"
+        for key, change in changes.items()
+    )
+
+
+def _edit_value(key: str, value: str | None) -> str:
+    if value is None:
+        return "(none)"
+    return mask_phone(value) if key == "phone" else value
 
 
 # --- show, list, config -----------------------------------------------------------------------------------------
@@ -225,6 +279,9 @@ def timeline(desk: Desk, warning: dict) -> list[dict]:
         details = json.loads(event["details"]) if event["details"] else {}
         details.pop("before", None)
         details.pop("before_request", None)
+        changes = details.get("changes") if event["action"] == "edit" else None
+        if changes and "phone" in changes:  # the log keeps an edit's numbers in full, for undo; shown, masked
+            changes["phone"] = {key: number and mask_phone(number) for key, number in changes["phone"].items()}
         entry = {key: event[key] for key in ("at", "action", "officer", "outcome", "station", "logged_at")}
         entry |= {
             "channels": event["channels"].split(",") if event["channels"] else None,
@@ -296,6 +353,8 @@ def _timeline_line(entry: dict) -> str:
         words.append("via " + ",".join(entry["channels"]))
     if entry.get("undid"):
         words.append(f"reverses the {entry['undid']}")
+    if entry.get("changes"):
+        words.append(_edit_changes(entry["changes"]))  # phones already masked by timeline()
     if entry.get("auto"):
         words.append(f"(automatic: {entry['auto']})")
     if entry.get("note"):
@@ -371,7 +430,7 @@ def _station(desk: Desk, name: str) -> str:
 def run_config(settings, key: str | None, value: str | None, *, as_json: bool) -> None:
     from fanzha_cli import settings as config
 
-    conn = settings.connect()
+    conn = settings.connect(create=value is not None)
     if value is not None:
         stored = config.change(conn, key, value)
         out(f"{key} = {stored}")

@@ -201,6 +201,36 @@ def stations_import(
 
 # --- the desk ----------------------------------------------------------------------------------------------
 
+# Shell completion (`fanzha --install-completion`) offers the words each value takes, English and Chinese.
+_WORDS = {
+    "outcome": ("reached", "unreachable", "distrustful", "已接通", "未接通", "不信任"),
+    "visit": ("dissuaded", "not-found", "moved", "劝阻", "未找到", "搬走"),
+    "status": ("new", "taken", "retry", "escalated", "closed", "待处理", "处理中", "待重拨", "已移交", "已办结"),
+    "risk": ("medium", "high", "urgent", "中风险", "高风险", "紧急"),
+    "channel": ("platform", "wechat", "phone", "平台", "微信", "电话"),
+}
+
+
+def _completing(kind: str):
+    def complete(incomplete: str) -> list[str]:
+        return [word for word in _WORDS[kind] if word.startswith(incomplete)]
+
+    return complete
+
+
+def _complete_station(ctx: typer.Context, incomplete: str) -> list[str]:
+    """The listed stations (the database's, else the bundled list): completion must never fail or create."""
+    try:
+        from fanzha_cli import store
+
+        names = store.station_names(Settings(ctx.find_root().params.get("db"), None).connect())
+    except Exception:
+        from fanzha_cli.stations import bundled_stations
+
+        names = [station["name"] for station in bundled_stations()]
+    return [name for name in names if name.startswith(incomplete)]
+
+
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON (keys in the README).")]
 At = Annotated[
     str | None,
@@ -239,7 +269,11 @@ def next_(ctx: typer.Context, as_json: AsJson = False) -> None:
 def log(
     ctx: typer.Context,
     words: Annotated[
-        list[str], typer.Argument(help="[ID] OUTCOME: reached/已接通, unreachable/未接通, distrustful/不信任.")
+        list[str],
+        typer.Argument(
+            help="[ID] OUTCOME: reached/已接通, unreachable/未接通, distrustful/不信任.",
+            autocompletion=_completing("outcome"),
+        ),
     ],
     note: Note = None,
     at: At = None,
@@ -249,11 +283,14 @@ def log(
     Example: fanzha log unreachable
     """
     from fanzha_cli.commands.work import run_log
+    from fanzha_cli.desk import OUTCOME_WORDS
 
     if len(words) > 2:
-        err("fanzha: log takes [ID] OUTCOME", "bold red")
+        err("fanzha: log takes [ID] OUTCOME, e.g. `fanzha log WH202611240000008 reached`", "bold red")
         raise typer.Exit(2)
     warning_id, outcome = (None, words[0]) if len(words) == 1 else words
+    if warning_id is not None and _is_word(warning_id, OUTCOME_WORDS) and not _is_word(outcome, OUTCOME_WORDS):
+        warning_id, outcome = outcome, warning_id  # `log reached WH…`: the same thing, said the other way round
     with reported():
         code = run_log(ctx.obj, outcome, warning_id, note, _at(at))
     raise typer.Exit(code)
@@ -263,9 +300,17 @@ def log(
 def escalate(
     ctx: typer.Context,
     warning_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Default: the warning in hand.")] = None,
-    station: Annotated[str | None, typer.Option("--station", help="Default: the warning's own station.")] = None,
+    station: Annotated[
+        str | None,
+        typer.Option("--station", help="Default: the warning's own station.", autocompletion=_complete_station),
+    ] = None,
     via: Annotated[
-        str | None, typer.Option("--via", help="Channels used: platform,wechat,phone (平台,微信,电话). Default: all.")
+        str | None,
+        typer.Option(
+            "--via",
+            help="Channels used: platform,wechat,phone (平台,微信,电话). Default: all.",
+            autocompletion=_completing("channel"),
+        ),
     ] = None,
     note: Note = None,
     at: At = None,
@@ -284,14 +329,22 @@ def escalate(
 def visit(
     ctx: typer.Context,
     warning_id: Annotated[str, typer.Argument(metavar="ID")],
-    result: Annotated[str, typer.Argument(help="dissuaded/劝阻, not-found/未找到, moved/搬走 (with --to).")],
-    to: Annotated[str | None, typer.Option("--to", help="With 'moved': the station that takes it over.")] = None,
+    result: Annotated[
+        str,
+        typer.Argument(
+            help="dissuaded/劝阻, not-found/未找到, moved/搬走 (with --to).", autocompletion=_completing("visit")
+        ),
+    ],
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="With 'moved': the station that takes it over.", autocompletion=_complete_station),
+    ] = None,
     note: Note = None,
     at: At = None,
 ) -> None:
     """Record a station's door-visit result.
 
-    Example: fanzha visit WH202611240001 dissuaded
+    Example: fanzha visit WH202611240000008 dissuaded
     """
     from fanzha_cli.commands.work import run_visit
 
@@ -315,22 +368,32 @@ def release(
         run_release(ctx.obj, warning_id, _at(at))
 
 
+def _is_word(text: str, table: dict[str, str]) -> bool:
+    return "".join(text.split()).lower() in table
+
+
 @app.command("note")
 def note_(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help="The note.")],
-    warning_id: Annotated[str | None, typer.Option("--id", help="Default: the warning in hand.")] = None,
+    words: Annotated[list[str], typer.Argument(help="[ID] TEXT: the note, on the warning in hand or the one named.")],
+    warning_id: Annotated[str | None, typer.Option("--id", help="The warning (or give it before the text).")] = None,
     at: At = None,
 ) -> None:
-    """Add a note to a warning's timeline.
+    """Add a note to a warning's timeline (the one in hand, or the one named first, as `log` and `escalate` do).
 
-    Example: fanzha note "家属称已报警"
+    Example: fanzha note WH202611240000008 "家属称已报警"
     """
     from fanzha_cli.desk import Desk
+    from fanzha_cli.output import out
 
+    if len(words) > 2 or (len(words) == 2 and warning_id):
+        err('fanzha: note takes [ID] TEXT; put the note in quotes: fanzha note WH… "家属称已报警"', "bold red")
+        raise typer.Exit(2)
+    if len(words) == 2:
+        warning_id, words = words[0], words[1:]
     with reported():
-        result = Desk(ctx.obj.connect(), ctx.obj.officer).note(text, warning_id, at=_at(at))
-        print(f"{result['warning']}: note added")
+        result = Desk(ctx.obj.connect(), ctx.obj.officer).note(words[0], warning_id, at=_at(at))
+        out(f"{result['warning']}: note added")
 
 
 @app.command("edit")
@@ -379,7 +442,7 @@ def undo(
 def show(ctx: typer.Context, warning_id: Annotated[str, typer.Argument(metavar="ID")], as_json: AsJson = False) -> None:
     """One warning with its whole timeline.
 
-    Example: fanzha show WH202611240001
+    Example: fanzha show WH202611240000008
     """
     from fanzha_cli.commands.work import run_show
 
@@ -392,14 +455,23 @@ def list_(
     ctx: typer.Context,
     status: Annotated[
         str | None,
-        typer.Option("--status", help="new, taken, retry, escalated, closed (or 待处理, 已移交, …); a,b for several."),
+        typer.Option(
+            "--status",
+            help="new, taken, retry, escalated, closed (or 待处理, 已移交, …); a,b for several.",
+            autocompletion=_completing("status"),
+        ),
     ] = None,
-    risk: Annotated[str | None, typer.Option("--risk", help="medium/high/urgent or 中/高/紧急.")] = None,
+    risk: Annotated[
+        str | None, typer.Option("--risk", help="medium/high/urgent or 中/高/紧急.", autocompletion=_completing("risk"))
+    ] = None,
     station: Annotated[
-        str | None, typer.Option("--station", help="The person's station, or the one handling it.")
+        str | None,
+        typer.Option(
+            "--station", help="The person's station, or the one handling it.", autocompletion=_complete_station
+        ),
     ] = None,
     overdue: Annotated[
-        bool, typer.Option("--overdue", help="Only what is overdue (SPEC §3 limits, see config).")
+        bool, typer.Option("--overdue", help="Only what is overdue, with why and by how much (limits: fanzha config).")
     ] = False,
     date: Annotated[
         str | None, typer.Option("--date", help="Warnings of one day: YYYY-MM-DD, today, yesterday.")
@@ -445,7 +517,11 @@ def summary(
     as_json: AsJson = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV, one row per day.")] = False,
 ) -> None:
-    """The day's totals (SPEC §6): received, disposed, disposal rate, calls, escalations, visits, overdue.
+    """The day's totals: received, disposed, disposal rate, calls, escalations, visits, overdue.
+
+    Figures about warnings count those received that day ('overdue now' too: the day's warnings overdue now, not
+    the whole backlog; see list --overdue); figures about actions count what was done that day, and say how much
+    of it was on warnings received before (export --by action lists them).
 
     Example: fanzha summary --from 2026-11-17 --to 2026-11-24
     """
@@ -507,7 +583,7 @@ def desk(ctx: typer.Context) -> None:
 
 stop_pay_app = typer.Typer(
     help="Emergency stop-payments (紧急止付): ask a bank to freeze the account the money went to.\n\n"
-    "Example: fanzha stop-pay add WH202611240001 --bank 工商银行 --account 6222020200112233445 --amount 45万",
+    "Example: fanzha stop-pay add WH202611240000008 --bank 工商银行 --account 6222020200112233445 --amount 45万",
     no_args_is_help=True,
 )
 app.add_typer(stop_pay_app, name="stop-pay")
@@ -526,7 +602,7 @@ def stop_pay_add(
 ) -> None:
     """Record a stop-payment request on a warning (one per receiving account).
 
-    Example: fanzha stop-pay add WH202611240001 --bank 工商银行 --account 6222020200112233445 --amount 45万
+    Example: fanzha stop-pay add WH202611240000008 --bank 工商银行 --account 6222020200112233445 --amount 45万
     """
     from fanzha_cli.commands.stoppay_cmd import run_add
 
@@ -571,6 +647,42 @@ def stop_pay_list(
 
     with reported():
         run_list(ctx.obj, open_only=open_only, warning_id=warning_id, as_json=as_json)
+
+
+# --- a person calls back: find and take (SPEC §3) -------------------------------------------------------------
+
+
+@app.command("find")
+def find(
+    ctx: typer.Context,
+    text: Annotated[
+        str, typer.Argument(metavar="TEXT", help="A phone (all 11 digits, or the last 4), a name or its start, an id.")
+    ],
+    limit: Annotated[
+        int, typer.Option("--limit", help="At most this many, newest first (0: all).", min=0, max=1_000_000)
+    ] = 20,
+    as_json: AsJson = False,
+) -> None:
+    """Find warnings, open and closed, by phone, name or id (any tail of 4+ characters); phones masked.
+
+    Example: fanzha find 5678
+    """
+    from fanzha_cli.commands.finding import run_find
+
+    with reported():
+        run_find(ctx.obj, text, limit=limit, as_json=as_json)
+
+
+@app.command("take")
+def take(ctx: typer.Context, warning_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Put that warning in your hand (the person called back), to log the call on it; the one in hand goes back.
+
+    Example: fanzha take WH202611240000008
+    """
+    from fanzha_cli.commands.finding import run_take
+
+    with reported():
+        run_take(ctx.obj, warning_id)
 
 
 GLOBAL_OPTIONS_WITH_VALUES = ("--db", "--officer")

@@ -64,7 +64,8 @@ def read_word(kind: str, table: dict[str, str], text: str) -> str:
 
 
 def read_channels(text: str | None) -> list[str]:
-    if not text:
+    """``--via``: every channel when it is not given; an empty one is a mistake, not 'all'."""
+    if text is None:
         return list(CHANNELS)
     found = [read_word("channel", CHANNEL_WORDS, part) for part in text.replace("，", ",").split(",") if part.strip()]
     return [channel for channel in CHANNELS if channel in found]
@@ -92,7 +93,15 @@ class Desk:
 
     def get(self, warning_id: str) -> dict:
         # as given first: an id read back from the database (or stored by a release that kept invisible characters)
-        warning = store.get_warning(self.conn, warning_id) or store.get_warning(self.conn, normalize_id(warning_id))
+        typed = warning_id
+        if not typed.isascii():  # a byte of a command line that is not UTF-8 is no id, and SQLite cannot take it
+            typed = typed.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        warning = store.get_warning(self.conn, typed) or store.get_warning(self.conn, normalize_id(typed))
+        if warning is None:
+            # else the one id it is a tail of, any case (SPEC §3: `0008` for WH202611240000008); several: refused
+            from fanzha_cli.finding import by_id_tail
+
+            warning = by_id_tail(self.conn, typed)
         if warning is None:
             raise DeskError(f"no warning '{warning_id}'")
         return warning
@@ -163,9 +172,9 @@ class Desk:
     def _out_of_the_call_queue(self, warning: dict, at: str, events: list, why: str) -> dict:
         """SPEC §3: the warning now waits for its station's visit; it is handed over unless it already was."""
         if warning["escalated_at"]:
-            return {"status": "escalated"}
+            return {"status": "escalated", "due_at": None}
         events.append(self._escalation(warning, at, warning["station"], list(CHANNELS), auto=why))
-        return {"status": "escalated", **self._hand_over(warning, warning["station"], at)}
+        return {"status": "escalated", "due_at": None, **self._hand_over(warning, warning["station"], at)}
 
     @staticmethod
     def _hand_over(warning: dict, station: str, at: str) -> dict:
@@ -194,7 +203,7 @@ class Desk:
             warning = self._target(warning_id, "escalate")
             self._refuse_closed(warning)
             at = self.when(at, warning)
-            station = self._listed_station(station) if station else warning["escalated_to"] or warning["station"]
+            station = self._station(station, warning) if station else warning["escalated_to"] or warning["station"]
             state = {}
             if warning["escalated_to"] != station or not warning["escalated_at"]:
                 state = self._hand_over(warning, station, at)
@@ -214,7 +223,11 @@ class Desk:
             if not warning["escalated_at"]:
                 raise DeskError(f"{warning['id']} was never handed to a station; escalate it first")
             at = self.when(at, warning)
-            station = self._listed_station(to) if to else warning["escalated_to"]
+            station = self._station(to, warning) if to else warning["escalated_to"]
+            if result == "moved" and station == warning["escalated_to"]:
+                raise DeskError(
+                    f"{warning['id']} is with {station} already: `moved --to` names the station taking it over"
+                )
             event = self.event(warning["id"], "visit", at=at, outcome=result, station=station, note=note)
             if result == "dissuaded":
                 # a call still in hand is left to finish; its outcome then closes the warning
@@ -435,12 +448,14 @@ class Desk:
         if warning["status"] == "taken" and warning["holder"] != self.officer:
             raise DeskError(f"{warning['id']} is in {warning['holder']}'s hand")
 
-    def _listed_station(self, name: str) -> str:
+    def _station(self, name: str, warning: dict) -> str:
+        """One rule for every station typed: a listed one (by its full or short name), or the warning's own as the
+        platform sent it, listed or not; anything else is a typo until `stations add` says otherwise."""
         from fanzha_cli.stations import StationDirectory
 
         directory = StationDirectory.load(self.conn)
         full = directory.canonical(name.strip())
-        if full not in directory.known:
+        if full not in directory.known and full != warning["station"]:
             raise DeskError(f"'{name}' is not in the station list (see `fanzha stations`; add it with `stations add`)")
         return full
 
@@ -481,6 +496,20 @@ class Desk:
         if state:
             store.set_state(self.conn, warning["id"], state)
         store.add_events(self.conn, events)
+
+    # --- find and take (SPEC §3; fanzha_cli.finding) -------------------------------------------------------------
+
+    def find(self, text: str, *, limit: int = 20) -> tuple[list[dict], bool]:
+        """Warnings by phone (all of it or its last four digits), name or id, newest first; and whether more."""
+        from fanzha_cli.finding import find
+
+        return find(self.conn, text, limit=limit)
+
+    def take(self, warning_id: str) -> dict:
+        """Put that warning in this officer's hand (the person called back); the one in hand goes back."""
+        from fanzha_cli.finding import take
+
+        return take(self, warning_id)
 
 
 def _json():

@@ -84,4 +84,17 @@ class Shown(Card):
     clock: dict[str, int | None]
 
 
-Listed = list[Card]
+class OverdueReason(_Shape):
+    reason: str  # in_hand, retry, station, stop_pay
+    since: str
+    limit_minutes: int
+    minutes_over: int
+
+
+class ListedCard(Card):
+    """An item of `list --json`: the card (phone masked, no script) and why it is overdue, if it is."""
+
+    overdue: list[OverdueReason]
+
+
+Listed = list[ListedCard]

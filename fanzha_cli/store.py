@@ -475,8 +475,7 @@ _HEAD_FOR = (
     f" (SELECT id {_QUEUE.replace('?', ':now')} LIMIT 1))"
 )
 _TAKE_HEAD = (
-    "UPDATE warnings SET status = 'taken', holder = :officer, held_since = :now"
-    f" WHERE id = {_HEAD_FOR} RETURNING id"
+    f"UPDATE warnings SET status = 'taken', holder = :officer, held_since = :now WHERE id = {_HEAD_FOR} RETURNING id"
 )
 
 
@@ -486,6 +485,21 @@ def take_head(conn: sqlite3.Connection, officer: str, now: str) -> str | None:
     if row:
         conn.execute("DELETE FROM skips WHERE officer = ? AND warning_id = ?", (officer, row[0]))
     return row and row[0]
+
+
+def queue_outlook(conn: sqlite3.Connection) -> dict:
+    """What an empty queue is waiting for: anything at all, the next retry, the stations, other hands (each an
+    index read)."""
+    return {
+        "any": conn.execute("SELECT EXISTS (SELECT 1 FROM warnings)").fetchone()[0] == 1,
+        "next_retry": conn.execute("SELECT min(due_at) FROM warnings WHERE status = 'retry'").fetchone()[0],
+        "at_stations": conn.execute(
+            "SELECT count(*) FROM warnings WHERE station_since IS NOT NULL AND closed_at IS NULL"
+        ).fetchone()[0],
+        "in_hands": conn.execute(
+            "SELECT count(*) FROM warnings WHERE holder IS NOT NULL AND status = 'taken'"
+        ).fetchone()[0],
+    }
 
 
 def skip(conn: sqlite3.Connection, officer: str, warning_id: str, now: str, until: str) -> None:
@@ -595,6 +609,18 @@ OVERDUE = {
     ),
 }
 _OVERDUE_IDS = " UNION ".join(OVERDUE.values())
+
+
+def oldest_open_requests(conn: sqlite3.Connection, warning_ids: list[str]) -> dict[str, str]:
+    """Each listed warning's oldest stop-payment still waiting for the bank: when it was requested."""
+    if not warning_ids:
+        return {}
+    marks = ", ".join("?" * len(warning_ids))
+    sql = (
+        f"SELECT warning_id, min(requested_at) FROM stop_payments WHERE status = 'open' AND warning_id IN ({marks})"
+        " GROUP BY warning_id"
+    )
+    return dict(conn.execute(sql, warning_ids).fetchall())
 
 
 def count_overdue(conn: sqlite3.Connection, limits: dict[str, str]) -> dict[str, int]:
@@ -929,7 +955,14 @@ def query_plan(conn: sqlite3.Connection, name: str) -> list[str]:
     return [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
 
 
-HOT_QUERIES = ("queue_head", "take_head", "stale_holds", "held_by", "count_received", *(f"overdue_{kind}" for kind in OVERDUE))
+HOT_QUERIES = (
+    "queue_head",
+    "take_head",
+    "stale_holds",
+    "held_by",
+    "count_received",
+    *(f"overdue_{kind}" for kind in OVERDUE),
+)
 
 
 # --- export by action -----------------------------------------------------------------------------------------
@@ -942,7 +975,9 @@ HOT_QUERIES = ("queue_head", "take_head", "stale_holds", "held_by", "count_recei
 DISPOSITIONS = ("call", "sms", "escalate", "visit", "stop-pay")
 _DISPOSING = ", ".join(f"'{action}'" for action in DISPOSITIONS)
 _DISPOSED_IN_RANGE = f"e.at >= :start AND e.at < :end AND e.action IN ({_DISPOSING}) AND {_STANDS}"
-# The columns of export_rows: a warning's whole disposition as it stands now.
+# The columns of export_rows: a warning's whole disposition as it stands now. Its last call is looked up by the
+# warning (INDEXED BY): with the statistics of a small database SQLite would rather walk all events by time for
+# ORDER BY e.at DESC ... LIMIT 1, once per warning.
 _EXPORT_KEYS = (
     *_WARNING_ROW,
     "calls",
@@ -956,8 +991,8 @@ _EXPORT_KEYS = (
 _EXPORT_SELECT = f"""
     SELECT {", ".join(f"w.{column}" for column in _WARNING_ROW)},
         (SELECT count(*) FROM events e WHERE e.warning_id = w.id AND e.action = 'call' AND {_STANDS}),
-        (SELECT e.outcome FROM events e WHERE e.warning_id = w.id AND e.action = 'call' AND {_STANDS}
-            ORDER BY e.at DESC, e.id DESC LIMIT 1),
+        (SELECT e.outcome FROM events e INDEXED BY events_warning
+            WHERE e.warning_id = w.id AND e.action = 'call' AND {_STANDS} ORDER BY e.at DESC, e.id DESC LIMIT 1),
         (SELECT count(*) FROM events e WHERE e.warning_id = w.id AND e.action = 'escalate' AND {_STANDS}),
         (SELECT count(*) FROM events e WHERE e.warning_id = w.id AND e.action = 'visit' AND {_STANDS}),
         (SELECT count(*) FROM stop_payments s WHERE s.warning_id = w.id),
@@ -1028,13 +1063,20 @@ _ID_TAIL = "lower(substr(w.id, -4)) = lower(substr(:tail, -4)) AND substr(lower(
 FIND = {
     # the last four digits of the phone
     "phone_tail": f"{_FOUND_SELECT} WHERE substr(w.phone, -4) = :tail {_NEWEST_FIRST}",
-    # all eleven digits: the same index, then the whole number on the few rows found
-    "phone": f"{_FOUND_SELECT} WHERE substr(w.phone, -4) = substr(:phone, -4) AND w.phone = :phone {_NEWEST_FIRST}",
+    # all eleven digits: the same index, then the whole number on the few rows found (the + keeps SQLite from
+    # putting the number itself into substr(phone, -4), which would leave no term for the index to read)
+    "phone": f"{_FOUND_SELECT} WHERE substr(w.phone, -4) = substr(:phone, -4) AND +w.phone = :phone {_NEWEST_FIRST}",
     "name": f"{_FOUND_SELECT} WHERE w.name = :name {_NEWEST_FIRST}",
-    # names that start with it (not the name itself): a range of the same index, sorted (it may be long: 周)
-    "name_start": f"{_FOUND_SELECT} WHERE w.name > :name AND w.name < :name_end {_NEWEST_FIRST}",
+    # names that start with it (not the name itself): a range of the same index, which may be long (a surname,
+    # 周: a twentieth of all), so sorted on the index alone and only the newest rows read from the table
+    "name_start": (
+        f"{_FOUND_SELECT} WHERE w.rowid IN (SELECT rowid FROM warnings WHERE name > :name AND name < :name_end"
+        f" ORDER BY time DESC, rowid DESC LIMIT :limit) ORDER BY w.time DESC, w.rowid DESC"
+    ),
     # an id tail of four characters or more, any case; the whole id is a tail of itself
     "id_tail": f"{_FOUND_SELECT} WHERE {_ID_TAIL} {_NEWEST_FIRST}",
+    # an id exactly as typed, or as it is stored (an id shorter than a tail, one stored with invisible characters)
+    "id": f"{_FOUND_SELECT} WHERE w.id IN (:typed, :id) LIMIT :limit",  # two at most: sorted by the caller
 }
 
 
@@ -1050,4 +1092,13 @@ def find_warnings(conn: sqlite3.Connection, kind: str, limit: int | None = None,
 def find_plan(conn: sqlite3.Connection, kind: str) -> list[str]:
     """The plan SQLite chooses for one kind of ``FIND``, for tests and benchmarks."""
     params = {"tail": "0008", "phone": "10012340008", "name": "周某", "name_end": "周某\U0010ffff", "limit": 20}
+    params |= {"typed": "wh0008", "id": "WH0008"}
     return [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {FIND[kind]}", params)]
+
+
+def last_take_details(conn: sqlite3.Connection, warning_id: str) -> str | None:
+    """The details of the latest take of a warning (`take` keeps there the state it was taken from)."""
+    row = conn.execute(
+        "SELECT details FROM events WHERE warning_id = ? AND action = 'take' ORDER BY id DESC LIMIT 1", (warning_id,)
+    ).fetchone()
+    return row and row[0]

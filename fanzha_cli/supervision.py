@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fanzha_cli import store
 from fanzha_cli.values import format_time
@@ -20,6 +20,37 @@ def overdue_limits(desk) -> dict[str, str]:
         "station_cutoff_urgent": format_time(now - timedelta(hours=limits["station_hours_urgent"])),
         "stop_pay_cutoff": format_time(now - timedelta(minutes=limits["stop_pay_minutes"])),
     }
+
+
+def overdue_reasons(desk, warning: dict, unanswered: dict[str, str]) -> list[dict]:
+    """Why a warning is overdue, each with how far past its limit: ``[{"reason", "since", "limit_minutes",
+    "minutes_over"}]``, empty when it is not. ``unanswered`` maps warnings to their oldest open stop-payment."""
+    limits, now = desk.settings, desk.now
+    station_hours = limits["station_hours_urgent"] if warning["risk_level"] >= 2 else limits["station_hours"]
+    clocks = []
+    if warning["status"] == "taken" and warning["held_since"]:
+        clocks.append(("in_hand", warning["held_since"], limits["hold_minutes"]))
+    if warning["status"] == "retry" and warning["due_at"]:
+        clocks.append(("retry", warning["due_at"], 0))
+    if warning["station_since"] and not warning["closed_at"] and warning["visit_result"] != "dissuaded":
+        clocks.append(("station", warning["station_since"], station_hours * 60))
+    if warning["id"] in unanswered:
+        clocks.append(("stop_pay", unanswered[warning["id"]], limits["stop_pay_minutes"]))
+    reasons = []
+    for reason, since, limit in clocks:
+        elapsed = (now - datetime.fromisoformat(since)).total_seconds() / 60
+        if elapsed > limit:
+            over = int(elapsed - limit)
+            reasons.append({"reason": reason, "since": since, "limit_minutes": limit, "minutes_over": over})
+    return reasons
+
+
+REASON_WORDS = {
+    "in_hand": "in hand",
+    "retry": "retry due",
+    "station": "with its station",
+    "stop_pay": "stop-payment unanswered",
+}
 
 
 def reminder(desk) -> str | None:

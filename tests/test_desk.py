@@ -204,10 +204,20 @@ def test_next_json_has_the_keys_of_the_spec(run, day):
 
 
 def test_empty_queue_is_calm(run):
+    assert "no database" in run("next").stderr  # nothing made yet: a typo in FANZHA_DB must not look like calm
     run("config", "district", "新洲区")  # a database to read: reads never create one
     result = run("next")
-    assert result.exit_code == 0 and "nothing is due" in result.stdout
+    assert result.exit_code == 0 and "nothing imported yet" in result.stdout
     assert run("next", "--json").stdout.strip() == "null"
+
+
+def test_an_empty_queue_says_what_it_waits_for(run, day):
+    for _ in range(6):  # high and urgent ones go to their station; medium ones wait for their retry
+        run("next")
+        run("log", "unreachable")
+    said = run("next").stdout
+    assert "nothing is due now" in said and "the next retry is due at" in said
+    assert "wait for their station's visit" in said
 
 
 def test_config_show_and_set(run):
@@ -416,3 +426,19 @@ def test_undo_will_not_give_another_officer_a_second_warning(conn, tmp_path):
 def test_escalation_needs_a_channel(conn):
     with pytest.raises(DeskError, match="no channel"):
         Desk(conn, "li", NOON).escalate("W1", via=",")
+
+
+def test_list_overdue_says_why_and_by_how_much(run, day, db_path):
+    import sqlite3
+
+    run("next")  # W3 in hand
+    conn = sqlite3.connect(db_path)
+    with conn:  # taken 45 minutes ago: 15 past the 30-minute limit
+        conn.execute("UPDATE warnings SET held_since = datetime('now', 'localtime', '-45 minutes') WHERE id = 'W3'")
+    conn.close()
+    listed = json.loads(run("list", "--overdue", "--json").stdout)
+    [reason] = next(item for item in listed if item["id"] == "W3")["overdue"]
+    assert reason["reason"] == "in_hand" and reason["limit_minutes"] == 30 and 14 <= reason["minutes_over"] <= 15
+    text = run("list", "--overdue").stdout
+    assert "in hand 1" in text and "over (limit 30 min)" in text
+    assert all(item["overdue"] == [] for item in json.loads(run("list", "--json").stdout) if item["id"] != "W3")

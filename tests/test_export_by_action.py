@@ -48,7 +48,7 @@ def backlog(run, tmp_path):
         ("log", OLD, "reached", "--at", f"{DAY1} 10:00"),
         ("escalate", VISITED, "--at", f"{DAY1} 11:00"),
         ("log", CALLED, "reached", "--at", f"{DAY2} 09:00"),
-        ("note", NOTED, "家属来电, 明天再打", "--at", f"{DAY2} 09:10"),
+        ("note", "家属来电, 明天再打", "--id", NOTED, "--at", f"{DAY2} 09:10"),
         ("stop-pay", "add", STOPPED, "--bank", "工商银行", "--account", "6222020200112233445", "--amount", "1000",
          "--at", f"{DAY2} 09:20"),
         ("visit", VISITED, "dissuaded", "--at", f"{DAY2} 09:30"),
@@ -71,7 +71,7 @@ def test_a_warning_of_day1_acted_on_day2_is_in_the_export_by_action_only(run, ba
     assert ids(run("export", "--by", "action", "--date", DAY1).stdout) == [OLD, VISITED]
     # a range: each warning once, however many days it was acted on
     assert ids(run("export", "--by", "action", "--from", DAY1, "--to", DAY2).stdout) == [
-        OLD, CALLED, STOPPED, VISITED, HIGH, TODAYS,
+        CALLED, OLD, STOPPED, VISITED, HIGH, TODAYS,
     ]  # fmt: skip
 
 
@@ -89,10 +89,12 @@ def test_the_by_words_in_english_and_chinese(run, backlog):
 
 def test_a_take_a_note_a_release_alone_are_not_dispositions(run, backlog):
     assert NOTED not in ids(run("export", "--by", "action", "--date", DAY2).stdout)
-    # taken and released today (the real clock): still nothing done on it
-    assert run("take", NOTED).exit_code == 0
-    assert run("release", NOTED).exit_code == 0
-    assert NOTED not in ids(run("export", "--by", "action", "--from", DAY1, "--to", "today").stdout)
+    # the head of the queue taken and released today (the real clock): still nothing done on it
+    taken = json.loads(run("next", "--json").stdout)["id"]
+    assert taken not in (CALLED, STOPPED, VISITED, HIGH, TODAYS, OLD)
+    assert run("release", taken).exit_code == 0
+    acted = ids(run("export", "--by", "action", "--from", DAY1, "--to", "today").stdout)
+    assert acted == [CALLED, OLD, STOPPED, VISITED, HIGH, TODAYS]
 
 
 def test_undone_actions_do_not_count(run, backlog):
@@ -130,7 +132,7 @@ def test_over_a_range_per_day_and_in_total(run, backlog):
     assert report["total"]["earlier_warnings_acted_on"] == {"warnings": 0, "calls": 0, "escalated": 0}
     text = run("summary", "--from", DAY1, "--to", DAY2).stdout
     assert "overdue now (of these days' warnings) " in text
-    assert [line for line in text.splitlines() if line.strip().startswith(DAY2)][0].endswith("4 earlier acted on")
+    assert next(line for line in text.splitlines() if line.strip().startswith(DAY2)).endswith("4 earlier acted on")
     # a range that starts on day 2: its total counts the day-1 warnings as earlier
     report = json.loads(run("summary", "--from", DAY2, "--to", "2026-11-26", "--json").stdout)
     assert report["total"]["earlier_warnings_acted_on"] == {"warnings": 4, "calls": 2, "escalated": 1}

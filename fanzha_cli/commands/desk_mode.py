@@ -93,7 +93,7 @@ def run_desk(settings, stream=None) -> None:
         warning, _ = desk.take_next()
         work.remind(desk)
         if warning is None:
-            out("队列已空 — nothing is due. Any key checks again; q quits.", "green")
+            out(work.empty_queue(desk) + " Any key checks again; q quits.", "green")
         else:
             work.show_card(work.warning_view(desk, warning, full_phone=True))
         out(shift.line(), "dim")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from fanzha_cli import output
 from fanzha_cli.errors import FanzhaError, shown_file
 from fanzha_cli.importer import ImportResult, StrictImportRefused, import_file
-from fanzha_cli.output import counted, err, is_terminal, out
+from fanzha_cli.output import counted, err, out
 
 SHOWN_REJECTS = 20
 PROGRESS_FROM_BYTES = 2 << 20
@@ -45,7 +46,7 @@ def run_import(settings, files: list[Path], *, dry_run: bool, strict: bool, reje
 
 def _import_one(conn, officer: str, path: Path, dry_run, strict, rejects, quiet: bool) -> ImportResult:
     size = path.stat().st_size if path.is_file() else 0
-    if quiet or size < PROGRESS_FROM_BYTES or not is_terminal(sys.stderr):
+    if quiet or size < PROGRESS_FROM_BYTES or not output.is_terminal(sys.stderr):
         return import_file(conn, path, officer=officer, dry_run=dry_run, strict=strict, rejects_path=rejects)
     from rich.progress import BarColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 

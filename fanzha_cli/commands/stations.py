@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fanzha_cli import store
+from fanzha_cli import output, store
 from fanzha_cli.errors import FanzhaError
-from fanzha_cli.output import counted, is_terminal, out
+from fanzha_cli.output import counted, out
 from fanzha_cli.stations import canonical_name, read_station_file
 
 
@@ -22,7 +22,7 @@ def show_stations(settings, *, as_json: bool) -> None:
 
         out(dump(list[Station], stations))
         return
-    if is_terminal():
+    if output.is_terminal():
         from rich.table import Table
 
         from fanzha_cli.output import console
@@ -39,6 +39,13 @@ def show_stations(settings, *, as_json: bool) -> None:
 def add_station(settings, name: str, phone: str | None, wechat: str | None) -> None:
     if not name.strip():
         raise FanzhaError("a station needs a name")
+    if phone is not None and phone.strip():
+        from fanzha_cli.values import parse_phone
+
+        try:
+            parse_phone(phone)  # a duty phone is dialled: a mobile, or a landline with its area code
+        except ValueError as exc:
+            raise FanzhaError(f"--phone: {exc}") from None
     conn = settings.connect(create=True)
     full = canonical_name(name)
     existing = {s["name"]: s for s in store.list_stations(conn)}.get(full, {})

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fanzha_cli import stoppay, store
+from fanzha_cli import output, stoppay, store
 from fanzha_cli.desk import Desk
 from fanzha_cli.money import Yuan, dumps, yuan_text
-from fanzha_cli.output import out, use_colour
+from fanzha_cli.output import out
 
 STATUS_ZH = {"open": "待银行回复", "frozen": "已冻结", "partial": "部分冻结", "failed": "止付失败"}
 
@@ -83,7 +83,7 @@ def run_list(settings, *, open_only: bool, warning_id: str | None, as_json: bool
         )
         for v in views
     ]
-    if use_colour():
+    if output.is_terminal():  # a terminal gets the tables; NO_COLOR takes only the colour away (Rich honours it)
         from rich.table import Table
 
         from fanzha_cli.output import console

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from fanzha_cli import output
 from fanzha_cli.desk import Desk
 from fanzha_cli.errors import FanzhaError
 from fanzha_cli.money import Yuan, dumps, yuan_number, yuan_text
-from fanzha_cli.output import counted, out, use_colour
+from fanzha_cli.output import counted, out
 from fanzha_cli.report import parse_day, summary
 from fanzha_cli.supervision import overdue_limits
 
@@ -72,7 +73,7 @@ def run_summary(settings, *, day, start, end, as_json: bool, as_csv: bool) -> No
         out(dumps(report))
     elif as_csv:
         _csv(report)
-    elif use_colour():
+    elif output.is_terminal():
         _rich(report)
     else:
         _plain(report)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fanzha_cli import store
+from fanzha_cli import output, store
 from fanzha_cli.desk import STATUS_WORDS, Desk, read_word
-from fanzha_cli.output import err, out, use_colour
+from fanzha_cli.output import counted, err, out
 from fanzha_cli.script import call_script
-from fanzha_cli.values import RISK_LABELS_ZH, STATUS_LABELS_ZH, mask_phone, parse_risk, risk_name
+from fanzha_cli.values import RISK_LABELS_ZH, STATUS_LABELS_ZH, format_time, mask_phone, parse_risk, risk_name
 
 RISK_STYLE = {1: "yellow", 2: "bold red", 3: "bold white on red"}
 ACTION_ZH = {
@@ -96,9 +96,25 @@ def run_next(settings, *, as_json: bool) -> None:
         return
     remind(desk)
     if warning is None:
-        out("队列已空 — nothing is due. Well done; check again later.", "green")
+        out(empty_queue(desk), "green")
         return
     show_card(warning_view(desk, warning, full_phone=True))
+
+
+def empty_queue(desk: Desk) -> str:
+    """Nothing is due: say what the queue is waiting for, or that nothing was imported yet."""
+    outlook = store.queue_outlook(desk.conn)
+    if not outlook["any"]:
+        return "队列已空 — nothing imported yet: `fanzha import FILE` brings the platform's export in"
+    parts = []
+    if outlook["next_retry"]:
+        wait = minutes_between(format_time(desk.now), datetime.fromisoformat(outlook["next_retry"]))
+        parts.append(f"the next retry is due at {outlook['next_retry'][11:16]} (in {spoken_duration(wait)})")
+    if outlook["at_stations"]:
+        parts.append(f"{counted(outlook['at_stations'], 'warning')} wait for their station's visit")
+    if outlook["in_hands"]:
+        parts.append(f"{outlook['in_hands']} in other officers' hands")
+    return "队列已空 — nothing is due now" + (": " + "; ".join(parts) if parts else ". Everything is handled.")
 
 
 def remind(desk: Desk) -> None:
@@ -127,11 +143,13 @@ def show_card(view: dict) -> None:
         f"{RISK_LABELS_ZH[level]} {view['risk']}  ·  {view['fraud_type'] or '类型未知'}  ·  "
         f"{waited}  ·  已呼叫 {view['attempts']} 次"
     )
-    if use_colour():
+    if output.is_terminal():  # a terminal gets the tables; NO_COLOR takes only the colour away (Rich honours it)
         _rich_card(view, level, banner, facts, station_line)
         return
     lines = [f"{view['id']}  [{view['status']}]", facts, f"姓名 name: {view['name']}"]
     lines += [f"电话 phone: {phone_groups(view['phone'])}", f"派出所 station: {station_line}"]
+    if view["address"]:
+        lines.append(f"住址 address: {view['address']}")
     if banner:
         lines.append(f"!! {banner}")
     if view["clue"]:
@@ -156,6 +174,8 @@ def _rich_card(view: dict, level: int, banner: str | None, facts: str, station_l
         text(phone_groups(view["phone"]), "bold cyan"),
         text(f"派出所 {station_line}"),
     ]
+    if view["address"]:
+        parts.append(text(f"住址 {view['address']}"))
     if banner:
         parts.append(text(f"⚠ {banner}", "bold white on red"))
     if view["clue"]:
@@ -288,7 +308,8 @@ def timeline(desk: Desk, warning: dict) -> list[dict]:
             "undone": bool(event["undone"]),
         }
         entries.append({key: value for key, value in (entry | details).items() if value not in (None, False)})
-    return entries
+    # in the order things happened (an --at action logged later goes back to its place), the import first
+    return entries[:1] + sorted(entries[1:], key=lambda entry: entry["at"])
 
 
 def clock(desk: Desk, warning: dict) -> dict:
@@ -334,8 +355,8 @@ def run_show(settings, warning_id: str, *, as_json: bool) -> None:
         out(f"线索 {view['clue']}")
     if view["clock"]["first_call_from_warning"] is not None:
         out(
-            f"首次呼叫 first call: {view['clock']['first_call_from_warning']} min after the warning,"
-            f" {view['clock']['first_call_from_import']} min after its import"
+            f"首次呼叫 first call: {spoken_duration(view['clock']['first_call_from_warning'])} after the warning,"
+            f" {spoken_duration(view['clock']['first_call_from_import'])} after its import"
         )
     for entry in view["events"]:
         out("  " + _timeline_line(entry))
@@ -369,6 +390,9 @@ def _timeline_line(entry: dict) -> str:
     if entry.get("reason"):
         words.append(f"({entry['reason']})")
     words.append(f"[{entry['officer']}]")
+    logged = entry.get("logged_at")
+    if logged and logged[:16] > entry["at"][:16]:  # done earlier, logged later (--at)
+        words.append(f"(logged {logged[11:16] if logged[:10] == entry['at'][:10] else logged[:16]})")
     if entry.get("undone"):
         words.append("(undone)")
     return "  ".join(words)
@@ -376,7 +400,7 @@ def _timeline_line(entry: dict) -> str:
 
 def run_list(settings, *, status, risk, station, overdue, date, limit, as_json) -> None:
     from fanzha_cli.report import parse_day
-    from fanzha_cli.supervision import overdue_limits
+    from fanzha_cli.supervision import overdue_limits, overdue_reasons
 
     desk = Desk(settings.connect(), settings.officer)
     statuses = [read_word("status", STATUS_WORDS, word) for word in status.split(",")] if status else None
@@ -390,15 +414,24 @@ def run_list(settings, *, status, risk, station, overdue, date, limit, as_json) 
         limit=limit,
     )
     contacts = {station["name"]: station for station in store.list_stations(desk.conn)}
-    views = [warning_view(desk, row, full_phone=False, contacts=contacts) for row in rows]
+    unanswered = store.oldest_open_requests(desk.conn, [row["id"] for row in rows]) if rows else {}
+    views = [
+        warning_view(desk, row, full_phone=False, contacts=contacts)
+        | {"overdue": overdue_reasons(desk, row, unanswered)}
+        for row in rows
+    ]
     if as_json:
         dump_json("Listed", views)
         return
     if not views:
         err("no warnings match", "green")
         return
+    for view in views:
+        view["why overdue"] = "; ".join(_overdue_text(reason) for reason in view["overdue"])
     columns = ("id", "time", "risk", "status", "name", "phone", "station", "attempts")
-    if use_colour():
+    if overdue:
+        columns += ("why overdue",)
+    if output.is_terminal():  # a terminal gets the tables; NO_COLOR takes only the colour away (Rich honours it)
         from rich.table import Table
 
         from fanzha_cli.output import console
@@ -410,6 +443,13 @@ def run_list(settings, *, status, risk, station, overdue, date, limit, as_json) 
         return
     for view in views:
         out("\t".join("" if view[key] is None else str(view[key]) for key in columns))
+
+
+def _overdue_text(reason: dict) -> str:
+    from fanzha_cli.supervision import REASON_WORDS
+
+    limit = f" (limit {spoken_duration(reason['limit_minutes'])})" if reason["limit_minutes"] else ""
+    return f"{REASON_WORDS[reason['reason']]} {spoken_duration(reason['minutes_over'])} over{limit}"
 
 
 def _risk(word: str) -> int:

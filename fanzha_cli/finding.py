@@ -1,0 +1,193 @@
+"""A person calls back (SPEC §3): `find` the warning by phone, name or id, `take` it, and log the call on it.
+
+Also the short ids of every command: a warning id may be typed as any unique tail of four characters or more, in
+any case, like a short git hash (``0008`` for ``WH202611240000008``); ``Desk.get`` asks ``by_id_tail`` when the
+id as typed is not stored. Every lookup reads an index (store, "find and take"), never the whole table.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from fanzha_cli import store
+from fanzha_cli.desk import Desk, DeskError
+from fanzha_cli.values import format_time, normalize_id, parse_phone
+
+MIN_TAIL = 4  # an id's tail is at least this long; so is a phone's
+SHOWN_CANDIDATES = 10  # the candidates an ambiguous tail lists
+DEFAULT_LIMIT = 20
+
+# Each kind of store.FIND and what it matched, as `find --json`'s `matched_by` says it.
+MATCHED_BY = {
+    "phone_tail": "phone",
+    "phone": "phone",
+    "name": "name",
+    "name_start": "name",
+    "id": "id",
+    "id_tail": "id",
+}
+
+
+def _encodable(text: str) -> str:
+    """Text SQLite can be given: a byte of a command line that was not UTF-8 (a lone surrogate) becomes U+FFFD."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+# --- short ids -----------------------------------------------------------------------------------------------
+
+
+def by_id_tail(conn: sqlite3.Connection, text: str) -> dict | None:
+    """The one warning whose id ends with ``text`` (four characters or more, any case), or None; a tail that
+    fits several raises a DeskError naming them (newest first), so that nothing is done to the wrong one."""
+    tail = normalize_id(_encodable(text))
+    if len(tail) < MIN_TAIL:
+        return None
+    found = store.find_warnings(conn, "id_tail", SHOWN_CANDIDATES + 1, tail=tail)
+    if not found:
+        return None
+    if len(found) == 1:
+        return store.get_warning(conn, found[0]["id"])
+    shown = ", ".join(f"{row['id']} ({row['time'][:16]})" for row in found[:SHOWN_CANDIDATES])
+    how_many = f"more than {SHOWN_CANDIDATES}" if len(found) > SHOWN_CANDIDATES else str(len(found))
+    newest = ", the newest" if len(found) > SHOWN_CANDIDATES else ""
+    raise DeskError(
+        f"'{tail}' is the end of {how_many} warning ids{newest}: {shown}; type more of the id (nothing was done)"
+    )
+
+
+# --- find --------------------------------------------------------------------------------------------------------
+
+
+def searches(text: str) -> list[tuple[str, dict]]:
+    """What ``text`` may be, as kinds of store.FIND with their parameters: a phone (all 11 digits, spaced or
+    with +86 as the import reads it; or the last four), a name (as written, or the start of one), an id (as
+    typed, or a tail of four characters or more, any case). Four digits are both a phone's end and an id's."""
+    typed = _encodable(text).strip()
+    wanted = normalize_id(typed)  # full-width digits as digits; no invisible characters from a copy
+    if not wanted:
+        raise DeskError("find needs something to look for: a phone (11 digits or the last four), a name or an id")
+    kinds: list[tuple[str, dict]] = []
+    compact = "".join(wanted.split())
+    digits = compact.isascii() and compact.isdigit()
+    try:
+        kinds.append(("phone", {"phone": parse_phone(wanted)}))
+    except ValueError:
+        if digits and len(compact) == MIN_TAIL:
+            kinds.append(("phone_tail", {"tail": compact}))
+    if not digits and not kinds:  # a name has letters; a number is a phone or an id
+        kinds += [("name", {"name": typed}), ("name_start", {"name": typed})]
+    kinds.append(("id", {"typed": typed, "id": wanted}))
+    if len(wanted) >= MIN_TAIL:
+        kinds.append(("id_tail", {"tail": wanted}))
+    return kinds
+
+
+def find(conn: sqlite3.Connection, text: str, *, limit: int = DEFAULT_LIMIT) -> tuple[list[dict], bool]:
+    """The warnings ``text`` finds, open and closed, newest first (by their own time), at most ``limit`` (0: all);
+    and whether there were more. Each row is a stored warning with ``earlier_warnings`` (the same phone's warnings
+    before it) and ``matched_by`` (``phone``, ``name`` and/or ``id``)."""
+    found: dict[str, dict] = {}
+    for kind, params in searches(text):
+        # one more than asked: each kind's newest limit + 1 hold the newest limit + 1 of them all
+        for row in store.find_warnings(conn, kind, limit + 1 if limit else None, **params):
+            seen = found.setdefault(row["id"], row | {"matched_by": []})
+            if MATCHED_BY[kind] not in seen["matched_by"]:
+                seen["matched_by"].append(MATCHED_BY[kind])
+    rows = sorted(found.values(), key=lambda row: (row["time"], row["rowid"]), reverse=True)
+    if limit and len(rows) > limit:
+        return rows[:limit], True
+    return rows, False
+
+
+def hint(text: str) -> str | None:
+    """Why ``text`` may have found nothing: a number too short or too long to be a phone or its end."""
+    compact = "".join(normalize_id(_encodable(text)).split())
+    if compact.isascii() and compact.isdigit() and len(compact) not in (MIN_TAIL, 11):
+        return f"a phone is found by all 11 digits or the last {MIN_TAIL}"
+    return None
+
+
+# --- take --------------------------------------------------------------------------------------------------------
+
+
+def take(desk: Desk, warning_id: str) -> dict:
+    """Put this warning in the officer's hand (SPEC §3: the person called back), in one transaction.
+
+    The warning in hand, if any, goes back where it came from: to the queue (a 'release'), or to its station if
+    `take` took it from there, or closed if its station has dissuaded the person meanwhile. A warning waiting for
+    its station can be taken: it keeps its escalation, and a call logged on it leaves it with the station (a
+    `reached`) as before. Refused: a closed warning, one in another officer's hand. The one already in hand: a
+    no-op that says so.
+
+    Undo: a take is not an act to undo (SPEC §3), but the release it made is: when it sent a warning back, the
+    release comes first in the act, so `undo` puts that warning back in hand and this one back in the queue.
+    """
+    with store.transaction(desk.conn):
+        warning = desk.get(warning_id)
+        result = {
+            "warning": warning["id"],
+            "was": warning["status"],
+            "already": False,
+            "released": None,
+            "released_status": None,
+            "name": warning["name"],
+            "phone": warning["phone"],
+            "risk_level": warning["risk_level"],
+            "escalated_to": warning["escalated_to"],
+            "escalated_at": warning["escalated_at"],
+            "visit_result": warning["visit_result"],
+        }
+        if warning["status"] == "closed":
+            raise DeskError(
+                f"{warning['id']} is closed ({warning['closed_at']}): there is no call to log on it"
+                f" (`fanzha show {warning['id']}` has its timeline; `fanzha note` adds to it)"
+            )
+        if warning["status"] == "taken":
+            if warning["holder"] == desk.officer:
+                return result | {"already": True}
+            raise DeskError(
+                f"{warning['id']} is in {warning['holder']}'s hand (since {warning['held_since']}): ask them, or"
+                f" `fanzha release {warning['id']}` puts it back in the queue"
+            )
+        now = format_time(desk.now)
+        events = []
+        held = desk.in_hand()
+        if held is not None:
+            back = _way_back(desk, held, now)
+            events.append(desk.event(held["id"], "release", at=now, holder=desk.officer, before=_before(held, back)))
+            store.set_state(desk.conn, held["id"], back)
+            result |= {"released": held["id"], "released_status": back["status"]}
+        state = {"status": "taken", "holder": desk.officer, "held_since": now, "due_at": None}
+        events.append(desk.event(warning["id"], "take", at=now, before=_before(warning, state)))
+        store.set_state(desk.conn, warning["id"], state)
+        store.add_events(desk.conn, events)
+        return result
+
+
+def _before(warning: dict, state: dict) -> dict:
+    """What ``state`` changes of the warning, as it was: the snapshot undo restores (as Desk._commit keeps it)."""
+    return {key: warning[key] for key in store.WARNING_STATE if key in state and state[key] != warning[key]}
+
+
+def _way_back(desk: Desk, held: dict, now: str) -> dict:
+    """The state of the warning in hand when `take` sends it back: closed if its station dissuaded the person
+    meanwhile (as a release closes it), with its station again if `take` took it from there, else in the queue
+    at its place, due at once (as a release puts it)."""
+    free = {"holder": None, "held_since": None}
+    if held["visit_result"] == "dissuaded":
+        return free | {"status": "closed", "closed_at": now}
+    if _taken_from(desk.conn, held["id"]) == "escalated" and held["escalated_at"]:
+        return free | {"status": "escalated", "due_at": None}
+    return free | {"status": "retry" if held["attempts"] else "new", "due_at": None}
+
+
+def _taken_from(conn: sqlite3.Connection, warning_id: str) -> str | None:
+    """The status a warning had when it was last taken by `take` (None: taken by `next`, which keeps none)."""
+    details = store.last_take_details(conn, warning_id)
+    if not details:
+        return None
+    import json
+
+    return json.loads(details).get("before", {}).get("status")

@@ -1,0 +1,196 @@
+"""What a new officer tripped over in a real day at the desk (issue 10): each test failed before its fix."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import warning_row, write_export
+
+from fanzha_cli import store
+from fanzha_cli.desk import Desk
+
+DAY = [
+    ("W1", "2026-11-24 08:00:00", "中风险"),
+    ("W2", "2026-11-24 09:00:00", "高风险"),
+    ("W3", "2026-11-24 10:00:00", "紧急"),
+]
+
+
+@pytest.fixture
+def day(tmp_path, run):
+    rows = [warning_row(n, id=wid, time=time, risk=risk, name=f"周某{wid}") for n, (wid, time, risk) in enumerate(DAY)]
+    assert run("import", write_export(tmp_path / "day.csv", rows)).exit_code == 0
+
+
+def taken(run, officer=None) -> str | None:
+    data = json.loads(run(*(("--officer", officer) if officer else ()), "next", "--json").stdout)
+    return data and data["id"]
+
+
+# 1. skipping skips, for the officer who skipped, and hides nothing from the rest of the desk
+
+
+def test_a_skipped_warning_is_not_handed_back_while_others_are_due(run, day):
+    assert taken(run) == "W3"
+    run("release")
+    assert taken(run) == "W2"
+    run("log", "distrustful")
+    assert taken(run) == "W1"
+    run("log", "distrustful")
+    assert taken(run) == "W3"  # nothing else is due for me: the skipped one comes back
+
+
+def test_a_skip_never_hides_a_warning_from_another_officer(run, day):
+    assert taken(run) == "W3"
+    run("release")
+    assert taken(run, "second") == "W3"
+
+
+def test_a_skip_lasts_skip_minutes(tmp_path):
+    from fanzha_cli.importer import import_file
+
+    conn = store.connect(tmp_path / "f.db")
+    rows = [warning_row(n, id=wid, time=time, risk=risk) for n, (wid, time, risk) in enumerate(DAY)]
+    import_file(conn, write_export(tmp_path / "d.csv", rows), officer="x", now=datetime(2026, 11, 25))
+    noon = datetime(2026, 11, 24, 12, 0)
+    desk = Desk(conn, "li", noon)
+    assert desk.take_next()[0]["id"] == "W3"
+    desk.release()
+    assert Desk(conn, "li", noon + timedelta(minutes=9)).take_next()[0]["id"] == "W2"
+    Desk(conn, "li", noon + timedelta(minutes=9)).release()
+    assert Desk(conn, "li", noon + timedelta(minutes=11)).take_next()[0]["id"] == "W3"  # its skip is over
+
+
+# 15. a hold is a lease
+
+
+def test_a_stranded_hold_is_reclaimed_by_the_next_take_of_anyone(tmp_path):
+    from fanzha_cli.importer import import_file
+
+    conn = store.connect(tmp_path / "f.db")
+    rows = [warning_row(n, id=wid, time=time, risk=risk) for n, (wid, time, risk) in enumerate(DAY)]
+    import_file(conn, write_export(tmp_path / "d.csv", rows), officer="x", now=datetime(2026, 11, 25))
+    noon = datetime(2026, 11, 24, 12, 0)
+    assert Desk(conn, "crashed", noon).take_next()[0]["id"] == "W3"
+    assert Desk(conn, "li", noon + timedelta(minutes=59)).take_next()[0]["id"] == "W2"  # not yet
+    Desk(conn, "li", noon + timedelta(minutes=59)).log("distrustful")
+    assert Desk(conn, "li", noon + timedelta(minutes=61)).take_next()[0]["id"] == "W3"  # taken back, handed on
+    actions = [e["action"] for e in store.warning_events(conn, "W3")]
+    assert actions == ["take", "reclaimed", "take"]
+    assert Desk(conn, "crashed", noon + timedelta(minutes=62)).in_hand() is None
+
+
+def test_a_hold_with_an_action_logged_is_not_reclaimed(tmp_path):
+    from fanzha_cli.importer import import_file
+
+    conn = store.connect(tmp_path / "f.db")
+    rows = [warning_row(n, id=wid, time=time, risk=risk) for n, (wid, time, risk) in enumerate(DAY)]
+    import_file(conn, write_export(tmp_path / "d.csv", rows), officer="x", now=datetime(2026, 11, 25))
+    noon = datetime(2026, 11, 24, 12, 0)
+    Desk(conn, "busy", noon).take_next()
+    Desk(conn, "busy", noon + timedelta(minutes=5)).escalate()  # working on it: the call goes on
+    Desk(conn, "li", noon + timedelta(minutes=90)).take_next()
+    assert Desk(conn, "busy", noon + timedelta(minutes=90)).in_hand()["id"] == "W3"
+
+
+# 3. reads never create
+
+
+@pytest.mark.parametrize("command", [["list"], ["summary"], ["next"], ["show", "W1"], ["export"], ["config"]])
+def test_a_read_of_a_missing_database_says_so_and_creates_nothing(run, tmp_path, command):
+    missing = tmp_path / "typo" / "fanzha.db"
+    result = run("--db", missing, *command)
+    assert result.exit_code == 2 and "no database" in result.stderr and "fanzha import" in result.stderr
+    assert not missing.parent.exists()
+
+
+# 4. the timeline in the order things happened
+
+
+def test_show_orders_the_timeline_by_when_and_marks_what_was_logged_later(run, day):
+    taken(run)
+    run("note", "后补: 上午已电话联系家属", "--at", "2026-11-24 10:30")
+    run("escalate", "--at", "2026-11-24 10:10")
+    events = json.loads(run("show", "W3", "--json").stdout)["events"]
+    assert [event["at"] for event in events[1:]] == sorted(event["at"] for event in events[1:])
+    lines = [line for line in run("show", "W3").stdout.splitlines() if line.startswith("  2026-11-24 10:")]
+    assert "(logged " in lines[0] and "escalate" in lines[0] and "note" in lines[1]
+
+
+# 5. the id first, or last
+
+
+def test_note_takes_the_id_first_like_the_others(run, day):
+    assert run("note", "W2", "家属称已报警").stdout.startswith("W2: note added")
+    assert run("note", "W2", "a", "b").exit_code == 2
+
+
+def test_log_with_the_outcome_first_is_understood(run, day):
+    assert run("log", "reached", "W1").stdout.startswith("W1: reached")
+
+
+# 6. one rule for stations
+
+
+def test_the_warnings_own_unlisted_station_is_accepted_by_name_too(run, tmp_path):
+    run("import", write_export(tmp_path / "x.csv", [warning_row(1, id="U1", station="张店派出所")]))
+    assert run("escalate", "U1", "--station", "张店派出所").exit_code == 0
+    assert run("escalate", "U1", "--station", "张店").exit_code == 2  # another unlisted name: a typo until added
+
+
+# 7. NO_COLOR on a terminal drops the colour, not the table
+
+
+def test_no_color_on_a_terminal_keeps_the_table(run, day, monkeypatch):
+    monkeypatch.setattr("fanzha_cli.output.is_terminal", lambda stream=None: True)
+    monkeypatch.setenv("NO_COLOR", "1")
+    text = run("list").stdout
+    assert "┃" in text or "│" in text
+    assert "\x1b[" not in text
+
+
+# 11. small things
+
+
+def test_small_things(run, day, db):
+    assert run("escalate", "W1", "--via", "").exit_code == 2  # an empty --via is not "all"
+    assert run("stations", "add", "阳逻", "--phone", "123").exit_code == 2
+    assert run("stations", "add", "阳逻", "--phone", "027-8695-1234").exit_code == 0
+    run("escalate", "W1")
+    assert "already" in run("visit", "W1", "moved", "--to", "阳逻").stderr
+    assert "'25:00' is not a time of day" in run("log", "W2", "reached", "--at", "25:00").stderr
+    assert "--at: --at" not in run("log", "W2", "reached", "--at", "25:00").stderr
+    assert taken(run) == "W3"
+    run("log", "unreachable")
+    assert db("SELECT status, due_at FROM warnings WHERE id = 'W3'") == [("escalated", None)]
+    assert "urgent risk, not reached" in run("show", "W3").stdout
+    assert "住址 address" in run("next").stdout  # the card shows where the person lives
+
+
+def test_shell_completion_offers_the_words(tmp_path):
+    env = {**os.environ, "_FANZHA_COMPLETE": "complete_bash", "COMP_WORDS": "fanzha log un", "COMP_CWORD": "2"}
+    env["FANZHA_DB"] = str(tmp_path / "none.db")
+    fanzha = [Path(sys.executable).with_name("fanzha")]
+    result = subprocess.run(fanzha, env=env, capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["unreachable"]
+    env |= {"COMP_WORDS": "fanzha escalate --station 阳", "COMP_CWORD": "3"}
+    result = subprocess.run(fanzha, env=env, capture_output=True, text=True, timeout=120)
+    assert "阳逻派出所" in result.stdout.split()
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_an_old_hold_in_the_database_is_reclaimed_through_the_cli(run, day, db_path):
+    taken(run, "walked-away")
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("UPDATE warnings SET held_since = datetime('now', 'localtime', '-2 hours') WHERE id = 'W3'")
+    conn.close()
+    assert taken(run) == "W3"
+    assert "reclaimed" in run("show", "W3").stdout

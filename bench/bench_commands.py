@@ -7,7 +7,8 @@ day: twelve districts of up to 240), then one heavy day of 20,000 (a stress case
 older warnings are closed and a thousand calls are logged on each of the last two days. Then it runs each
 command interleaved with a bare Typer hello-world and prints the ratio of the medians:
 - `fanzha next`, each run as a new officer, so that each one really takes a warning (the atomic update, its event);
-- `fanzha summary --date` of an ordinary day (the goal), and of the heavy day (for the record).
+- `fanzha summary --date` of an ordinary day (the goal), and of the heavy day (for the record);
+- `fanzha find` by the last four digits of a phone and by a name (the goal), and by a surname (for the record).
 Also prints the query plans of the hot queries.
 """
 
@@ -64,6 +65,16 @@ def plans(db: Path) -> None:
     conn = sqlite3.connect(db)
     for name in store.HOT_QUERIES:
         print(f"plan {name}: {' | '.join(store.query_plan(conn, name))}")
+    for kind in store.FIND:
+        print(f"plan find_{kind}: {' | '.join(store.find_plan(conn, kind))}")
+
+
+def find_words(db: Path) -> tuple[str, str]:
+    """The last four digits of a phone and a whole name, of a warning of the heavy day: what `find` is given."""
+    conn = sqlite3.connect(db)
+    phone, name = conn.execute("SELECT phone, name FROM warnings WHERE time >= ? LIMIT 1", (HEAVY_DAY,)).fetchone()
+    conn.close()
+    return phone[-4:], name
 
 
 def timed(command: list[str]) -> float:
@@ -88,12 +99,17 @@ def main() -> None:
         plans(db)
         hello = work / "hello.py"
         hello.write_text(HELLO)
+        tail, name = find_words(db)
         commands = {
             "next": lambda n: [FANZHA, "--db", str(db), "--officer", f"o{n}", "next"],
             "summary --date (a city's day)": lambda n: [FANZHA, "--db", str(db), "summary", "--date", ORDINARY_DAY],
             "summary --date (20,000 that day)": lambda n: [FANZHA, "--db", str(db), "summary", "--date", HEAVY_DAY],
+            "find (last four digits)": lambda n: [FANZHA, "--db", str(db), "find", tail],
+            "find (a name)": lambda n: [FANZHA, "--db", str(db), "find", name],
+            "find (a surname: thousands)": lambda n: [FANZHA, "--db", str(db), "find", name[0]],
         }
         goals = {"next": "≤ 1.3", "summary --date (a city's day)": "≤ 1.5", "summary --date (20,000 that day)": "-"}
+        goals |= {"find (last four digits)": "≤ 1.3", "find (a name)": "≤ 1.3", "find (a surname: thousands)": "-"}
         for name, command in commands.items():
             ours, theirs = [], []
             for n in range(args.repeat):

@@ -126,10 +126,24 @@ class Desk:
         """SPEC §3: a hold is a lease; a desk that crashed or walked away never strands a warning."""
         cutoff = format_time(self.now - timedelta(minutes=self.settings["reclaim_minutes"]))
         for stale in store.stale_holds(self.conn, cutoff):
-            back = {"status": "retry" if stale["attempts"] else "new", "holder": None, "held_since": None}
-            store.set_state(self.conn, stale["id"], back | {"due_at": None})
-            event = self.event(stale["id"], "reclaimed", at=now, holder=stale["holder"])
-            store.add_events(self.conn, [event])
+            store.set_state(self.conn, stale["id"], self.way_back(self.get(stale["id"]), now))
+            store.add_events(self.conn, [self.event(stale["id"], "reclaimed", at=now, holder=stale["holder"])])
+
+    def way_back(self, held: dict, at: str) -> dict:
+        """Where a warning in hand goes when it leaves the hand without a call logged (release, reclaim, a take of
+        another): closed if its station dissuaded the person meanwhile, back with its station if `take` took it
+        from there, else in the queue at its place, due at once."""
+        free = {"holder": None, "held_since": None}
+        if held["visit_result"] == "dissuaded":
+            return free | {"status": "closed", "closed_at": at}
+        if held["escalated_at"] and self._taken_from(held["id"]) == "escalated":
+            return free | {"status": "escalated", "due_at": None}
+        return free | {"status": "retry" if held["attempts"] else "new", "due_at": None}
+
+    def _taken_from(self, warning_id: str) -> str | None:
+        """The status a warning had when `take` last took it (None: taken by `next`, which keeps none)."""
+        details = store.last_take_details(self.conn, warning_id)
+        return _json().loads(details).get("before", {}).get("status") if details else None
 
     def log(self, outcome: str, warning_id: str | None = None, *, note: str | None = None, at: str | None = None):
         """A call outcome, with what it entails: the SMS, the retry time, an escalation."""
@@ -247,11 +261,7 @@ class Desk:
             if warning["status"] != "taken":
                 raise DeskError(f"{warning['id']} is not in anyone's hand")
             at = self.when(at, warning)
-            state = {"holder": None, "held_since": None}
-            if warning["visit_result"] == "dissuaded":
-                state |= {"status": "closed", "closed_at": at}
-            else:
-                state |= {"status": "retry" if warning["attempts"] else "new", "due_at": None}
+            state = self.way_back(warning, at)
             event = self.event(warning["id"], "release", at=at, holder=warning["holder"])
             self._commit(warning, [event], state)
             until = self.now + timedelta(minutes=self.settings["skip_minutes"])
@@ -390,8 +400,7 @@ class Desk:
         events = [self.event(warning["id"], "undo", at=now, undid=last["action"], outcome=last["outcome"])]
         held = plan["displaced"]
         if held is not None:
-            back = {"status": "retry" if held["attempts"] else "new", "holder": None, "held_since": None}
-            store.set_state(self.conn, held["id"], back | {"due_at": None})
+            store.set_state(self.conn, held["id"], self.way_back(held, now))
             events.append(self.event(held["id"], "release", at=now, holder=self.officer))
         store.set_state(self.conn, warning["id"], plan["restore"] | plan["fields"], edit=bool(plan["fields"]))
         store.add_events(self.conn, events, undoes=last["id"])
@@ -500,10 +509,12 @@ class Desk:
     # --- find and take (SPEC §3; fanzha_cli.finding) -------------------------------------------------------------
 
     def find(self, text: str, *, limit: int = 20) -> tuple[list[dict], bool]:
-        """Warnings by phone (all of it or its last four digits), name or id, newest first; and whether more."""
+        """Warnings by phone (all of it or its last four digits), name or id, newest first; and whether more
+        matched (finding.find says also which ids it left out)."""
         from fanzha_cli.finding import find
 
-        return find(self.conn, text, limit=limit)
+        found = find(self.conn, text, limit=limit)
+        return found.rows, found.more
 
     def take(self, warning_id: str) -> dict:
         """Put that warning in this officer's hand (the person called back); the one in hand goes back."""

@@ -8,6 +8,7 @@ id as typed is not stored. Every lookup reads an index (store, "find and take"),
 from __future__ import annotations
 
 import sqlite3
+from typing import NamedTuple
 
 from fanzha_cli import store
 from fanzha_cli.desk import Desk, DeskError
@@ -84,21 +85,40 @@ def searches(text: str) -> list[tuple[str, dict]]:
     return kinds
 
 
-def find(conn: sqlite3.Connection, text: str, *, limit: int = DEFAULT_LIMIT) -> tuple[list[dict], bool]:
-    """The warnings ``text`` finds, open and closed, newest first (by their own time), at most ``limit`` (0: all);
-    and whether there were more. Each row is a stored warning with ``earlier_warnings`` (the same phone's warnings
-    before it) and ``matched_by`` (``phone``, ``name`` and/or ``id``)."""
+class Found(NamedTuple):
+    rows: list[dict]  # newest first
+    more: bool  # more matched than the limit
+    unlisted_ids: int  # warnings whose id the digits end with, not listed (0, or 2 up to SHOWN_CANDIDATES + 1)
+
+
+def find(conn: sqlite3.Connection, text: str, *, limit: int = DEFAULT_LIMIT) -> Found:
+    """The warnings ``text`` finds, open and closed, newest first (by their own time), at most ``limit`` (0: all).
+    Each row is a stored warning with ``earlier_warnings`` (the same phone's warnings before it) and
+    ``matched_by`` (``phone``, ``name`` and/or ``id``).
+
+    Digits that make a phone or its end are first of all a phone: the ids they end are listed only when they are
+    the end of one id (a short id), not of many, which would bury the person's own warnings under strangers'."""
     found: dict[str, dict] = {}
-    for kind, params in searches(text):
-        # one more than asked: each kind's newest limit + 1 hold the newest limit + 1 of them all
-        for row in store.find_warnings(conn, kind, limit + 1 if limit else None, **params):
+    kinds = searches(text)
+    phone = any(MATCHED_BY[kind] == "phone" for kind, _ in kinds)
+    unlisted = 0
+    for kind, params in kinds:
+        if kind == "id_tail" and phone:
+            rows = store.find_warnings(conn, kind, SHOWN_CANDIDATES + 1, **params)
+            if len(rows) > 1:
+                unlisted = len(rows)
+                continue
+        else:
+            # one more than asked: each kind's newest limit + 1 hold the newest limit + 1 of them all
+            rows = store.find_warnings(conn, kind, limit + 1 if limit else None, **params)
+        for row in rows:
             seen = found.setdefault(row["id"], row | {"matched_by": []})
             if MATCHED_BY[kind] not in seen["matched_by"]:
                 seen["matched_by"].append(MATCHED_BY[kind])
     rows = sorted(found.values(), key=lambda row: (row["time"], row["rowid"]), reverse=True)
     if limit and len(rows) > limit:
-        return rows[:limit], True
-    return rows, False
+        return Found(rows[:limit], True, unlisted)
+    return Found(rows, False, unlisted)
 
 
 def hint(text: str) -> str | None:
@@ -155,7 +175,7 @@ def take(desk: Desk, warning_id: str) -> dict:
         events = []
         held = desk.in_hand()
         if held is not None:
-            back = _way_back(desk, held, now)
+            back = desk.way_back(held, now)
             events.append(desk.event(held["id"], "release", at=now, holder=desk.officer, before=_before(held, back)))
             store.set_state(desk.conn, held["id"], back)
             result |= {"released": held["id"], "released_status": back["status"]}
@@ -169,25 +189,3 @@ def take(desk: Desk, warning_id: str) -> dict:
 def _before(warning: dict, state: dict) -> dict:
     """What ``state`` changes of the warning, as it was: the snapshot undo restores (as Desk._commit keeps it)."""
     return {key: warning[key] for key in store.WARNING_STATE if key in state and state[key] != warning[key]}
-
-
-def _way_back(desk: Desk, held: dict, now: str) -> dict:
-    """The state of the warning in hand when `take` sends it back: closed if its station dissuaded the person
-    meanwhile (as a release closes it), with its station again if `take` took it from there, else in the queue
-    at its place, due at once (as a release puts it)."""
-    free = {"holder": None, "held_since": None}
-    if held["visit_result"] == "dissuaded":
-        return free | {"status": "closed", "closed_at": now}
-    if _taken_from(desk.conn, held["id"]) == "escalated" and held["escalated_at"]:
-        return free | {"status": "escalated", "due_at": None}
-    return free | {"status": "retry" if held["attempts"] else "new", "due_at": None}
-
-
-def _taken_from(conn: sqlite3.Connection, warning_id: str) -> str | None:
-    """The status a warning had when it was last taken by `take` (None: taken by `next`, which keeps none)."""
-    details = store.last_take_details(conn, warning_id)
-    if not details:
-        return None
-    import json
-
-    return json.loads(details).get("before", {}).get("status")

@@ -860,19 +860,8 @@ def stop_payment_accounts(conn: sqlite3.Connection, warning_ids: list[str]) -> d
 
 def export_rows(conn: sqlite3.Connection, start: str, end: str) -> list[dict]:
     """Each warning of [start, end) with its disposition, for reporting back to the platform."""
-    keys = (*_WARNING_ROW, "calls", "last_outcome", "escalations", "visit_count", "stop_pays", "stop_fen", "kept_fen")
-    sql = f"""
-        SELECT {", ".join(f"w.{column}" for column in _WARNING_ROW)},
-            (SELECT count(*) FROM events e WHERE e.warning_id = w.id AND e.action = 'call' AND {_STANDS}),
-            (SELECT e.outcome FROM events e WHERE e.warning_id = w.id AND e.action = 'call' AND {_STANDS}
-                ORDER BY e.at DESC, e.id DESC LIMIT 1),
-            (SELECT count(*) FROM events e WHERE e.warning_id = w.id AND e.action = 'escalate' AND {_STANDS}),
-            (SELECT count(*) FROM events e WHERE e.warning_id = w.id AND e.action = 'visit' AND {_STANDS}),
-            (SELECT count(*) FROM stop_payments s WHERE s.warning_id = w.id),
-            (SELECT sum(amount_fen) FROM stop_payments s WHERE s.warning_id = w.id),
-            (SELECT sum(kept_fen) FROM stop_payments s WHERE s.warning_id = w.id)
-        FROM warnings w WHERE w.time >= ? AND w.time < ? ORDER BY w.time, w.id"""
-    return [dict(zip(keys, row, strict=True)) for row in conn.execute(sql, (start, end))]
+    sql = f"{_EXPORT_SELECT} FROM warnings w WHERE w.time >= ? AND w.time < ? ORDER BY w.time, w.id"
+    return [dict(zip(_EXPORT_KEYS, row, strict=True)) for row in conn.execute(sql, (start, end))]
 
 
 # Minutes between two stored times: julianday and a two-argument max are SQLite's (PostgreSQL: GREATEST(0,

@@ -330,7 +330,7 @@ def test_desk_mode_works_a_queue_by_keys(run, db, day):
 
     from fanzha_cli.cli import app
 
-    keys = "r\nu\nd\nz\ns\nn\n家属已到场\ne\nr\nq\n"
+    keys = "r\ny\nu\nd\nz\ns\nn\n家属已到场\ne\nr\nq\n"  # y: close W3, never handed over (asked first)
     result = CliRunner().invoke(app, ["desk"], input=keys)
     assert result.exit_code == 0, result.output
     out = result.stdout

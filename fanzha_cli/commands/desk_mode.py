@@ -13,10 +13,11 @@ from fanzha_cli.commands import work
 from fanzha_cli.desk import Desk
 from fanzha_cli.errors import FanzhaError
 from fanzha_cli.output import counted, err, out
+from fanzha_cli.values import mask_phone
 
 HELP = (
-    "r 已接通 reached · u 未接通 unreachable · d 不信任 distrustful · e 移交 escalate"
-    " · s 跳过 skip · n 备注 note · z 撤销 undo · q 退出 quit"
+    "r 已接通 reached · u 未接通 unreachable · d 不信任 distrustful · e 移交 escalate · s 跳过 skip"
+    " · n 备注 note · p 止付 stop-payment · / 查找 find · t 接手 take · z 撤销 undo · q 退出 quit"
 )
 OUTCOME_KEYS = {"r": "reached", "u": "unreachable", "d": "distrustful"}
 
@@ -88,6 +89,7 @@ class Shift:
 def run_desk(settings, stream=None) -> None:
     conn = settings.connect()
     keys, shift = Keys(stream), Shift()
+    found: list[dict] = []  # what `/` found last, for `t`
     while True:
         desk = Desk(conn, settings.officer)
         warning, _ = desk.take_next()
@@ -102,7 +104,7 @@ def run_desk(settings, stream=None) -> None:
         if key in (None, "q"):
             break
         try:
-            _act(Desk(conn, settings.officer), key, keys, shift, has_warning=warning is not None)
+            _act(Desk(conn, settings.officer), key, keys, shift, warning=warning, found=found)
         except FanzhaError as exc:
             err(f"fanzha: {exc}", "bold red")
     held = Desk(conn, settings.officer).in_hand()
@@ -111,7 +113,17 @@ def run_desk(settings, stream=None) -> None:
     out(shift.line())
 
 
-def _act(desk: Desk, key: str, keys: Keys, shift: Shift, *, has_warning: bool) -> None:
+def _act(desk: Desk, key: str, keys: Keys, shift: Shift, *, warning: dict | None, found: list[dict]) -> None:
+    has_warning = warning is not None
+    if key in ("/", "t", "p"):
+        _find_take_or_stop(desk, key, keys, warning, found)
+        return
+    if key == "r" and has_warning and warning["risk_level"] >= 2 and not warning["escalated_at"]:
+        # SPEC §3: allowed, but asked first: a high or urgent warning goes to its station too
+        answer = keys.line("未移交派出所 not handed to its station yet — close it as dissuaded by phone? y/N ")
+        if answer.lower() not in ("y", "yes", "是"):
+            out("not logged: `e` hands it to its station first, then `r`")
+            return
     if key in OUTCOME_KEYS:
         result = desk.log(OUTCOME_KEYS[key])
         work.report_log(result)
@@ -137,3 +149,31 @@ def _act(desk: Desk, key: str, keys: Keys, shift: Shift, *, has_warning: bool) -
         shift.uncount()
     elif has_warning or key not in "rudesnz":
         err(f"unknown key '{key}': {HELP}", "yellow")
+
+
+def _find_take_or_stop(desk: Desk, key: str, keys: Keys, warning: dict | None, found: list[dict]) -> None:
+    """`/` finds a person who calls back, `t` takes what was found, `p` asks a bank to stop a payment."""
+    if key == "/":
+        text = keys.line("查找 find (phone, its last four digits, name or id): ")
+        rows, _ = desk.find(text, limit=10) if text else ([], False)
+        found[:] = rows
+        for row in rows:
+            out(f"  {row['id']}  {row['time'][:16]}  {row['status']}  {row['name']}  {mask_phone(row['phone'])}")
+        out(f"{len(rows)} found: `t` takes {'it' if len(rows) == 1 else 'one of them'}" if rows else "nothing found")
+    elif key == "t":
+        wanted = found[0]["id"] if len(found) == 1 else keys.line("接手 take which id (or its last digits): ")
+        if wanted:
+            from fanzha_cli.commands.finding import report_take
+
+            report_take(desk.take(wanted))
+            found.clear()
+    else:
+        if warning is None:
+            raise FanzhaError("nothing in hand to stop a payment for")
+        from fanzha_cli import stoppay
+        from fanzha_cli.commands.stoppay_cmd import report_request
+
+        bank = keys.line("银行 bank: ")
+        account = keys.line("收款账户 account: ")
+        amount = keys.line("金额 amount (450000, 45万): ")
+        report_request(desk, stoppay.request(desk, warning["id"], bank=bank, account=account, amount=amount))

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 from fanzha_cli import store
-from fanzha_cli.commands.work import RISK_STYLE, warning_view
 from fanzha_cli.desk import Desk
 from fanzha_cli.output import err, is_terminal, out
-from fanzha_cli.values import RISK_LABELS_ZH, mask_phone
-
-COLUMNS = ("id", "time", "risk", "status", "name", "phone", "station", "holder", "known", "matched")
+from fanzha_cli.values import RISK_LABELS_ZH, mask_phone, risk_name
 
 
 def run_find(settings, text: str, *, limit: int, as_json: bool) -> None:
-    from fanzha_cli.finding import hint
+    from fanzha_cli.finding import SHOWN_CANDIDATES, find, hint
 
-    desk = Desk(settings.connect(), settings.officer)
-    rows, more = desk.find(text, limit=limit)
-    contacts = {station["name"]: station for station in store.list_stations(desk.conn)}
-    views = [
-        warning_view(desk, row, full_phone=False, contacts=contacts)
-        | {"earlier_warnings": row["earlier_warnings"], "matched_by": row["matched_by"]}
-        for row in rows
-    ]
+    conn = settings.connect()  # a search needs no officer: the login name is not even looked up
+    rows, more, unlisted_ids = find(conn, text, limit=limit)
+    views = [_view(row) for row in rows]
     if as_json:
-        _dump(views)
+        _dump(Desk(conn, settings.officer), rows)
     elif not views:
         why = hint(text)
         err(
@@ -32,60 +24,100 @@ def run_find(settings, text: str, *, limit: int, as_json: bool) -> None:
             "green",
         )
     elif is_terminal():
-        _table(views)
+        from datetime import date
+
+        _table(views, date.today().year)
     else:
         for view in views:
-            out("\t".join(_cells(view, tab_separated=True)))
+            out("\t".join(_cells(view)))
+    if unlisted_ids:
+        many = f"more than {unlisted_ids - 1}" if unlisted_ids > SHOWN_CANDIDATES else str(unlisted_ids)
+        err(f"'{text.strip()}' is also the end of {many} warning ids, not listed: type more of the id", "yellow")
     if more:
         err(f"the newest {limit} shown; more match: narrow the search, or --limit 0 for all of them", "yellow")
 
 
-def _dump(views: list[dict]) -> None:
-    """`find --json`: the items of `list --json` (phone masked, no script) with `earlier_warnings` and `matched_by`."""
-    from fanzha_cli import schemas
+def _view(row: dict) -> dict:
+    """What the text shows of a warning found: the stored fields it needs, the risk as a word, the phone masked."""
+    keys = ("id", "time", "status", "name", "station", "holder", "escalated_to", "earlier_warnings", "matched_by")
+    return {key: row[key] for key in keys} | {"risk": risk_name(row["risk_level"]), "phone": mask_phone(row["phone"])}
 
-    class Found(schemas.Card):
+
+def _dump(desk: Desk, rows: list[dict]) -> None:
+    """`find --json`: the items of `list --json` (phone masked, no script, why overdue) with `earlier_warnings`
+    and `matched_by`."""
+    from fanzha_cli import schemas
+    from fanzha_cli.commands.work import warning_view
+    from fanzha_cli.supervision import overdue_reasons
+
+    contacts = {station["name"]: station for station in store.list_stations(desk.conn)}
+    unanswered = store.oldest_open_requests(desk.conn, [row["id"] for row in rows]) if rows else {}
+    views = [
+        warning_view(desk, row, full_phone=False, contacts=contacts)
+        | {"overdue": overdue_reasons(desk, row, unanswered)}
+        | {"earlier_warnings": row["earlier_warnings"], "matched_by": row["matched_by"]}
+        for row in rows
+    ]
+
+    class Found(schemas.ListedCard):
         earlier_warnings: int
         matched_by: list[str]
 
     out(schemas.dump(list[Found], views))
 
 
-def _cells(view: dict, *, tab_separated: bool) -> list[str]:
-    earlier = view["earlier_warnings"]
-    known = str(earlier) if tab_separated else (f"{earlier} earlier" if earlier else "")
-    station = view["station"]
-    if view["escalated_to"] and view["escalated_to"] != station:
-        station += f" → {view['escalated_to']}"
-    return [
-        view["id"],
-        view["time"] if tab_separated else view["time"][:16],
-        view["risk"],
-        view["status"],
-        view["name"],
-        view["phone"],
-        station,
-        view["holder"] or "",
-        known,
-        ",".join(view["matched_by"]),
-    ]
+def _cells(view: dict) -> list[str]:
+    """A tab-separated line: every field whole (the phone masked)."""
+    keys = ("id", "time", "risk", "status", "name", "phone", "station", "holder", "escalated_to", "earlier_warnings")
+    return ["" if view[key] is None else str(view[key]) for key in keys] + [",".join(view["matched_by"])]
 
 
-def _table(views: list[dict]) -> None:
+def _table(views: list[dict], year: int) -> None:
+    """A table for the eye that fits a terminal of 80 columns: the id and the (masked) phone never cut, a name or
+    a station folded if it must; the matched field shown when the rows were found by more than one."""
+    from rich import box
     from rich.table import Table
 
+    from fanzha_cli.commands.work import RISK_STYLE
     from fanzha_cli.output import console
     from fanzha_cli.values import parse_risk
 
-    table = Table(*COLUMNS)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
+    table.add_column("id", no_wrap=True, min_width=max(len(view["id"]) for view in views))
+    table.add_column("time", no_wrap=True)
+    table.add_column("risk", no_wrap=True)
+    table.add_column("status", overflow="fold")
+    table.add_column("name", overflow="fold")
+    table.add_column("phone", no_wrap=True, min_width=11)
+    table.add_column("station", overflow="fold")
+    known = any(view["earlier_warnings"] for view in views)
+    if known:
+        table.add_column("earlier", justify="right", no_wrap=True)  # the same phone's warnings before it
+    mixed = len({tuple(view["matched_by"]) for view in views}) > 1
+    if mixed:
+        table.add_column("by", overflow="fold")
     for view in views:
+        status = view["status"] + (f" {view['holder']}" if view["holder"] else "")
+        station = view["station"].removesuffix("派出所")  # 阳逻 for 阳逻派出所, as officers say it
+        if view["escalated_to"] and view["escalated_to"] != view["station"]:
+            station += f" → {view['escalated_to'].removesuffix('派出所')}"
+        when = view["time"][5:16] if view["time"].startswith(str(year)) else view["time"][:10]
+        cells = [view["id"], when, view["risk"], status, view["name"], view["phone"], station]
+        if known:
+            cells.append(str(view["earlier_warnings"]) if view["earlier_warnings"] else "")
+        if mixed:
+            cells.append(",".join(view["matched_by"]))
         style = "dim" if view["status"] == "closed" else RISK_STYLE[parse_risk(view["risk"])]
-        table.add_row(*_cells(view, tab_separated=False), style=style)
+        table.add_row(*cells, style=style)
     console().print(table)
 
 
 def run_take(settings, warning_id: str) -> None:
-    result = Desk(settings.connect(), settings.officer).take(warning_id)
+    report_take(Desk(settings.connect(), settings.officer).take(warning_id))
+
+
+def report_take(result: dict) -> None:
+    """What `take` did (finding.take's result): the warning now in hand, and where the one held before went."""
     wid = result["warning"]
     log_it = "log the call: fanzha log reached | unreachable | distrustful (`fanzha next` shows the card)"
     if result["already"]:

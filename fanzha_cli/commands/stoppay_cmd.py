@@ -39,11 +39,15 @@ def _say(view: dict) -> None:
 def run_add(settings, warning_id, bank, account, amount, note, at, *, as_json: bool) -> None:
     desk = Desk(settings.connect(), settings.officer)
     row = stoppay.request(desk, warning_id, bank=bank, account=account, amount=amount, note=note, at=at)
-    view = _view(desk, row, full_account=True)
     if as_json:
-        out(dumps(json_view(view)))
+        out(dumps(json_view(_view(desk, row, full_account=True))))
         return
-    _say(view)
+    report_request(desk, row)
+
+
+def report_request(desk: Desk, row: dict) -> None:
+    """A request just made, with the account in full: the officer reads it out to the bank."""
+    _say(_view(desk, row, full_account=True))
     out("  read the account to the bank in full; record its answer with `fanzha stop-pay result`")
 
 

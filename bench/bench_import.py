@@ -1,10 +1,11 @@
 """Import speed and memory, as ratios measured in one run on this machine (issue 3).
 
-    uv run python bench/bench_import.py [--rows 100000] [--big 1000000] [--repeat 5]
+    uv run python bench/bench_import.py [--rows 100000] [--big 1000000] [--repeat 5] [--forms]
 
 Prints:
 - a 100,000-row export: `fanzha import` against the sqlite3 shell's own `.import --csv` of the same file, both
   whole processes, into a database that already exists (the morning case), median of --repeat interleaved runs;
+  its times in the mix of forms real exports come in (synth.TIME_FORMS), and with --forms each form alone;
 - the peak memory (max RSS) of importing a 1,000,000-row export;
 - a 240-row morning file against a bare Typer hello-world, median of interleaved runs.
 """
@@ -24,7 +25,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from synth import write_csv  # noqa: E402
+from synth import TIME_FORMS, write_csv  # noqa: E402
 
 HELLO = """\
 import typer
@@ -78,9 +79,9 @@ def fresh_db(template: Path, work: Path) -> Path:
     return db
 
 
-def bench_100k(work: Path, rows: int, repeat: int, shell: str, template: Path) -> None:
+def bench_100k(work: Path, rows: int, repeat: int, shell: str, template: Path, form: str) -> None:
     export = work / "export.csv"
-    write_csv(export, rows, day=datetime(2026, 11, 20))
+    write_csv(export, rows, day=datetime(2026, 11, 20), form=form)
     ours, theirs = [], []
     for _ in range(repeat):
         target = work / "shell.db"
@@ -88,7 +89,10 @@ def bench_100k(work: Path, rows: int, repeat: int, shell: str, template: Path) -
         theirs.append(timed([shell, str(target), f".import --csv {export} warnings"])[0])
         ours.append(timed(fanzha(fresh_db(template, work), "import", str(export)))[0])
     a, b = statistics.median(ours), statistics.median(theirs)
-    print(f"import {rows:,} rows: fanzha {a:.3f} s, sqlite3 .import {b:.3f} s, ratio {a / b:.2f} (goal ≤ 4.0)")
+    print(
+        f"import {rows:,} rows, times {form}: fanzha {a:.3f} s, sqlite3 .import {b:.3f} s,"
+        f" ratio {a / b:.2f} (goal ≤ 4.0)"
+    )
 
 
 def bench_memory(work: Path, rows: int, template: Path) -> None:
@@ -120,6 +124,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--big", type=int, default=1_000_000, help="rows of the memory run (0 to skip)")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--forms", action="store_true", help="also each time form alone (issue 11)")
     args = parser.parse_args()
     shell = sqlite3_shell()
     # What an installed package has: bytecode, not source compiled afresh at each start.
@@ -128,8 +133,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="fanzha-bench-") as tmp:
         work = Path(tmp)
         template = work / "template.db"  # an existing, migrated database, as on any morning but the first
-        subprocess.run(fanzha(template, "stations"), check=True, stdout=subprocess.DEVNULL)
-        bench_100k(work, args.rows, args.repeat, shell, template)
+        subprocess.run(fanzha(template, "config", "district", "新洲区"), check=True, stdout=subprocess.DEVNULL)
+        for form in ("mix", *TIME_FORMS) if args.forms else ("mix",):
+            bench_100k(work, args.rows, args.repeat, shell, template, form)
         bench_morning(work, max(args.repeat * 4, 11), template)
         if args.big:
             bench_memory(work, args.big, template)

@@ -43,16 +43,34 @@ CLUES = [
 ]
 
 
-def rows(count: int, *, day: datetime, seed: int = 1, prefix: str = "WH") -> Iterator[list[str]]:
-    """``count`` warnings of one day, in time order, with ids unique within the prefix and day."""
+# The time forms of SPEC §5 as exports write them, and how often each comes (the platform writes the first; an
+# export opened and saved again by a Chinese Excel or WPS writes the second, the most common by far).
+TIME_FORMS = {
+    "platform 2026-11-24 20:15:00": (lambda t: t.strftime("%Y-%m-%d %H:%M:%S"), 30),
+    "excel 2026/11/24 20:15": (lambda t: f"{t.year}/{t.month}/{t.day} {t.hour}:{t.minute:02d}", 45),
+    "slashes 2026/11/24 20:15:00": (lambda t: t.strftime("%Y/%m/%d %H:%M:%S"), 10),
+    "iso 2026-11-24T20:15": (lambda t: t.strftime("%Y-%m-%dT%H:%M"), 5),
+    "chinese 2026年11月24日 20:15": (lambda t: f"{t.year}年{t.month}月{t.day}日 {t.hour}:{t.minute:02d}", 5),
+    "chinese 2026年11月24日20时15分": (lambda t: f"{t.year}年{t.month}月{t.day}日{t.hour}时{t.minute}分", 5),
+}
+
+
+def rows(
+    count: int, *, day: datetime, seed: int = 1, prefix: str = "WH", form: str | None = None
+) -> Iterator[list[str]]:
+    """``count`` warnings of one day, in time order, with ids unique within the prefix and day; times in one of
+    TIME_FORMS (the platform's by default), or ``form="mix"`` for every form in its proportion."""
     rng = random.Random(seed)
+    names = list(TIME_FORMS)
+    weights = [TIME_FORMS[name][1] for name in names]
+    write_time = TIME_FORMS[form or names[0]][0] if form != "mix" else None
     step = 86_000 / max(count, 1)
     for n in range(count):
         when = day + timedelta(seconds=int(n * step))
         town = rng.choice(TOWNS)
         yield [
             f"{prefix}{day:%Y%m%d}{n:07d}",
-            when.strftime("%Y-%m-%d %H:%M:%S"),
+            (write_time or TIME_FORMS[rng.choices(names, weights)[0]][0])(when),
             rng.choice(RISKS),
             rng.choice(FRAUD_TYPES),
             rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
@@ -63,10 +81,12 @@ def rows(count: int, *, day: datetime, seed: int = 1, prefix: str = "WH") -> Ite
         ]
 
 
-def write_csv(path, count: int, *, day: datetime, seed: int = 1, encoding: str = "utf-8") -> None:
+def write_csv(
+    path, count: int, *, day: datetime, seed: int = 1, encoding: str = "utf-8", form: str | None = None
+) -> None:
     import csv
 
     with open(path, "w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER_ZH)
-        writer.writerows(rows(count, day=day, seed=seed))
+        writer.writerows(rows(count, day=day, seed=seed, form=form))

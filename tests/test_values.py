@@ -296,3 +296,26 @@ def test_a_workbook_time_with_its_zone_keeps_it():
     zoned = datetime(2026, 11, 24, 12, 15, tzinfo=timezone(timedelta(hours=8)))
     local = zoned.astimezone().replace(tzinfo=None)
     assert normalize_time(_cell_text(zoned, "yyyy-mm-dd hh:mm")) == format_time(local)
+
+
+@pytest.mark.parametrize(
+    "text", ["2021/0/1 1:00", "2021/1/0 1:00", "2021/2/29 1:00", "2021年13月1日 1:00", "2021/4/31 1:00"]
+)
+def test_the_fast_path_refuses_what_is_not_a_date(text):
+    with pytest.raises(ValueError, match="not a real date"):
+        normalize_time(text)
+
+
+@given(times, st.booleans(), st.booleans(), st.sampled_from(["-", "/", ".", "年"]), st.sampled_from([" ", "T", ""]))
+def test_the_fast_path_and_the_general_parser_agree(moment, padded, seconds, separator, between):
+    """Every form the one pattern reads gives what parse_time, the general and slow reading, gives."""
+    if separator == "年":
+        date = f"{moment.year}年{moment.month}月{moment.day}日"
+    else:
+        month, day = (f"{moment.month:02d}", f"{moment.day:02d}") if padded else (moment.month, moment.day)
+        date = f"{moment.year}{separator}{month}{separator}{day}"
+    clock = f"{moment.hour:02d}:{moment.minute:02d}" + (f":{moment.second:02d}" if seconds else "")
+    text = f"{date}{between or ' '}{clock}" if separator != "年" or between != "T" else f"{date} {clock}"
+    from fanzha_cli.values import format_time, parse_time
+
+    assert normalize_time(text) == format_time(parse_time(" ".join(text.split()) + " "))

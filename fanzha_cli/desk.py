@@ -154,7 +154,8 @@ class Desk:
             self._refuse_others_hand(warning)
             at = self.when(at, warning)
             events = [self.event(warning["id"], "call", at=at, outcome=outcome, note=note)]
-            state = {"holder": None, "held_since": None, "first_call_at": min(at, warning["first_call_at"] or at)}
+            first_call = min(at, warning["first_call_at"] or at)
+            state = {"holder": None, "held_since": None, "due_at": None, "first_call_at": first_call}
             result = {"warning": warning["id"], "outcome": outcome, "sms": None, "escalated_to": None}
             if outcome == "unreachable":
                 state["attempts"] = warning["attempts"] + 1
@@ -169,7 +170,8 @@ class Desk:
             elif outcome == "unreachable":
                 result["sms"] = sms_text(warning, self.settings["district"])
                 events.append(self.event(warning["id"], "sms", at=at, text=result["sms"]))
-                if warning["risk_level"] >= 2 or state["attempts"] >= self.settings["max_attempts"]:
+                out_of_queue = warning["escalated_at"] and self._taken_from(warning["id"]) == "escalated"
+                if warning["risk_level"] >= 2 or state["attempts"] >= self.settings["max_attempts"] or out_of_queue:
                     level = warning["risk_level"]
                     why = f"{risk_name(level)} risk, not reached" if level >= 2 else f"{state['attempts']} calls"
                     state |= self._out_of_the_call_queue(warning, at, events, why)
@@ -387,6 +389,7 @@ class Desk:
                 "changed": bool(restore),
                 "request": details.get("request"),
                 "released": displaced and displaced["id"],
+                "released_to": displaced and self.way_back(displaced, format_time(self.now))["status"],
                 "restored": {key: {"now": warning[key], "back_to": value} for key, value in fields.items()},
             },
         }

@@ -164,6 +164,36 @@ _STOP_PAYMENTS = (
 def _find_and_skip(db: Database) -> None:
     for statement in _FIND_AND_SKIP:
         db.execute(statement)
+    _one_form_per_officer(db.conn)
+
+
+def _one_form_per_officer(conn: sqlite3.Connection) -> None:
+    """Officers are named in one form from now on (``Alice``, ``alice `` and ``ａｌｉｃｅ`` are ``alice``): a warning
+    in the hand of an ``Alice`` recorded before stays in her hand; where two spellings of one officer each held one,
+    the one taken last stays and the other goes back to the queue. (The event log keeps names as written.) The
+    normalising is written out here as it shipped, not borrowed from the program, which may change."""
+    import unicodedata
+
+    def one_form(name: str) -> str:
+        name = unicodedata.normalize("NFKC", name)
+        name = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in name)
+        return " ".join(name.split()).lower()
+
+    holds = conn.execute(
+        "SELECT id, holder, attempts FROM warnings WHERE holder IS NOT NULL ORDER BY held_since DESC, rowid DESC"
+    ).fetchall()
+    seen = set()
+    for warning_id, holder, attempts in holds:
+        name = one_form(holder)
+        if name in seen:
+            back = "retry" if attempts else "new"
+            conn.execute(
+                "UPDATE warnings SET status = ?, holder = NULL, held_since = NULL, due_at = NULL WHERE id = ?",
+                (back, warning_id),
+            )
+        elif name != holder:
+            conn.execute("UPDATE warnings SET holder = ? WHERE id = ?", (name, warning_id))
+        seen.add(name)
 
 
 _FIND_AND_SKIP = (
@@ -181,9 +211,6 @@ _FIND_AND_SKIP = (
         until TEXT NOT NULL,
         PRIMARY KEY (officer, warning_id)
     )""",
-    # Officers are named in one form from now on (``Alice`` is ``alice``): a warning in the hand of an ``Alice``
-    # recorded before stays in her hand. (The event log keeps the names as they were written.)
-    "UPDATE warnings SET holder = lower(trim(holder)) WHERE holder IS NOT NULL AND holder != lower(trim(holder))",
 )
 
 

@@ -512,16 +512,17 @@ def skip(conn: sqlite3.Connection, officer: str, warning_id: str, now: str, unti
     )
 
 
-# A hold is a lease (SPEC §3): in hand longer than the limit with no action logged since it was taken.
+# A hold is a lease (SPEC §3): taken before the cutoff, and nothing logged on the warning since the cutoff (an
+# escalation or a note renews it; a desk that crashed after one still lets the warning go in time).
 _STALE_HOLDS = (
-    "SELECT id, holder, attempts FROM warnings w WHERE holder IS NOT NULL AND status = 'taken' AND held_since < ?"
-    " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.warning_id = w.id AND e.logged_at >= w.held_since"
-    " AND e.action NOT IN ('take', 'release', 'reclaimed'))"
+    "SELECT id, holder, attempts FROM warnings w WHERE holder IS NOT NULL AND status = 'taken' AND held_since < :cutoff"
+    " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.warning_id = w.id AND e.logged_at >= :cutoff)"
 )
 
 
 def stale_holds(conn: sqlite3.Connection, cutoff: str) -> list[dict]:
-    return [dict(zip(("id", "holder", "attempts"), row, strict=True)) for row in conn.execute(_STALE_HOLDS, (cutoff,))]
+    rows = conn.execute(_STALE_HOLDS, {"cutoff": cutoff})
+    return [dict(zip(("id", "holder", "attempts"), row, strict=True)) for row in rows]
 
 
 def set_state(conn: sqlite3.Connection, warning_id: str, state: dict, *, edit: bool = False) -> None:
@@ -938,7 +939,7 @@ def query_plan(conn: sqlite3.Connection, name: str) -> list[str]:
     )
     statements |= {f"overdue_{kind}": (sql, cutoffs) for kind, sql in OVERDUE.items()}
     statements["take_head"] = (_TAKE_HEAD.removesuffix(" RETURNING id"), {"officer": "o", "now": "2026-11-24 12:00:00"})
-    statements["stale_holds"] = (_STALE_HOLDS, ("2026-11-24 12:00:00",))
+    statements["stale_holds"] = (_STALE_HOLDS, {"cutoff": "2026-11-24 12:00:00"})
     statements["held_by"] = (f"SELECT id FROM warnings WHERE {_HELD_BY}", ("o",))
     sql, params = statements[name]
     return [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]

@@ -165,9 +165,9 @@ def normalize_time(text: str) -> str:
     match = _LOOSE_TIME.fullmatch(text)
     if match:
         year, month, day, hour, minute, second = map(int, match.groups(0))
-        if YEARS[0] <= year <= YEARS[1] and 1 <= month <= 12 and hour <= 23 and minute <= 59 and second <= 59:
-            if 1 <= day <= 28 or 1 <= day <= _days_in(year, month):
-                return f"{year}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}:{second:02d}"
+        real = YEARS[0] <= year <= YEARS[1] and 1 <= month <= 12 and hour <= 23 and minute <= 59 and second <= 59
+        if real and (1 <= day <= 28 or 1 <= day <= _days_in(year, month)):
+            return f"{year}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}:{second:02d}"
     return format_time(parse_time(text))  # the slow path, which also says why a text is refused
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -87,7 +86,7 @@ def test_a_stranded_hold_is_reclaimed_by_the_next_take_of_anyone(tmp_path):
     assert Desk(conn, "crashed", noon + timedelta(minutes=62)).in_hand() is None
 
 
-def test_a_hold_with_an_action_logged_is_not_reclaimed(tmp_path):
+def test_an_action_renews_the_lease_and_its_age_ends_it(tmp_path):
     from fanzha_cli.importer import import_file
 
     conn = store.connect(tmp_path / "f.db")
@@ -95,9 +94,14 @@ def test_a_hold_with_an_action_logged_is_not_reclaimed(tmp_path):
     import_file(conn, write_export(tmp_path / "d.csv", rows), officer="x", now=datetime(2026, 11, 25))
     noon = datetime(2026, 11, 24, 12, 0)
     Desk(conn, "busy", noon).take_next()
-    Desk(conn, "busy", noon + timedelta(minutes=5)).escalate()  # working on it: the call goes on
-    Desk(conn, "li", noon + timedelta(minutes=90)).take_next()
+    Desk(conn, "busy", noon + timedelta(minutes=50)).escalate()  # working on it: the call goes on
+    Desk(conn, "li", noon + timedelta(minutes=90)).take_next()  # 40 minutes since the escalation: still held
     assert Desk(conn, "busy", noon + timedelta(minutes=90)).in_hand()["id"] == "W3"
+    Desk(conn, "li", noon + timedelta(minutes=90)).log("distrustful")
+    # the desk crashed after escalating: an hour after its last action the warning goes back (to the call queue:
+    # a parallel escalation keeps it there), and on to the next officer who asks
+    assert Desk(conn, "li", noon + timedelta(minutes=111)).take_next()[0]["id"] == "W3"
+    assert Desk(conn, "busy", noon + timedelta(minutes=111)).in_hand() is None
 
 
 # 3. reads never create
@@ -187,10 +191,32 @@ def test_shell_completion_offers_the_words(tmp_path):
 
 
 def test_an_old_hold_in_the_database_is_reclaimed_through_the_cli(run, day, db_path):
-    taken(run, "walked-away")
-    conn = sqlite3.connect(db_path)
-    with conn:
-        conn.execute("UPDATE warnings SET held_since = datetime('now', 'localtime', '-2 hours') WHERE id = 'W3'")
-    conn.close()
+    two_hours_ago = datetime.now() - timedelta(hours=2)
+    assert Desk(store.connect(db_path), "walked-away", two_hours_ago).take_next()[0]["id"] == "W3"
     assert taken(run) == "W3"
     assert "reclaimed" in run("show", "W3").stdout
+
+
+def test_a_warning_taken_back_from_its_station_stays_with_it_whatever_the_call(run, day, db):
+    run("log", "W1", "distrustful")  # medium: to its station, out of the call queue
+    run("take", "W1")
+    run("log", "unreachable")
+    assert db("SELECT status, due_at FROM warnings WHERE id = 'W1'") == [("escalated", None)]
+    assert taken(run, "second") != "W1"
+
+
+def test_a_call_leaves_no_retry_time_behind(run, day, db):
+    assert taken(run) == "W3"
+    run("escalate")
+    run("log", "reached")
+    assert db("SELECT status, due_at FROM warnings WHERE id = 'W3'") == [("escalated", None)]
+
+
+def test_undo_says_where_the_warning_taken_since_went(run, day):
+    run("log", "W2", "distrustful")  # with its station
+    assert taken(run) == "W3"
+    run("take", "W2")  # W3 back to the queue, W2 taken from its station
+    run("log", "reached")
+    assert taken(run) == "W3"
+    said = run("undo").stdout  # the call on W2 undone: W2 back in hand, W3 back to the queue
+    assert "W3, taken since, went back to the queue" in said

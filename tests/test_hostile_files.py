@@ -252,12 +252,18 @@ def test_a_hand_recorded_before_names_had_one_form_stays_in_that_hand(tmp_path):
     old = sqlite3.connect(path, isolation_level=None)
     migrations.apply(Database(old, execute_plugins=False), stop_before="0005_find_and_skip")
     old.execute("PRAGMA user_version = 4")
-    old.execute(
-        "INSERT INTO warnings (id, time, risk_level, name, phone, station, batch_id, status, holder, held_since)"
-        " VALUES ('W1', '2026-11-24 10:00:00', 2, '张三', '13800000000', '阳逻派出所', 1, 'taken', 'Alice ', 'x')"
-    )
+    holds = [("W1", "Alice ", "2026-11-24 10:05"), ("W2", "alice", "2026-11-24 10:01"), ("W3", "ＣＡＲＯＬ", "x")]
+    for warning_id, holder, since in holds:  # two spellings of alice each held one; carol typed full-width
+        old.execute(
+            "INSERT INTO warnings (id, time, risk_level, name, phone, station, batch_id, status, holder, held_since)"
+            " VALUES (?, '2026-11-24 10:00:00', 2, '张三', '13800000000', '阳逻派出所', 1, 'taken', ?, ?)",
+            (warning_id, holder, since),
+        )
     old.close()
-    assert Desk(store.connect(path), "alice").in_hand()["id"] == "W1"
+    conn = store.connect(path)
+    assert Desk(conn, "alice").in_hand()["id"] == "W1"  # the one she took last
+    assert Desk(conn, "carol").in_hand()["id"] == "W3"
+    assert conn.execute("SELECT status, holder FROM warnings WHERE id = 'W2'").fetchone() == ("new", None)
 
 
 def test_a_file_name_that_is_not_utf8_is_imported_and_named(tmp_path, db_path, db):

@@ -116,7 +116,7 @@ def run_desk(settings, stream=None) -> None:
 def _act(desk: Desk, key: str, keys: Keys, shift: Shift, *, warning: dict | None, found: list[dict]) -> None:
     has_warning = warning is not None
     if key in ("/", "t", "p"):
-        _find_take_or_stop(desk, key, keys, warning, found)
+        _find_take_or_stop(desk, key, keys, shift, warning, found)
         return
     if key == "r" and has_warning and warning["risk_level"] >= 2 and not warning["escalated_at"]:
         # SPEC §3: allowed, but asked first: a high or urgent warning goes to its station too
@@ -151,7 +151,7 @@ def _act(desk: Desk, key: str, keys: Keys, shift: Shift, *, warning: dict | None
         err(f"unknown key '{key}': {HELP}", "yellow")
 
 
-def _find_take_or_stop(desk: Desk, key: str, keys: Keys, warning: dict | None, found: list[dict]) -> None:
+def _find_take_or_stop(desk: Desk, key: str, keys: Keys, shift: Shift, warning: dict | None, found: list[dict]) -> None:
     """`/` finds a person who calls back, `t` takes what was found, `p` asks a bank to stop a payment."""
     if key == "/":
         text = keys.line("查找 find (phone, its last four digits, name or id): ")
@@ -167,6 +167,7 @@ def _find_take_or_stop(desk: Desk, key: str, keys: Keys, warning: dict | None, f
 
             report_take(desk.take(wanted))
             found.clear()
+            shift.count()  # nothing to tally, but `z` undoes this act, not the one before
     else:
         if warning is None:
             raise FanzhaError("nothing in hand to stop a payment for")
@@ -177,3 +178,4 @@ def _find_take_or_stop(desk: Desk, key: str, keys: Keys, warning: dict | None, f
         account = keys.line("收款账户 account: ")
         amount = keys.line("金额 amount (450000, 45万): ")
         report_request(desk, stoppay.request(desk, warning["id"], bank=bank, account=account, amount=amount))
+        shift.count()

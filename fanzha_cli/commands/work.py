@@ -253,7 +253,8 @@ def report_undo(result: dict) -> None:
         out(f"undone: {what} on {result['warning']}{back}")
     if result["released"]:
         went = "would go" if would else "went"
-        out(f"  {result['released']}, taken since, {went} back to the queue")
+        where = {"escalated": "to its station", "closed": "closed (its station had dissuaded the person)"}
+        out(f"  {result['released']}, taken since, {went} {where.get(result['released_to'], 'back to the queue')}")
 
 
 def run_edit(settings, warning_id: str, fields: dict, note: str | None, at: str | None) -> None:

@@ -8,9 +8,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from fanzha_cli.cli import app
+
+# No hypothesis deadline: many property tests read and write files or a database, and a busy machine is not a bug.
+settings.register_profile("fanzha", deadline=None)
+settings.load_profile("fanzha")
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"

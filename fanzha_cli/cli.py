@@ -203,7 +203,7 @@ def stations_import(
 
 # Shell completion (`fanzha --install-completion`) offers the words each value takes, English and Chinese.
 _WORDS = {
-    "outcome": ("reached", "unreachable", "distrustful", "已接通", "未接通", "不信任"),
+    "outcome": ("reached", "unreachable", "distrustful", "已接通", "未接通", "打不通", "不信任"),
     "visit": ("dissuaded", "not-found", "moved", "劝阻", "未找到", "搬走"),
     "status": ("new", "taken", "retry", "escalated", "closed", "待处理", "处理中", "待重拨", "已移交", "已办结"),
     "risk": ("medium", "high", "urgent", "中风险", "高风险", "紧急"),
@@ -271,7 +271,8 @@ def log(
     words: Annotated[
         list[str],
         typer.Argument(
-            help="[ID] OUTCOME: reached/已接通, unreachable/未接通, distrustful/不信任.",
+            help="[ID] OUTCOME: reached/已接通, unreachable/未接通/打不通, distrustful/不信任.",
+            metavar="[ID] OUTCOME",
             autocompletion=_completing("outcome"),
         ),
     ],
@@ -571,7 +572,8 @@ def export(
 def desk(ctx: typer.Context) -> None:
     """A whole shift at the keyboard: one key per outcome, the next card at once.
 
-    Keys: r reached, u unreachable, d distrustful, e escalate, s skip (release), n note, z undo, q quit.
+    Keys: r reached, u unreachable, d distrustful, e escalate, s skip (release), n note, p stop-payment,
+    / find, t take what was found, z undo, q quit.
 
     Example: fanzha desk
     """

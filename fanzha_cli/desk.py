@@ -103,7 +103,8 @@ class Desk:
 
             warning = by_id_tail(self.conn, typed)
         if warning is None:
-            raise DeskError(f"no warning '{warning_id}'")
+            short = " (an id's tail needs at least 4 characters)" if len(normalize_id(typed)) < 4 else ""
+            raise DeskError(f"no warning '{warning_id}'{short}")
         return warning
 
     # --- acts ----------------------------------------------------------------------------------------------
@@ -239,6 +240,8 @@ class Desk:
             if not warning["escalated_at"]:
                 raise DeskError(f"{warning['id']} was never handed to a station; escalate it first")
             at = self.when(at, warning)
+            if warning["station_since"] and at < warning["station_since"]:
+                raise DeskError(f"--at {at} is before the station had it ({warning['station_since']})")
             station = self._station(to, warning) if to else warning["escalated_to"]
             if result == "moved" and station == warning["escalated_to"]:
                 raise DeskError(

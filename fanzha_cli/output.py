@@ -40,6 +40,13 @@ def counted(number: int, noun: str) -> str:
     return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
 
 
+def spoken_duration(minutes: int) -> str:
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours < 48 else f"{hours // 24} d {hours % 24} h"
+
+
 def is_terminal(stream=None) -> bool:
     stream = stream or sys.stdout
     return stream is not None and stream.isatty() and os.environ.get("TERM") != "dumb"

@@ -58,11 +58,11 @@ def reminder(desk) -> str | None:
     counts = store.count_overdue(desk.conn, overdue_limits(desk))
     if not any(counts.values()):
         return None
-    words = {
-        "in_hand": "in hand too long",
-        "retry": "retries past due",
-        "station": "with stations past their limit",
-        "stop_pay": "with a stop-payment the bank has not answered",
+    words = {  # (one, several)
+        "in_hand": ("in hand too long", "in hand too long"),
+        "retry": ("retry past due", "retries past due"),
+        "station": ("with its station past the limit", "with stations past their limit"),
+        "stop_pay": ("with a stop-payment the bank has not answered", "with stop-payments the bank has not answered"),
     }
-    parts = ", ".join(f"{count} {words[kind]}" for kind, count in counts.items() if count)
+    parts = ", ".join(f"{count} {words[kind][count > 1]}" for kind, count in counts.items() if count)
     return f"督办 overdue: {parts} — see `fanzha list --overdue`"

@@ -177,7 +177,7 @@ def _days_in(year: int, month: int) -> int:
     return calendar.monthrange(year, month)[1]
 
 
-_CLOCK = re.compile(r"\s*(\d{1,2})\s*[:：]\s*(\d{2})\s*")
+_CLOCK = re.compile(r"\s*(\d{1,2})\s*[:：]\s*(\d{2})\s*(?:[:：]\s*(\d{2})\s*)?")
 
 
 def parse_at(text: str, now: datetime) -> str:
@@ -185,7 +185,8 @@ def parse_at(text: str, now: datetime) -> str:
     clock = _CLOCK.fullmatch(text)
     if clock:
         try:
-            return format_time(now.replace(hour=int(clock[1]), minute=int(clock[2]), second=0, microsecond=0))
+            second = int(clock[3] or 0)
+            return format_time(now.replace(hour=int(clock[1]), minute=int(clock[2]), second=second, microsecond=0))
         except ValueError:
             raise ValueError(f"'{text.strip()}' is not a time of day") from None
     return normalize_time(text)

@@ -220,3 +220,24 @@ def test_undo_says_where_the_warning_taken_since_went(run, day):
     assert taken(run) == "W3"
     said = run("undo").stdout  # the call on W2 undone: W2 back in hand, W3 back to the queue
     assert "W3, taken since, went back to the queue" in said
+
+
+def test_from_a_new_officers_second_day(run, day, db):
+    """What the second trial found: each was once wrong."""
+    run("escalate", "W1", "--at", "2026-11-24 10:00")
+    assert "before the station had it" in run("visit", "W1", "未找到", "--at", "2026-11-24 09:30").stderr
+    run("edit", "W2", "--name", "13912345678")  # a phone in the name column: listed masked, like the phone
+    assert "13912345678" not in run("list").stdout and "139****5678" in run("list").stdout
+    assert "at least 4 characters" in run("show", "X9").stderr
+    run("log", "W1", "distrustful")
+    run("take", "W1")
+    assert "W1: back with its station" in run("release").stdout
+    assert run("note", "W3", "后补", "--at", "00:00:30").exit_code == 0  # a time of day with its seconds
+    assert "/ find" in run("desk", "--help").stdout and "p stop-payment" in run("desk", "--help").stdout
+
+
+def test_the_import_takes_its_place_in_the_timeline(run, day):
+    events = json.loads(run("show", "W3", "--json").stdout)["events"]
+    run("note", "W3", "电话前已联系", "--at", "2026-11-24 10:05")
+    events = json.loads(run("show", "W3", "--json").stdout)["events"]
+    assert [event["action"] for event in events] == ["note", "import"]  # the note was before the export came

@@ -93,7 +93,10 @@ def test_first_call_minutes_median_and_p90_exactly(run, tmp_path):
     assert (clock["median"], clock["p90"]) == (6, 10)
     empty = json.loads(run("summary", "--date", "2026-11-23", "--json").stdout)["first_call_minutes"]
     assert empty["median"] is None and empty["p90"] is None and empty["by_risk"]["high"]["median"] is None
-    assert "首次呼叫 中位 6 分钟 / P90 10 分钟" in run("summary", "--date", "2026-11-24").stdout
+    assert (
+        "首次呼叫 first call, from the warning: median 6 min, P90 10 min"
+        in run("summary", "--date", "2026-11-24").stdout
+    )
 
 
 def test_next_marks_a_warning_past_its_target(run, tmp_path):

@@ -120,8 +120,10 @@ def _act(desk: Desk, key: str, keys: Keys, shift: Shift, *, warning: dict | None
         return
     if key == "r" and has_warning and warning["risk_level"] >= 2 and not warning["escalated_at"]:
         # SPEC §3: allowed, but asked first: a high or urgent warning goes to its station too
-        answer = keys.line("未移交派出所 not handed to its station yet — close it as dissuaded by phone? y/N ")
-        if answer.lower() not in ("y", "yes", "是"):
+        print("未移交派出所 not handed to its station yet — close it as dissuaded by phone? y/N ", end="", flush=True)
+        answer = keys.key() or ""  # one key, as everywhere in the desk
+        print()
+        if answer not in ("y", "是"):
             out("not logged: `e` hands it to its station first, then `r`")
             return
     if key in OUTCOME_KEYS:
@@ -174,8 +176,12 @@ def _find_take_or_stop(desk: Desk, key: str, keys: Keys, shift: Shift, warning: 
         from fanzha_cli import stoppay
         from fanzha_cli.commands.stoppay_cmd import report_request
 
-        bank = keys.line("银行 bank: ")
-        account = keys.line("收款账户 account: ")
-        amount = keys.line("金额 amount (450000, 45万): ")
+        answers = []
+        for prompt in ("银行 bank: ", "收款账户 account: ", "金额 amount (450000, 45万): "):
+            answers.append(keys.line(f"{prompt}(empty: cancel) "))
+            if not answers[-1]:
+                out("止付 cancelled: nothing recorded")
+                return
+        bank, account, amount = answers
         report_request(desk, stoppay.request(desk, warning["id"], bank=bank, account=account, amount=amount))
         shift.count()

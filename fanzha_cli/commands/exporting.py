@@ -29,6 +29,8 @@ def run_export(settings, *, day, start, end, output: Path | None, by: str = "war
         with private_file(output, encoding="utf-8", newline="") as handle:
             write_csv(records, handle, bom=True)
     span = str(first) if first == last else f"{first} to {last}"
+    if not records and by == "warning":
+        err(f"no warnings of {span}: `--by action` exports the warnings worked on in it, whenever they came", "yellow")
     if by == "action":
         earlier = sum(1 for record in records if record[1] < f"{first} 00:00:00")  # 预警时间, before the first day
         acted = f"{counted(len(records), 'warning')} acted on {span} ({earlier} received before {first})"

@@ -8,7 +8,7 @@ from fanzha_cli import output
 from fanzha_cli.desk import Desk
 from fanzha_cli.errors import FanzhaError
 from fanzha_cli.money import Yuan, dumps, yuan_number, yuan_text
-from fanzha_cli.output import counted, out
+from fanzha_cli.output import counted, out, spoken_duration
 from fanzha_cli.report import parse_day, summary
 from fanzha_cli.supervision import overdue_limits
 
@@ -140,7 +140,8 @@ def more_lines(figures: dict) -> list[str]:
         lines.append("移交渠道 channels: " + ", ".join(f"{name} {n}" for name, n in figures["by_channel"].items()))
     clock = figures["first_call_minutes"]
     if clock["median"] is not None:
-        lines.append(f"首次呼叫 中位 {clock['median']} 分钟 / P90 {clock['p90']} 分钟 (first call, from the warning)")
+        median, p90 = (spoken_duration(round(clock[key])) for key in ("median", "p90"))
+        lines.append(f"首次呼叫 first call, from the warning: median {median}, P90 {p90}")
     stop = figures["stop_payments"]
     if stop["requested"] or stop["frozen"] or stop["partial"] or stop["failed"]:
         median = stop["median_minutes_to_result"]

@@ -6,9 +6,17 @@ from datetime import datetime
 
 from fanzha_cli import output, store
 from fanzha_cli.desk import STATUS_WORDS, Desk, read_word
-from fanzha_cli.output import counted, err, out
+from fanzha_cli.output import counted, err, out, spoken_duration
 from fanzha_cli.script import call_script
-from fanzha_cli.values import RISK_LABELS_ZH, STATUS_LABELS_ZH, format_time, mask_phone, parse_risk, risk_name
+from fanzha_cli.values import (
+    RISK_LABELS_ZH,
+    STATUS_LABELS_ZH,
+    format_time,
+    mask_numbers,
+    mask_phone,
+    parse_risk,
+    risk_name,
+)
 
 RISK_STYLE = {1: "yellow", 2: "bold red", 3: "bold white on red"}
 ACTION_ZH = {
@@ -23,6 +31,7 @@ ACTION_ZH = {
     "edit": "更正",
     "undo": "撤销",
     "stop-pay": "紧急止付",
+    "reclaimed": "收回",
 }
 
 
@@ -38,7 +47,8 @@ def warning_view(desk: Desk, warning: dict, *, full_phone: bool, contacts: dict 
         "time": warning["time"],
         "risk": risk_name(warning["risk_level"]),
         "fraud_type": warning["fraud_type"],
-        "name": warning["name"],
+        # a name is shown as the platform sent it, but never carries a phone in full onto a list or a report
+        "name": warning["name"] if full_phone else mask_numbers(warning["name"]),
         "phone": warning["phone"] if full_phone else mask_phone(warning["phone"]),
         "station": warning["station"],
         "status": warning["status"],
@@ -63,13 +73,6 @@ def warning_view(desk: Desk, warning: dict, *, full_phone: bool, contacts: dict 
 
 def minutes_between(start: str, now: datetime) -> int:
     return max(0, int((now - datetime.fromisoformat(start)).total_seconds() // 60))
-
-
-def spoken_duration(minutes: int) -> str:
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours < 48 else f"{hours // 24} d {hours % 24} h"
 
 
 def phone_groups(phone: str) -> str:
@@ -226,7 +229,8 @@ def run_release(settings, warning_id, at) -> None:
     desk = Desk(settings.connect(), settings.officer)
     result = desk.release(warning_id, at=at)
     whose = "" if result["holder"] == settings.officer else f" (was in {result['holder']}'s hand)"
-    out(f"{result['warning']}: back in the queue{whose}")
+    where = {"escalated": "back with its station", "closed": "closed (its station had dissuaded the person)"}
+    out(f"{result['warning']}: {where.get(result['status'], 'back in the queue')}{whose}")
 
 
 def run_undo(settings, *, dry_run: bool = False) -> None:
@@ -309,8 +313,9 @@ def timeline(desk: Desk, warning: dict) -> list[dict]:
             "undone": bool(event["undone"]),
         }
         entries.append({key: value for key, value in (entry | details).items() if value not in (None, False)})
-    # in the order things happened (an --at action logged later goes back to its place), the import first
-    return entries[:1] + sorted(entries[1:], key=lambda entry: entry["at"])
+    # in the order things happened: an --at action logged later goes back to its place (before the import, even,
+    # when the call was made before the export arrived); sorted() keeps the log's order within one second
+    return sorted(entries, key=lambda entry: entry["at"])
 
 
 def clock(desk: Desk, warning: dict) -> dict:
@@ -450,7 +455,7 @@ def _overdue_text(reason: dict) -> str:
     from fanzha_cli.supervision import REASON_WORDS
 
     limit = f" (limit {spoken_duration(reason['limit_minutes'])})" if reason["limit_minutes"] else ""
-    return f"{REASON_WORDS[reason['reason']]} {spoken_duration(reason['minutes_over'])} over{limit}"
+    return f"{REASON_WORDS[reason['reason']]} {spoken_duration(max(1, reason['minutes_over']))} over{limit}"
 
 
 def _risk(word: str) -> int:

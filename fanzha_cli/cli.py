@@ -15,7 +15,7 @@ import typer
 
 from fanzha_cli import __version__
 from fanzha_cli.errors import FanzhaError
-from fanzha_cli.output import err
+from fanzha_cli.output import OutputLost, err
 
 app = typer.Typer(
     name="fanzha",
@@ -781,7 +781,7 @@ def _output_lost(exc: Exception) -> bool:
     """A write to stdout that failed: ours (OutputLost) or Rich's (an OSError a full disk gives, with no file)."""
     import errno
 
-    if type(exc).__name__ == "OutputLost":
+    if isinstance(exc, OutputLost):
         return True
     lost = (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG, errno.EBADF)
     return isinstance(exc, OSError) and exc.errno in lost and exc.filename is None

@@ -114,3 +114,23 @@ def first_release_database(path: Path) -> Path:
     old.execute("INSERT INTO batches (file, imported_at, officer) VALUES ('f', 't', 'o')")
     old.close()
     return path
+
+
+def synthetic_database(folder: Path, *, days: int, per_day: int, first_day: int):
+    """A database of ``days`` synthetic exports of ``per_day`` warnings from 2026-11-``first_day`` (bench/synth.py),
+    imported as the desk would; the caller gathers statistics (ANALYZE) once it has shaped it."""
+    import sys
+    from datetime import datetime
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from synth import write_csv
+
+    from fanzha_cli import store
+    from fanzha_cli.importer import import_file
+
+    conn = store.connect(folder / "big.db")
+    for day in range(days):
+        path = folder / f"day{day}.csv"
+        write_csv(path, per_day, day=datetime(2026, 11, first_day + day), seed=day)
+        import_file(conn, path, officer="bench", now=datetime(2026, 11, 25))
+    return conn

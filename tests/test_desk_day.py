@@ -28,6 +28,17 @@ def day(tmp_path, run):
     assert run("import", write_export(tmp_path / "day.csv", rows)).exit_code == 0
 
 
+@pytest.fixture
+def conn(tmp_path):
+    """The same day through the library, for rules that need a clock of their own."""
+    from fanzha_cli.importer import import_file
+
+    conn = store.connect(tmp_path / "f.db")
+    rows = [warning_row(n, id=wid, time=time, risk=risk) for n, (wid, time, risk) in enumerate(DAY)]
+    import_file(conn, write_export(tmp_path / "d.csv", rows), officer="x", now=datetime(2026, 11, 25))
+    return conn
+
+
 def taken(run, officer=None) -> str | None:
     data = json.loads(run(*(("--officer", officer) if officer else ()), "next", "--json").stdout)
     return data and data["id"]
@@ -52,12 +63,7 @@ def test_a_skip_never_hides_a_warning_from_another_officer(run, day):
     assert taken(run, "second") == "W3"
 
 
-def test_a_skip_lasts_skip_minutes(tmp_path):
-    from fanzha_cli.importer import import_file
-
-    conn = store.connect(tmp_path / "f.db")
-    rows = [warning_row(n, id=wid, time=time, risk=risk) for n, (wid, time, risk) in enumerate(DAY)]
-    import_file(conn, write_export(tmp_path / "d.csv", rows), officer="x", now=datetime(2026, 11, 25))
+def test_a_skip_lasts_skip_minutes(conn):
     noon = datetime(2026, 11, 24, 12, 0)
     desk = Desk(conn, "li", noon)
     assert desk.take_next()[0]["id"] == "W3"
@@ -70,12 +76,7 @@ def test_a_skip_lasts_skip_minutes(tmp_path):
 # 15. a hold is a lease
 
 
-def test_a_stranded_hold_is_reclaimed_by_the_next_take_of_anyone(tmp_path):
-    from fanzha_cli.importer import import_file
-
-    conn = store.connect(tmp_path / "f.db")
-    rows = [warning_row(n, id=wid, time=time, risk=risk) for n, (wid, time, risk) in enumerate(DAY)]
-    import_file(conn, write_export(tmp_path / "d.csv", rows), officer="x", now=datetime(2026, 11, 25))
+def test_a_stranded_hold_is_reclaimed_by_the_next_take_of_anyone(conn):
     noon = datetime(2026, 11, 24, 12, 0)
     assert Desk(conn, "crashed", noon).take_next()[0]["id"] == "W3"
     assert Desk(conn, "li", noon + timedelta(minutes=59)).take_next()[0]["id"] == "W2"  # not yet
@@ -86,12 +87,7 @@ def test_a_stranded_hold_is_reclaimed_by_the_next_take_of_anyone(tmp_path):
     assert Desk(conn, "crashed", noon + timedelta(minutes=62)).in_hand() is None
 
 
-def test_an_action_renews_the_lease_and_its_age_ends_it(tmp_path):
-    from fanzha_cli.importer import import_file
-
-    conn = store.connect(tmp_path / "f.db")
-    rows = [warning_row(n, id=wid, time=time, risk=risk) for n, (wid, time, risk) in enumerate(DAY)]
-    import_file(conn, write_export(tmp_path / "d.csv", rows), officer="x", now=datetime(2026, 11, 25))
+def test_an_action_renews_the_lease_and_its_age_ends_it(conn):
     noon = datetime(2026, 11, 24, 12, 0)
     Desk(conn, "busy", noon).take_next()
     Desk(conn, "busy", noon + timedelta(minutes=50)).escalate()  # working on it: the call goes on

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, warning_row, write_export
+from conftest import REPO, synthetic_database, warning_row, write_export
 
 from fanzha_cli import store
 
@@ -361,19 +361,7 @@ def _assert_indexed(plan: list[str], index: str, *, sorted_by_index: bool = True
 @pytest.fixture(scope="module")
 def big_db(tmp_path_factory):
     """40,000 warnings of four days, the statistics gathered."""
-    sys.path.insert(0, str(REPO / "bench"))
-    from datetime import datetime
-
-    from synth import write_csv
-
-    from fanzha_cli.importer import import_file
-
-    folder = tmp_path_factory.mktemp("big")
-    conn = store.connect(folder / "big.db")
-    for day in range(4):
-        path = folder / f"day{day}.csv"
-        write_csv(path, 10_000, day=datetime(2026, 11, 20 + day), seed=day)
-        import_file(conn, path, officer="bench", now=datetime(2026, 11, 25))
+    conn = synthetic_database(tmp_path_factory.mktemp("big"), days=4, per_day=10_000, first_day=20)
     conn.execute("ANALYZE")
     return conn
 

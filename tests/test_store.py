@@ -6,7 +6,7 @@ import sqlite3
 import stat
 
 import pytest
-from conftest import first_release_database, write_export
+from conftest import first_release_database, synthetic_database, write_export
 
 from fanzha_cli import store
 from fanzha_cli.errors import DatabaseError
@@ -109,23 +109,7 @@ def test_schema_refuses_impossible_values():
 @pytest.fixture(scope="module")
 def big_db(tmp_path_factory):
     """200,000 warnings of ten days, with a part of them already worked, as the plans must be read on."""
-    import sys
-
-    from conftest import REPO
-
-    sys.path.insert(0, str(REPO / "bench"))
-    from datetime import datetime
-
-    from synth import write_csv
-
-    from fanzha_cli.importer import import_file
-
-    folder = tmp_path_factory.mktemp("big")
-    conn = store.connect(folder / "big.db")
-    for day in range(10):
-        path = folder / f"day{day}.csv"
-        write_csv(path, 20_000, day=datetime(2026, 11, 10 + day), seed=day)
-        import_file(conn, path, officer="bench", now=datetime(2026, 11, 25))
+    conn = synthetic_database(tmp_path_factory.mktemp("big"), days=10, per_day=20_000, first_day=10)
     conn.execute("UPDATE warnings SET status = 'closed' WHERE time < '2026-11-18'")
     conn.execute("ANALYZE")
     return conn

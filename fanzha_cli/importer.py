@@ -283,7 +283,7 @@ def _import_records(conn, path, records, officer, now, dry_run, strict, rejects_
     rejects = _RejectsWriter(rejects_path or default_rejects_path(path), records.header) if write_rejects else None
     session = store.rehearsal if dry_run else store.transaction
     try:
-        with store.references_unchecked(conn), session(conn):
+        with store.bulk_insert(conn), session(conn):
             batch_id = store.begin_batch(conn, file=records.name, officer=officer, at=format_time(now))
             checker = RowChecker(records.header, positions, StationDirectory.load(conn), now, batch_id)
             result.new = store.insert_new_warnings(conn, _valid_rows(records, checker, result, rejects, progress))

@@ -336,16 +336,24 @@ def rehearsal(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
             _rollback(conn)
 
 
+BULK_CACHE_KIB = 64 * 1024
+
+
 @contextmanager
-def references_unchecked(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """Foreign keys unchecked around a bulk insert whose references the same transaction has just made (an
-    import's rows all point to the batch row it wrote first): a lookup per row saved, ~2% of an import.
-    Must be entered outside a transaction (SQLite ignores the pragma inside one)."""
+def bulk_insert(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Around an import's bulk insert, entered outside its transaction (SQLite ignores the pragma inside one):
+    foreign keys unchecked, since every row points to the batch row the same transaction has just made (a lookup
+    per row saved, ~2% of an import); and a page cache of 64 MiB instead of 2, since the lookup indexes of `find`
+    (a phone's and an id's last four, the name) take rows in no order and would otherwise reread their pages
+    (a fifth less time for half a million rows)."""
+    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
     conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
     try:
         yield conn
     finally:
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA cache_size = {int(cache)}")
 
 
 # --- import batches and warnings -----------------------------------------------------------------------------

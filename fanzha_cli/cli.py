@@ -111,9 +111,10 @@ def reported():
     except FanzhaError as exc:
         err(f"fanzha: {exc}", "bold red")
         raise typer.Exit(exc.exit_code) from None
-    except sqlite3.OperationalError as exc:
-        hint = " (another fanzha is writing; try again)" if "locked" in str(exc) else ""
-        err(f"fanzha: database error: {exc}{hint}", "bold red")
+    except sqlite3.OperationalError as exc:  # outside a transaction (a read): worded as the store words its own
+        from fanzha_cli.store import database_error
+
+        err(f"fanzha: {database_error(exc)}", "bold red")
         raise typer.Exit(2) from None
 
 
@@ -284,13 +285,13 @@ def log(
     Example: fanzha log unreachable
     """
     from fanzha_cli.commands.work import run_log
-    from fanzha_cli.desk import OUTCOME_WORDS
+    from fanzha_cli.desk import OUTCOME_WORDS, word_key
 
     if len(words) > 2:
         err("fanzha: log takes [ID] OUTCOME, e.g. `fanzha log WH202611240000008 reached`", "bold red")
         raise typer.Exit(2)
     warning_id, outcome = (None, words[0]) if len(words) == 1 else words
-    if warning_id is not None and _is_word(warning_id, OUTCOME_WORDS) and not _is_word(outcome, OUTCOME_WORDS):
+    if warning_id is not None and word_key(OUTCOME_WORDS, warning_id) and not word_key(OUTCOME_WORDS, outcome):
         warning_id, outcome = outcome, warning_id  # `log reached WH…`: the same thing, said the other way round
     with reported():
         code = run_log(ctx.obj, outcome, warning_id, note, _at(at))
@@ -367,10 +368,6 @@ def release(
 
     with reported():
         run_release(ctx.obj, warning_id, _at(at))
-
-
-def _is_word(text: str, table: dict[str, str]) -> bool:
-    return "".join(text.split()).lower() in table
 
 
 @app.command("note")

@@ -15,7 +15,7 @@ from fanzha_cli import settings as settings_module
 from fanzha_cli import store
 from fanzha_cli.errors import FanzhaError
 from fanzha_cli.script import sms_text
-from fanzha_cli.values import format_time, normalize_id, risk_name
+from fanzha_cli.values import format_time, is_control, normalize_id, risk_name, storable
 
 CHANNELS = ("platform", "wechat", "phone")
 
@@ -54,9 +54,14 @@ STATUS_WORDS = word_table(
 )
 
 
+def word_key(table: dict[str, str], text: str) -> str | None:
+    """An officer's word, English or Chinese, any case or spacing, to its one English key; None if not a word."""
+    return table.get("".join(text.split()).lower())
+
+
 def read_word(kind: str, table: dict[str, str], text: str) -> str:
-    """An officer's word, English or Chinese, any case, to its one English key."""
-    key = table.get("".join(text.split()).lower())
+    """``word_key``, or a DeskError naming the words there are."""
+    key = word_key(table, text)
     if key is None:
         choices = sorted(set(table.values()))
         raise DeskError(f"unknown {kind} '{text}': use one of {', '.join(choices)} (or the Chinese word)")
@@ -93,9 +98,7 @@ class Desk:
 
     def get(self, warning_id: str) -> dict:
         # as given first: an id read back from the database (or stored by a release that kept invisible characters)
-        typed = warning_id
-        if not typed.isascii():  # a byte of a command line that is not UTF-8 is no id, and SQLite cannot take it
-            typed = typed.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        typed = storable(warning_id)  # a byte of a command line that is not UTF-8: no id, and SQLite cannot take it
         warning = store.get_warning(self.conn, typed) or store.get_warning(self.conn, normalize_id(typed))
         if warning is None:
             # else the one id it is a tail of, any case (SPEC §3: `0008` for WH202611240000008); several: refused
@@ -323,7 +326,7 @@ class Desk:
                 continue
             option = "--" + key.replace("_", "-")
             value = given[key].strip()
-            odd = next((ch for ch in value if _is_control(ch)), None)
+            odd = next((ch for ch in value if is_control(ch)), None)
             if odd is not None and key != "address":
                 raise DeskError(f"{option}: holds a line break or control character (U+{ord(odd):04X}); one line only")
             limit = _LONG if key == "address" else _SHORT
@@ -538,10 +541,3 @@ def _json():
 
 def _status(warning: dict, state: dict) -> str:
     return state.get("status", warning["status"])
-
-
-def _is_control(char: str) -> bool:
-    """A control, format or unassigned character, or a line or paragraph break: no place in a one-line field."""
-    import unicodedata
-
-    return unicodedata.category(char)[0] == "C" or unicodedata.category(char) in ("Zl", "Zp")

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from fanzha_cli import store
 from fanzha_cli.desk import Desk, DeskError
-from fanzha_cli.values import format_time, normalize_id, parse_phone
+from fanzha_cli.values import format_time, normalize_id, parse_phone, storable
 
 MIN_TAIL = 4  # an id's tail is at least this long; so is a phone's
 SHOWN_CANDIDATES = 10  # the candidates an ambiguous tail lists
@@ -29,20 +29,13 @@ MATCHED_BY = {
 }
 
 
-def _encodable(text: str) -> str:
-    """Text SQLite can be given: a byte of a command line that was not UTF-8 (a lone surrogate) becomes U+FFFD."""
-    if text.isascii():
-        return text
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-
-
 # --- short ids -----------------------------------------------------------------------------------------------
 
 
 def by_id_tail(conn: sqlite3.Connection, text: str) -> dict | None:
     """The one warning whose id ends with ``text`` (four characters or more, any case), or None; a tail that
     fits several raises a DeskError naming them (newest first), so that nothing is done to the wrong one."""
-    tail = normalize_id(_encodable(text))
+    tail = normalize_id(storable(text))
     if len(tail) < MIN_TAIL:
         return None
     found = store.find_warnings(conn, "id_tail", SHOWN_CANDIDATES + 1, tail=tail)
@@ -65,7 +58,7 @@ def searches(text: str) -> list[tuple[str, dict]]:
     """What ``text`` may be, as kinds of store.FIND with their parameters: a phone (all 11 digits, spaced or
     with +86 as the import reads it; or the last four), a name (as written, or the start of one), an id (as
     typed, or a tail of four characters or more, any case). Four digits are both a phone's end and an id's."""
-    typed = _encodable(text).strip()
+    typed = storable(text).strip()
     wanted = normalize_id(typed)  # full-width digits as digits; no invisible characters from a copy
     if not wanted:
         raise DeskError("find needs something to look for: a phone (11 digits or the last four), a name or an id")
@@ -123,7 +116,7 @@ def find(conn: sqlite3.Connection, text: str, *, limit: int = DEFAULT_LIMIT) -> 
 
 def hint(text: str) -> str | None:
     """Why ``text`` may have found nothing: a number too short or too long to be a phone or its end."""
-    compact = "".join(normalize_id(_encodable(text)).split())
+    compact = "".join(normalize_id(storable(text)).split())
     if compact.isascii() and compact.isdigit() and len(compact) not in (MIN_TAIL, 11):
         return f"a phone is found by all 11 digits or the last {MIN_TAIL}"
     return None

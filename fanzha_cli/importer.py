@@ -17,7 +17,7 @@ from fanzha_cli.errors import FanzhaError, ImportFileError, shown_file
 from fanzha_cli.files import inert, private_file
 from fanzha_cli.reader import Records, open_records
 from fanzha_cli.stations import StationDirectory
-from fanzha_cli.values import format_time, mask_numbers, normalize_id, normalize_time, parse_phone, parse_risk
+from fanzha_cli.values import format_time, mask_numbers, normalize_id, normalize_time, parse_phone, parse_risk, storable
 
 # The warning's fields in the order of store.WARNING_COLUMNS, with the header names an export may give them.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -274,8 +274,7 @@ def _spooled(path: Path, shown: str) -> Iterator[Path]:
 
 
 def _import_records(conn, path, records, officer, now, dry_run, strict, rejects_path, progress) -> ImportResult:
-    # A file name that is not UTF-8 (its bytes escaped by Python) is kept and shown with those bytes as \xff.
-    records.name = records.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    records.name = storable(records.name)  # a file name that is not UTF-8 is kept with its bytes as \xff
     positions = map_header(records.name, records.header)
     records.looks_like_row = partial(_looks_like_row, positions)
     result = ImportResult(file=records.name, dry_run=dry_run)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-import unicodedata
 from typing import NamedTuple
 
 from fanzha_cli import store
 from fanzha_cli.errors import FanzhaError
+from fanzha_cli.values import is_control
 
 
 class Whole(NamedTuple):
@@ -106,7 +106,7 @@ def _stored(key: str, text) -> int | str:
             return min(max(int(str(text).strip()), kind.minimum), kind.maximum)
         except ValueError:
             return default
-    cleaned = " ".join("".join(" " if _control(char) else char for char in str(text)).split())[: kind.maximum]
+    cleaned = " ".join("".join(" " if is_control(char) else char for char in str(text)).split())[: kind.maximum]
     return cleaned or default
 
 
@@ -120,7 +120,7 @@ def _convert(key: str, text: str) -> int | str:
             raise SettingError(f"{key} cannot be empty: it takes {kind.describe()}")
         if len(value) > kind.maximum:
             raise SettingError(f"{key} is {len(value):,} characters long: it takes {kind.describe()}")
-        if any(_control(char) for char in value):
+        if any(is_control(char) for char in value):
             raise SettingError(f"{key} holds a control character or a line break: it takes {kind.describe()}")
         return value
     try:
@@ -132,8 +132,3 @@ def _convert(key: str, text: str) -> int | str:
         shown = str(value) if len(str(value)) <= 40 else f"a number of {len(str(value)):,} digits"
         raise SettingError(f"{key} must be {kind.describe()}, not {shown}")
     return value
-
-
-def _control(char: str) -> bool:
-    """Controls, formats (bidirectional overrides, zero widths), line and paragraph separators, lone surrogates."""
-    return unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp")

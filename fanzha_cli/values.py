@@ -204,6 +204,26 @@ def normalize_id(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "CZ" or ch == " ").strip()
 
 
+def storable(text: str) -> str:
+    """Text SQLite and a UTF-8 file can take: the bytes of a command line or a file name that were not UTF-8
+    (which Python holds as lone surrogates) written as ``\\xff``."""
+    if text.isascii():
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no byte made
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def is_control(char: str) -> bool:
+    """A control, format (a bidirectional override, a zero width), surrogate, private or unassigned character, or a
+    line or paragraph separator: nothing a one-line value (a name, a station, a setting) may hold."""
+    import unicodedata
+
+    category = unicodedata.category(char)
+    return category[0] == "C" or category in ("Zl", "Zp")
+
+
 def normalize_officer(text: str) -> str:
     """An officer's name as it is recorded: ``Alice``, `` alice`` and full-width ``ａｌｉｃｅ`` are one officer;
     a line break or a control character never reaches the event log or a one-line message."""

@@ -134,3 +134,8 @@ def synthetic_database(folder: Path, *, days: int, per_day: int, first_day: int)
         write_csv(path, per_day, day=datetime(2026, 11, first_day + day), seed=day)
         import_file(conn, path, officer="bench", now=datetime(2026, 11, 25))
     return conn
+
+
+def day_rows(day: list[tuple[str, str, str]]) -> list[list[str]]:
+    """Rows of an export from (id, time, risk) triples, each named 周某<id>."""
+    return [warning_row(n, id=wid, time=time, risk=risk, name=f"周某{wid}") for n, (wid, time, risk) in enumerate(day)]

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import warning_row, write_export
+from conftest import day_rows, warning_row, write_export
 
 from fanzha_cli import store
 from fanzha_cli.desk import Desk, DeskError
@@ -25,8 +25,7 @@ DAY = [
 
 @pytest.fixture
 def day(tmp_path, run):
-    rows = [warning_row(n, id=wid, time=time, risk=risk, name=f"周某{wid}") for n, (wid, time, risk) in enumerate(DAY)]
-    assert run("import", write_export(tmp_path / "day.csv", rows)).exit_code == 0
+    assert run("import", write_export(tmp_path / "day.csv", day_rows(DAY))).exit_code == 0
 
 
 def next_id(run, officer=None):

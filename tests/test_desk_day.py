@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import warning_row, write_export
+from conftest import day_rows, warning_row, write_export
 
 from fanzha_cli import store
 from fanzha_cli.desk import Desk
@@ -24,8 +24,7 @@ DAY = [
 
 @pytest.fixture
 def day(tmp_path, run):
-    rows = [warning_row(n, id=wid, time=time, risk=risk, name=f"周某{wid}") for n, (wid, time, risk) in enumerate(DAY)]
-    assert run("import", write_export(tmp_path / "day.csv", rows)).exit_code == 0
+    assert run("import", write_export(tmp_path / "day.csv", day_rows(DAY))).exit_code == 0
 
 
 @pytest.fixture

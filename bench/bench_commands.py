@@ -16,7 +16,6 @@ Also prints the query plans of the hot queries.
 from __future__ import annotations
 
 import argparse
-import os
 import sqlite3
 import statistics
 import subprocess
@@ -31,7 +30,7 @@ ORDINARY_DAY, HEAVY_DAY = "2026-11-18", "2026-11-19"  # the last two days built
 HERE = Path(__file__).resolve().parent
 FANZHA = str(Path(sys.executable).with_name("fanzha"))  # the console script, as the officer runs it
 sys.path.insert(0, str(HERE))
-from bench_import import HELLO  # noqa: E402
+from bench_import import HELLO, compile_package  # noqa: E402
 from synth import write_csv  # noqa: E402
 
 
@@ -89,8 +88,7 @@ def main() -> None:
     parser.add_argument("--warnings", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=21)
     args = parser.parse_args()
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "fanzha_cli")], env=env, check=True)
+    compile_package()
     with tempfile.TemporaryDirectory(prefix="fanzha-bench-") as tmp:
         work = Path(tmp)
         db = work / "big.db"

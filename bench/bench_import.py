@@ -42,6 +42,12 @@ app()
 """
 
 
+def compile_package() -> None:
+    """What an installed package has: bytecode, not source compiled afresh at each start."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "fanzha_cli")], env=env, check=True)
+
+
 def sqlite3_shell() -> str:
     """The sqlite3 command-line shell, installed from Debian's packages when absent."""
     found = shutil.which("sqlite3")
@@ -127,9 +133,7 @@ def main() -> None:
     parser.add_argument("--forms", action="store_true", help="also each time form alone (issue 11)")
     args = parser.parse_args()
     shell = sqlite3_shell()
-    # What an installed package has: bytecode, not source compiled afresh at each start.
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "fanzha_cli")], env=env, check=True)
+    compile_package()
     with tempfile.TemporaryDirectory(prefix="fanzha-bench-") as tmp:
         work = Path(tmp)
         template = work / "template.db"  # an existing, migrated database, as on any morning but the first

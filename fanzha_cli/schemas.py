@@ -1,7 +1,9 @@
 """The shapes that leave the program as JSON (README "JSON output"), as pydantic models.
 
-Imported only by ``--json`` paths: pydantic costs ~40 ms of start-up, and per-row validation on import would cost
-~0.17 s per 100,000 rows, so rows are checked by fanzha_cli.importer's own code instead.
+Imported only by the ``--json`` of the import and the stations: pydantic costs ~40-60 ms of start-up, more than a
+whole `list` on two million warnings, so the desk's reads (next, list, show, find) write their JSON with the
+standard library and tests hold every one of them to these shapes (tests/test_json_shapes.py). Per-row validation
+on import would cost ~0.17 s per 100,000 rows, so rows are checked by fanzha_cli.importer's own code instead.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ class Shown(Card):
 
     events: list[dict[str, Any]]
     clock: dict[str, int | None]
+    stop_payments: list[dict[str, Any]]  # each as in `stop-pay list --json`
 
 
 class OverdueReason(_Shape):
@@ -98,3 +101,10 @@ class ListedCard(Card):
 
 
 Listed = list[ListedCard]
+
+
+class Found(ListedCard):
+    """An item of `find --json`: a listed card, with how many earlier warnings the person has and what matched."""
+
+    earlier_warnings: int
+    matched_by: list[str]

@@ -12,7 +12,7 @@ import os
 import sqlite3
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from fanzha_cli.errors import DatabaseError
 
 # The number of migrations in fanzha_cli.migrations; kept here so that opening an up-to-date database does not
 # import them. tests/test_store.py checks that the two agree.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 BUSY_TIMEOUT_SECONDS = 30.0
 
@@ -641,6 +641,9 @@ def count_overdue(conn: sqlite3.Connection, limits: dict[str, str]) -> dict[str,
     }
 
 
+OPEN_STATUSES = ("new", "taken", "retry", "escalated")
+
+
 def list_warnings(
     conn: sqlite3.Connection,
     *,
@@ -651,13 +654,11 @@ def list_warnings(
     overdue: dict[str, str] | None = None,
     limit: int | None = None,
 ) -> list[dict]:
-    """Warnings in queue order, filtered; open ones (not closed) when no status nor overdue is asked for."""
+    """Warnings in queue order, filtered; open ones (not closed) when no status nor overdue is asked for.
+
+    Each status is read on its own through warnings_status (status, risk_level DESC, time), already in queue
+    order, and the lists are merged: the first ``limit`` rows cost what they show, not what the table holds."""
     where, params = [], {}
-    if statuses:
-        where.append(f"status IN ({', '.join(f':s{n}' for n in range(len(statuses)))})")
-        params |= {f"s{n}": status for n, status in enumerate(statuses)}
-    elif overdue is None:  # overdue ones are shown closed or not: a stop-payment may wait on a closed warning
-        where.append("status != 'closed'")
     if risk_level is not None:
         where.append("risk_level = :risk_level")
         params["risk_level"] = risk_level
@@ -667,12 +668,27 @@ def list_warnings(
     if day is not None:
         where.append("time >= :day_start AND time < :day_end")
         params |= {"day_start": f"{day} 00:00:00", "day_end": f"{day} 24:00:00"}
-    if overdue is not None:
+    if overdue is not None:  # shown closed or not (a stop-payment may wait on a closed warning); few, from indexes
         where.append(f"id IN ({_OVERDUE_IDS})")
         params |= overdue
-    sql = f"SELECT {', '.join(_WARNING_ROW)} FROM warnings WHERE {' AND '.join(where)} ORDER BY risk_level DESC, time"
-    if limit:
-        sql += f" LIMIT {int(limit)}"
+        if statuses:
+            where.append(f"status IN ({', '.join(f':s{n}' for n in range(len(statuses)))})")
+            params |= {f"s{n}": status for n, status in enumerate(statuses)}
+        return _listed(conn, where, params, limit)
+    lists = [
+        _listed(conn, [*where, "status = :status"], params | {"status": status}, limit)
+        for status in dict.fromkeys(statuses or OPEN_STATUSES)
+    ]
+    import heapq
+    import itertools
+
+    merged = heapq.merge(*lists, key=lambda row: (-row["risk_level"], row["time"]))
+    return list(itertools.islice(merged, limit or None))
+
+
+def _listed(conn: sqlite3.Connection, where: list[str], params: dict, limit: int | None) -> list[dict]:
+    sql = f"SELECT {', '.join(_WARNING_ROW)} FROM warnings WHERE {' AND '.join(where) or '1'}"
+    sql += " ORDER BY risk_level DESC, time" + (f" LIMIT {int(limit)}" if limit else "")
     return [_warning(row) for row in conn.execute(sql, params)]
 
 
@@ -951,6 +967,32 @@ def query_plan(conn: sqlite3.Connection, name: str) -> list[str]:
     statements["held_by"] = (f"SELECT id FROM warnings WHERE {_HELD_BY}", ("o",))
     sql, params = statements[name]
     return [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+
+
+class _Recorder:
+    """A connection that notes every statement run through it with its parameters (for plans_of)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn, self.statements = conn, []
+
+    def execute(self, sql: str, params=()):
+        self.statements.append((sql, params))
+        return self._conn.execute(sql, params)
+
+    def __getattr__(self, name: str):
+        return getattr(self._conn, name)
+
+
+def plans_of(conn: sqlite3.Connection, call: Callable[[sqlite3.Connection], object]) -> list[tuple[str, list[str]]]:
+    """The plan of every query that ``call(conn)`` runs, as run (its text and its parameters bound, as SQLite
+    plans it): the real statements, never a restatement. For reads: the call is made once for real."""
+    recorder = _Recorder(conn)
+    call(recorder)  # type: ignore[arg-type]
+    return [
+        (sql, [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)])
+        for sql, params in recorder.statements
+        if sql.lstrip().upper().startswith(("SELECT", "WITH"))
+    ]
 
 
 HOT_QUERIES = (

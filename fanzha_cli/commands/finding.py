@@ -46,8 +46,7 @@ def _view(row: dict) -> dict:
 def _dump(desk: Desk, rows: list[dict]) -> None:
     """`find --json`: the items of `list --json` (phone masked, no script, why overdue) with `earlier_warnings`
     and `matched_by`."""
-    from fanzha_cli import schemas
-    from fanzha_cli.commands.work import warning_view
+    from fanzha_cli.commands.work import dump_json, warning_view
     from fanzha_cli.supervision import overdue_reasons
 
     contacts = {station["name"]: station for station in store.list_stations(desk.conn)}
@@ -58,12 +57,7 @@ def _dump(desk: Desk, rows: list[dict]) -> None:
         | {"earlier_warnings": row["earlier_warnings"], "matched_by": row["matched_by"]}
         for row in rows
     ]
-
-    class Found(schemas.ListedCard):
-        earlier_warnings: int
-        matched_by: list[str]
-
-    out(schemas.dump(list[Found], views))
+    dump_json(views)
 
 
 def _cells(view: dict) -> list[str]:

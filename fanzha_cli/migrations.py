@@ -214,11 +214,56 @@ _FIND_AND_SKIP = (
 )
 
 
-@migrations(name="0006_list_by_status")
-def _list_by_status(db: Database) -> None:
+@migrations(name="0006_city_scale")
+def _city_scale(db: Database) -> None:
+    for statement in _CITY_SCALE:
+        db.execute(statement)
+
+
+_CITY_SCALE = (
     # `list` reads each status it shows in queue order and merges them (store.list_warnings): the first rows of
     # any view cost what they show, even with two million warnings, most of them closed.
-    db.execute("CREATE INDEX warnings_status ON warnings (status, risk_level DESC, time)")
+    "CREATE INDEX warnings_status ON warnings (status, risk_level DESC, time)",
+    # A range's escalations, counted by warning and station, read from this index alone.
+    "CREATE INDEX events_escalations ON events (at, station, warning_id, act) WHERE action = 'escalate'",
+    # Each day's figures, once a summary has computed them (store, "figures kept per day"); ``version`` is the
+    # form of ``figures``, which the report reads only in the form it writes.
+    """CREATE TABLE day_figures (
+        day TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        figures TEXT NOT NULL
+    ) WITHOUT ROWID""",
+    # Warnings added since the kept figures were last checked are those past ``upto`` (their rowid): a summary
+    # looks at their days only, and takes those days' figures afresh. (A trigger on each warning added would do
+    # it too, but any row trigger on warnings triples the time of an import.)
+    "CREATE TABLE day_figures_checked (upto INTEGER NOT NULL)",
+    "INSERT INTO day_figures_checked (upto) SELECT coalesce(max(rowid), 0) FROM warnings",
+    # Any other write that touches a day drops its kept figures, whoever writes: a change to a warning counts on
+    # the day of its own time; an event on the day it was done and on its warning's day; an undo on the days of
+    # what it undid; a stop-payment on the days of its request and of its result.
+    """CREATE TRIGGER day_figures_warning_changed AFTER UPDATE ON warnings
+        BEGIN DELETE FROM day_figures WHERE day IN (substr(OLD.time, 1, 10), substr(NEW.time, 1, 10)); END""",
+    """CREATE TRIGGER day_figures_event_added AFTER INSERT ON events
+        BEGIN
+            DELETE FROM day_figures WHERE day IN (
+                substr(NEW.at, 1, 10), (SELECT substr(time, 1, 10) FROM warnings WHERE id = NEW.warning_id));
+            DELETE FROM day_figures WHERE NEW.undoes IS NOT NULL AND day IN (
+                SELECT substr(at, 1, 10) FROM events WHERE id >= NEW.undoes AND id < NEW.id AND act = NEW.undoes);
+        END""",
+    """CREATE TRIGGER day_figures_stop_payment_added AFTER INSERT ON stop_payments
+        BEGIN
+            DELETE FROM day_figures WHERE day IN (substr(NEW.requested_at, 1, 10), substr(NEW.result_at, 1, 10));
+        END""",
+    """CREATE TRIGGER day_figures_stop_payment_changed AFTER UPDATE ON stop_payments
+        BEGIN
+            DELETE FROM day_figures WHERE day IN (substr(OLD.requested_at, 1, 10), substr(OLD.result_at, 1, 10),
+                substr(NEW.requested_at, 1, 10), substr(NEW.result_at, 1, 10));
+        END""",
+    """CREATE TRIGGER day_figures_stop_payment_removed AFTER DELETE ON stop_payments
+        BEGIN
+            DELETE FROM day_figures WHERE day IN (substr(OLD.requested_at, 1, 10), substr(OLD.result_at, 1, 10));
+        END""",
+)
 
 
 def migrate(conn: sqlite3.Connection) -> None:

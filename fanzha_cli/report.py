@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from fanzha_cli import store
@@ -64,66 +65,150 @@ def minutes(value: float | None) -> int | float | None:
     return int(value) if value == int(value) else value
 
 
-def figures(conn, first: date, last: date, limits: dict, *, by_day: bool) -> dict[str, dict]:
-    """Totals from ``first`` to ``last`` (whole days): one per day, or one for all of them under the key 'all'."""
-    start, end = f"{first} 00:00:00", f"{last + timedelta(days=1)} 00:00:00"
-    days = [str(first + timedelta(days=n)) for n in range((last - first).days + 1)] if by_day else ["all"]
-    result = {day: empty(day) for day in days}
-    if by_day and first == last:
-        # one day needs no grouping by day, which would cost a sort of all its warnings
-        return {days[0]: figures(conn, first, last, limits, by_day=False)["all"] | {"date": days[0]}}
-    for row in store.warning_totals(conn, start, end, by_day=by_day):
-        figures_of_day = result[row["day"]]
-        for key in ("received", "disposed", "closed", "open", "high_not_escalated"):
-            figures_of_day[key] = row[key]
-        figures_of_day["by_risk"] = {risk: row[risk] for risk in RISK_LEVELS.values()}
-    for day, fraud_type, count in store.fraud_type_counts(conn, start, end, by_day=by_day):
-        result[day]["by_fraud_type"][fraud_type or "未填写"] = count
-    for day, action, outcome, events, warnings in store.action_counts(conn, start, end, by_day=by_day):
-        figures_of_day = result[day]
+def percentiles(pairs: Iterable[tuple[float, int]]) -> tuple[float | None, float | None]:
+    """(median, P90) of values given as (value, how many) pairs: the median is the mean of the middle two of an
+    even count, the P90 the ceil(0.9 n)-th value (nearest rank)."""
+    counts: dict[float, int] = {}
+    for value, count in pairs:
+        counts[value] = counts.get(value, 0) + count
+    n = sum(counts.values())
+    if not n:
+        return None, None
+    ranks = sorted({(n + 1) // 2, (n + 2) // 2, (9 * n + 9) // 10})
+    found, seen = {}, 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while ranks and ranks[0] <= seen:
+            found[ranks.pop(0)] = value
+    return (found[(n + 1) // 2] + found[(n + 2) // 2]) / 2, found[(9 * n + 9) // 10]
+
+
+# --- a period, from the rows ------------------------------------------------------------------------------------
+# A period's figures straight from the rows, with the parts that adding periods up needs and the output does not
+# show: how many warnings waited how many minutes for their first call, and requests for their result (medians
+# stay exact), and the earlier warnings by their day of receipt (a range's total counts a warning acted on over
+# several days once). Overdue is never part of it: it changes with the clock (live()).
+FIGURES_VERSION = 1  # the form of kept figures: raise it when period() changes, and kept days are computed again
+_PARTS = ("first_call", "stop_pay_minutes", "earlier_by_day")
+_ADDED = ("received", "disposed", "closed", "open", "high_not_escalated", "sms")
+_ADDED_BY_KEY = ("calls", "visits", "by_channel", "by_risk", "by_fraud_type")
+_ADDED_STOP_PAY = ("requested", "frozen", "partial", "failed", "kept_fen")
+
+
+def bounds(first: date, last: date) -> tuple[str, str]:
+    return f"{first} 00:00:00", f"{last + timedelta(days=1)} 00:00:00"
+
+
+def period(conn, first: date, last: date) -> dict:
+    """The figures of the days from ``first`` to ``last`` taken together, computed from the rows."""
+    start, end = bounds(first, last)
+    figures = empty(str(first) if first == last else f"{first}/{last}")
+    totals = store.warning_totals(conn, start, end)
+    figures |= {key: totals[key] for key in ("received", "disposed", "closed", "open", "high_not_escalated")}
+    figures["by_risk"] = {risk: totals[risk] for risk in RISK_LEVELS.values()}
+    figures["by_fraud_type"] = {kind or "未填写": count for kind, count in store.fraud_type_counts(conn, start, end)}
+    for action, outcome, events in store.action_counts(conn, start, end):
         if action == "call":
-            figures_of_day["calls"][outcome] = events
+            figures["calls"][outcome] = events
         elif action == "sms":
-            figures_of_day["sms"] = events
-        elif action == "escalate":
-            figures_of_day["escalated"] = warnings
+            figures["sms"] = events
         else:
-            figures_of_day["visits"][outcome] = events
-    for day, station, warnings in store.escalations_by_station(conn, start, end, by_day=by_day):
-        result[day]["by_station"][station] = warnings
-    for day, *channels in store.escalations_by_channel(conn, start, end, by_day=by_day):
-        result[day]["by_channel"] = dict(zip(("platform", "wechat", "phone"), channels, strict=True))
-    for day, *counts in store.earlier_acted_on(conn, start, end, by_day=by_day):
-        result[day]["earlier_warnings_acted_on"] = dict(zip(EARLIER_KEYS, counts, strict=True))
-    for day, count in store.overdue_by_day(conn, start, end, limits, by_day=by_day):
-        result[day]["overdue"] = count
-    for day, status, count, kept_fen in store.stop_payment_counts(conn, start, end, by_day=by_day):
-        stop = result[day]["stop_payments"]
-        stop[status] = count
-        stop["kept_fen"] += kept_fen or 0
-    for day, _, _, median, _ in store.stop_payment_percentiles(conn, start, end, by_day=by_day):
-        result[day]["stop_payments"]["median_minutes_to_result"] = minutes(median)
-    for day, what, _, median, p90 in store.first_call_percentiles(conn, start, end, by_day=by_day):
-        clock = result[day]["first_call_minutes"]
-        place = clock if what == 0 else clock["by_risk"][RISK_LEVELS[what]]
-        place |= {"median": minutes(median), "p90": minutes(p90)}
-    for figures_of_day in result.values():
-        stop = figures_of_day["stop_payments"]
-        stop = {key: value for key, value in stop.items() if key != "kept_fen"} | {"kept_yuan": Yuan(stop["kept_fen"])}
-        figures_of_day["stop_payments"] = {key: stop[key] for key in STOP_PAY_KEYS}
-        figures_of_day["disposal_rate"] = rate(figures_of_day["disposed"], figures_of_day["received"])
-        calls = sum(figures_of_day["calls"].values())
-        figures_of_day["reach_rate"] = rate(figures_of_day["calls"]["reached"], calls)
+            figures["visits"][outcome] = events
+    figures["escalated"], by_station = store.escalated_warnings(conn, start, end)
+    figures["by_station"] = dict(by_station)
+    figures["by_channel"] = dict(
+        zip(("platform", "wechat", "phone"), store.escalations_by_channel(conn, start, end), strict=True)
+    )
+    for status, count, kept_fen in store.stop_payment_counts(conn, start, end):
+        figures["stop_payments"][status] = count
+        figures["stop_payments"]["kept_fen"] += kept_fen or 0
+    figures["first_call"] = {str(level): [] for level in RISK_LEVELS}
+    for level, delay, count in store.first_call_minutes(conn, start, end):
+        figures["first_call"][str(level)].append([delay, count])
+    figures["stop_pay_minutes"] = [list(pair) for pair in store.stop_payment_minutes(conn, start, end)]
+    figures["earlier_by_day"] = {day: counts for day, *counts in store.earlier_acted_on(conn, start, end)}
+    return figures
+
+
+def added_up(conn, days: list[dict], first: date, last: date) -> dict:
+    """The figures of the days from ``first`` to ``last`` taken together, from each day's: equal to period() over
+    them (tests/test_kept_figures.py), but for the distinct warnings handed over and the earlier ones, which are
+    counted again over the range, only where the days say there are any."""
+    total = empty(f"{first}/{last}")
+    for day in days:
+        for key in _ADDED:
+            total[key] += day[key]
+        for key in _ADDED_BY_KEY:
+            for name, count in day[key].items():
+                total[key][name] = total[key].get(name, 0) + count
+        for key in _ADDED_STOP_PAY:
+            total["stop_payments"][key] += day["stop_payments"][key]
+    start, end = bounds(first, last)
+    total["escalated"], by_station = store.escalated_warnings(conn, start, end)
+    total["by_station"] = dict(by_station)
+    total["first_call"] = {
+        level: [pair for day in days for pair in day["first_call"][level]] for level in days[0]["first_call"]
+    }
+    total["stop_pay_minutes"] = [pair for day in days for pair in day["stop_pay_minutes"]]
+    # received before the range: only the days of receipt that the days' own earlier warnings name can have any
+    received = sorted(
+        {day_received for day in days for day_received in day["earlier_by_day"] if day_received < str(first)}
+    )
+    total["earlier_by_day"] = {day: counts for day, *counts in store.earlier_acted_on(conn, start, end, received)}
+    return total
+
+
+def shown(figures: dict, overdue: int) -> dict:
+    """A period's figures as `summary` shows them: the medians worked out, the rates, the overdue of now."""
+    result = {key: value for key, value in figures.items() if key not in _PARTS}
+    clock = result["first_call_minutes"] = {"median": None, "p90": None, "by_risk": {}}
+    for level, pairs in figures["first_call"].items():
+        median, p90 = percentiles(pairs)
+        clock["by_risk"][RISK_LEVELS[int(level)]] = {"median": minutes(median), "p90": minutes(p90)}
+    median, p90 = percentiles(pair for pairs in figures["first_call"].values() for pair in pairs)
+    clock |= {"median": minutes(median), "p90": minutes(p90)}
+    stop = dict(figures["stop_payments"], median_minutes_to_result=minutes(percentiles(figures["stop_pay_minutes"])[0]))
+    stop["kept_yuan"] = Yuan(stop.pop("kept_fen"))
+    result["stop_payments"] = {key: stop[key] for key in STOP_PAY_KEYS}
+    earlier = [sum(column) for column in zip(*figures["earlier_by_day"].values(), strict=True)] or [0, 0, 0]
+    result["earlier_warnings_acted_on"] = dict(zip(EARLIER_KEYS, earlier, strict=True))
+    result["overdue"] = overdue
+    result["disposal_rate"] = rate(result["disposed"], result["received"])
+    result["reach_rate"] = rate(result["calls"]["reached"], sum(result["calls"].values()))
     return result
 
 
+def kept_days(conn, first: date, last: date) -> tuple[list[dict], list[tuple[str, str]], dict]:
+    """Each day's figures: kept ones as kept, the others from the rows; those others, in the form kept; and what
+    the check of the kept ones found (store.kept_figures)."""
+    import json
+
+    kept, checked = store.kept_figures(conn, str(first), str(last), FIGURES_VERSION)
+    days, computed = [], []
+    for n in range((last - first).days + 1):
+        day = first + timedelta(days=n)
+        if str(day) in kept:
+            days.append(json.loads(kept[str(day)]))
+            continue
+        days.append(period(conn, day, day))
+        computed.append((str(day), json.dumps(days[-1], ensure_ascii=False)))
+    return days, computed, checked
+
+
 def summary(conn, first: date, last: date, limits: dict, *, as_range: bool = False) -> dict:
-    """One day's object, or for a range (even of one day, when asked as one) ``{"days", "total", "busiest_day"}``."""
-    days = list(figures(conn, first, last, limits, by_day=True).values())
-    if first == last and not as_range:
+    """One day's object, or for a range (even of one day, when asked as one) ``{"days", "total", "busiest_day"}``.
+
+    All of it from one snapshot of the database; the days computed afresh are kept at the end, if nothing was
+    written meanwhile (store.keep_figures)."""
+    with store.snapshot(conn):
+        days, computed, checked = kept_days(conn, first, last)
+        overdue = dict(store.overdue_by_day(conn, *bounds(first, last), limits))
+        total = added_up(conn, days, first, last) if as_range or first != last else None
+        store.keep_figures(conn, computed, FIGURES_VERSION, checked)
+    days = [shown(day, overdue.get(day["date"], 0)) for day in days]
+    if total is None:
         return days[0]
-    total = figures(conn, first, last, limits, by_day=False)["all"]
-    total["date"] = f"{first}/{last}"
+    total = shown(total, sum(overdue.values()))
     busiest = max(days, key=lambda day: day["received"])
     return {"days": days, "total": total, "busiest_day": {"date": busiest["date"], "received": busiest["received"]}}
 

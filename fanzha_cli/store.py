@@ -796,25 +796,16 @@ def list_stop_payments(conn: sqlite3.Connection, *, warning_id: str | None = Non
 
 
 # --- the day's totals (SPEC §6) -------------------------------------------------------------------------------
-# Figures about warnings group the warnings by their own time; figures about actions group the standing events
-# by the time the action was done. ``by_day`` groups per calendar day, else everything in [start, end) together.
+# Figures about warnings count the warnings of [start, end) by their own time; figures about actions count the
+# standing events done in [start, end). A summary computes them for one day at a time and keeps each day's in
+# day_figures (below), so that a range adds kept days up instead of reading months of rows again.
 
 
-def _group(column: str, by_day: bool) -> str:
-    return f"substr({column}, 1, 10)" if by_day else "'all'"
-
-
-def _by(by_day: bool, *more: str) -> str:
-    """The GROUP BY clause; none at all for a constant 'all', which would still cost SQLite a sort."""
-    columns = (["day"] if by_day else []) + list(more)
-    return f"GROUP BY {', '.join(columns)}" if columns else ""
-
-
-def warning_totals(conn: sqlite3.Connection, start: str, end: str, *, by_day: bool) -> list[dict]:
-    """The figures about warnings, per day (or all together), in one pass over the time index."""
-    keys = ("day", "received", "disposed", "closed", "open", "high_not_escalated", "medium", "high", "urgent")
-    sql = f"""
-        SELECT {_group("time", by_day)} AS day, count(*),
+def warning_totals(conn: sqlite3.Connection, start: str, end: str) -> dict:
+    """The figures about warnings, in one pass over the time index."""
+    keys = ("received", "disposed", "closed", "open", "high_not_escalated", "medium", "high", "urgent")
+    sql = """
+        SELECT count(*),
             sum(CASE WHEN first_call_at IS NOT NULL OR escalated_at IS NOT NULL THEN 1 ELSE 0 END),
             sum(CASE WHEN status = 'closed' THEN 1 ELSE 0 END),
             sum(CASE WHEN status != 'closed' THEN 1 ELSE 0 END),
@@ -822,54 +813,60 @@ def warning_totals(conn: sqlite3.Connection, start: str, end: str, *, by_day: bo
             sum(CASE WHEN risk_level = 1 THEN 1 ELSE 0 END),
             sum(CASE WHEN risk_level = 2 THEN 1 ELSE 0 END),
             sum(CASE WHEN risk_level = 3 THEN 1 ELSE 0 END)
-        FROM warnings WHERE time >= ? AND time < ? {_by(by_day)}"""
-    return [dict(zip(keys, row, strict=True)) for row in conn.execute(sql, (start, end)) if row[1]]
+        FROM warnings WHERE time >= ? AND time < ?"""
+    row = conn.execute(sql, (start, end)).fetchone()
+    return dict(zip(keys, (value or 0 for value in row), strict=True))
 
 
-def fraud_type_counts(conn: sqlite3.Connection, start: str, end: str, *, by_day: bool) -> list[tuple]:
-    """(day, fraud type, warnings): apart from the other totals, so that only these few columns are sorted."""
-    sql = (
-        f"SELECT {_group('time', by_day)} AS day, fraud_type, count(*) FROM warnings"
-        f" WHERE time >= ? AND time < ? {_by(by_day, 'fraud_type')}"
-    )
+def fraud_type_counts(conn: sqlite3.Connection, start: str, end: str) -> list[tuple]:
+    """(fraud type, warnings)."""
+    sql = "SELECT fraud_type, count(*) FROM warnings WHERE time >= ? AND time < ? GROUP BY fraud_type"
     return conn.execute(sql, (start, end)).fetchall()
 
 
-def action_counts(conn: sqlite3.Connection, start: str, end: str, *, by_day: bool) -> list[tuple]:
-    """(day, action, outcome, events, warnings) of the standing calls, SMS, escalations and visits."""
+def action_counts(conn: sqlite3.Connection, start: str, end: str) -> list[tuple]:
+    """(action, outcome, events) of the standing calls, SMS and visits."""
     sql = f"""
-        SELECT {_group("at", by_day)} AS day, action, outcome, count(*), count(DISTINCT warning_id)
-        FROM events e WHERE at >= ? AND at < ? AND action IN ('call', 'sms', 'escalate', 'visit') AND {_STANDS}
-        {_by(by_day, "action", "outcome")}"""
+        SELECT action, outcome, count(*) FROM events e
+        WHERE at >= ? AND at < ? AND action IN ('call', 'sms', 'visit') AND {_STANDS} GROUP BY action, outcome"""
     return conn.execute(sql, (start, end)).fetchall()
 
 
-def escalations_by_station(conn: sqlite3.Connection, start: str, end: str, *, by_day: bool) -> list[tuple]:
-    """(day, station, warnings) handed to each station; a warning counts once however many channels or moves."""
+# The standing escalations of a range through the partial index events_escalations, which holds all that is read:
+# a warning counts once however many channels or moves, and once under each station it was handed to.
+_ESCALATED = f"""
+    SELECT station, warning_id FROM events e INDEXED BY events_escalations
+    WHERE action = 'escalate' AND at >= :start AND at < :end AND {_STANDS}"""
+
+
+def escalated_warnings(conn: sqlite3.Connection, start: str, end: str) -> tuple[int, list[tuple]]:
+    """(warnings handed to a station, [(station, warnings), ...]), from one read of the index."""
     sql = f"""
-        SELECT {_group("at", by_day)} AS day, station, count(DISTINCT warning_id) FROM events e
-        WHERE at >= ? AND at < ? AND action = 'escalate' AND {_STANDS} {_by(by_day, "station")}"""
-    return conn.execute(sql, (start, end)).fetchall()
+        WITH handed AS MATERIALIZED ({_ESCALATED})
+        SELECT NULL, count(DISTINCT warning_id) FROM handed
+        UNION ALL
+        SELECT station, count(DISTINCT warning_id) FROM handed GROUP BY station"""
+    (_, total), *by_station = conn.execute(sql, {"start": start, "end": end}).fetchall()
+    return total, by_station
 
 
-def escalations_by_channel(conn: sqlite3.Connection, start: str, end: str, *, by_day: bool) -> list[tuple]:
-    """(day, platform, wechat, phone): escalation events that used each channel."""
+def escalations_by_channel(conn: sqlite3.Connection, start: str, end: str) -> tuple[int, int, int]:
+    """(platform, wechat, phone): escalation events that used each channel."""
     uses = ", ".join(
-        f"sum(CASE WHEN ',' || channels || ',' LIKE '%,{channel},%' THEN 1 ELSE 0 END)"
+        f"coalesce(sum(CASE WHEN ',' || channels || ',' LIKE '%,{channel},%' THEN 1 ELSE 0 END), 0)"
         for channel in ("platform", "wechat", "phone")
     )
-    sql = f"""
-        SELECT {_group("at", by_day)} AS day, {uses} FROM events e
-        WHERE at >= ? AND at < ? AND action = 'escalate' AND {_STANDS} {_by(by_day)}"""
-    return [row for row in conn.execute(sql, (start, end)) if row[1] is not None]
+    sql = f"SELECT {uses} FROM events e WHERE at >= ? AND at < ? AND action = 'escalate' AND {_STANDS}"
+    return conn.execute(sql, (start, end)).fetchone()
 
 
-def overdue_by_day(conn: sqlite3.Connection, start: str, end: str, limits: dict, *, by_day: bool) -> list[tuple]:
+def overdue_by_day(conn: sqlite3.Connection, start: str, end: str, limits: dict) -> list[tuple]:
+    """(day, warnings of that day overdue now): never kept, since it changes with the clock; few, from indexes."""
     sql = (
-        f"SELECT {_group('time', by_day)} AS day, count(*) FROM warnings"
-        f" WHERE time >= :start AND time < :end AND id IN ({_OVERDUE_IDS}) {_by(by_day)}"
+        "SELECT substr(time, 1, 10) AS day, count(*) FROM warnings"
+        f" WHERE time >= :start AND time < :end AND id IN ({_OVERDUE_IDS}) GROUP BY day"
     )
-    return [row for row in conn.execute(sql, {"start": start, "end": end, **limits}) if row[1]]
+    return conn.execute(sql, {"start": start, "end": end, **limits}).fetchall()
 
 
 def stop_payment_accounts(conn: sqlite3.Connection, warning_ids: list[str]) -> dict[str, list[str]]:
@@ -896,54 +893,88 @@ def _minutes(start: str, end: str) -> str:
     return f"max(0, round((julianday({end}) - julianday({start})) * 1440, 1))"
 
 
-# Median (the mean of the middle two for an even count) and P90 (nearest rank: the ceil(0.9 n)-th) of each
-# group of (day, what, minutes), by window functions, which SQLite and PostgreSQL both have.
-_PERCENTILES = """
-    SELECT day, what, count(*),
-        avg(CASE WHEN k = (n + 1) / 2 OR k = (n + 2) / 2 THEN minutes END),
-        max(CASE WHEN k = (9 * n + 9) / 10 THEN minutes END)
-    FROM (
-        SELECT day, what, minutes,
-            row_number() OVER (PARTITION BY day, what ORDER BY minutes) AS k,
-            count(*) OVER (PARTITION BY day, what) AS n
-        FROM samples
-    ) AS ranked
-    GROUP BY day, what"""
-
-
-def first_call_percentiles(conn: sqlite3.Connection, start: str, end: str, *, by_day: bool) -> list[tuple]:
-    """(day, what, calls, median, p90) of the minutes from each warning's time to its first call, over the warnings
-    of [start, end) that have one: ``what`` is a risk level (1-3), or 0 for all of them."""
+def first_call_minutes(conn: sqlite3.Connection, start: str, end: str) -> list[tuple]:
+    """(risk level, minutes, warnings): how many warnings of [start, end) were first called after how many minutes
+    from their own time. Counts of each value, from which any median or P90 is exact, and which add up over days."""
     sql = f"""
-        WITH called AS MATERIALIZED (
-            SELECT {_group("time", by_day)} AS day, risk_level, {_minutes("time", "first_call_at")} AS minutes
-            FROM warnings WHERE time >= :start AND time < :end AND first_call_at IS NOT NULL
-        ), samples AS (
-            SELECT day, risk_level AS what, minutes FROM called UNION ALL SELECT day, 0, minutes FROM called
-        ){_PERCENTILES}"""
-    return conn.execute(sql, {"start": start, "end": end}).fetchall()
+        SELECT risk_level, {_minutes("time", "first_call_at")} AS minutes, count(*) FROM warnings
+        WHERE time >= ? AND time < ? AND first_call_at IS NOT NULL GROUP BY risk_level, minutes"""
+    return conn.execute(sql, (start, end)).fetchall()
 
 
-def stop_payment_percentiles(conn: sqlite3.Connection, start: str, end: str, *, by_day: bool) -> list[tuple]:
-    """(day, 0, results, median, p90) of the minutes from request to result, of the results of [start, end)."""
+def stop_payment_minutes(conn: sqlite3.Connection, start: str, end: str) -> list[tuple]:
+    """(minutes, results): how many results recorded in [start, end) came how many minutes after the request."""
     sql = f"""
-        WITH samples AS (
-            SELECT {_group("result_at", by_day)} AS day, 0 AS what, {_minutes("requested_at", "result_at")} AS minutes
-            FROM stop_payments WHERE result_at >= :start AND result_at < :end
-        ){_PERCENTILES}"""
-    return conn.execute(sql, {"start": start, "end": end}).fetchall()
+        SELECT {_minutes("requested_at", "result_at")} AS minutes, count(*) FROM stop_payments
+        WHERE result_at >= ? AND result_at < ? GROUP BY minutes"""
+    return conn.execute(sql, (start, end)).fetchall()
 
 
-def stop_payment_counts(conn: sqlite3.Connection, start: str, end: str, *, by_day: bool) -> list[tuple]:
-    """(day, status, requests, kept fen): requests made in [start, end) under 'requested', and results recorded
-    in it under their status."""
-    sql = f"""
-        SELECT {_group("requested_at", by_day)} AS day, 'requested', count(*), 0 FROM stop_payments
-        WHERE requested_at >= :start AND requested_at < :end {_by(by_day)}
+def stop_payment_counts(conn: sqlite3.Connection, start: str, end: str) -> list[tuple]:
+    """(status, requests, kept fen): requests made in [start, end) under 'requested', and results recorded in it
+    under their status."""
+    sql = """
+        SELECT 'requested', count(*), 0 FROM stop_payments WHERE requested_at >= :start AND requested_at < :end
         UNION ALL
-        SELECT {_group("result_at", by_day)} AS day, status, count(*), sum(kept_fen) FROM stop_payments
-        WHERE result_at >= :start AND result_at < :end {_by(by_day, "status")}"""
-    return [row for row in conn.execute(sql, {"start": start, "end": end}) if row[2]]
+        SELECT status, count(*), sum(kept_fen) FROM stop_payments
+        WHERE result_at >= :start AND result_at < :end GROUP BY status"""
+    return [row for row in conn.execute(sql, {"start": start, "end": end}) if row[1]]
+
+
+# --- figures kept per day ---------------------------------------------------------------------------------------
+# A day's figures, once computed, are kept in day_figures until a write touches that day: the triggers of
+# migration 0006 delete a day's row whenever a warning of that day is changed, an event is logged on it or done
+# that day (or an act of that day is undone), or a stop-payment of that day is made or answered; and the days of
+# the warnings added since the last check (rowid past day_figures_checked.upto) are taken afresh. Any writer,
+# this program or another, keeps them true. Figures are kept optimistically: computed in a read transaction and
+# kept only if nothing was written since it began; otherwise they are shown and not kept.
+
+
+@contextmanager
+def snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One read transaction, so that all the figures of a report come from one state of the database."""
+    with _database_errors(conn):
+        conn.execute("BEGIN DEFERRED")
+    try:
+        yield conn
+    finally:
+        if conn.in_transaction:
+            _rollback(conn)
+
+
+def kept_figures(conn: sqlite3.Connection, first: str, last: str, version: int) -> tuple[dict[str, str], dict]:
+    """The kept figures (JSON) of the days from ``first`` to ``last`` that still hold, as kept by ``version`` of
+    their form; and what the check found, for keep_figures: the days with warnings added since, and the newest."""
+    upto = conn.execute("SELECT upto FROM day_figures_checked").fetchone()[0]
+    added = "SELECT DISTINCT substr(time, 1, 10) FROM warnings WHERE rowid > ?"
+    stale = {row[0] for row in conn.execute(added, (upto,))}
+    newest = conn.execute("SELECT coalesce(max(rowid), 0) FROM warnings").fetchone()[0]
+    sql = "SELECT day, figures FROM day_figures WHERE day >= ? AND day <= ? AND version = ?"
+    kept = {day: figures for day, figures in conn.execute(sql, (first, last, version)) if day not in stale}
+    return kept, {"stale": sorted(stale), "newest": newest, "upto": upto}
+
+
+def keep_figures(conn: sqlite3.Connection, days: list[tuple[str, str]], version: int, checked: dict) -> bool:
+    """At the end of a snapshot, keep the figures computed in it and what kept_figures checked, if nothing was
+    written since it began; else keep nothing. A database this user may not write, or one busy, is left as it
+    is: keeping is only ever a saving."""
+    if not (days or checked["newest"] != checked["upto"]) or not conn.in_transaction:
+        return False
+    try:
+        conn.execute("PRAGMA busy_timeout = 0")  # a writer at work means the snapshot is outdated: no use waiting
+        conn.executemany("DELETE FROM day_figures WHERE day = ?", [(day,) for day in checked["stale"]])
+        conn.execute("UPDATE day_figures_checked SET upto = ?", (checked["newest"],))
+        conn.executemany(
+            "INSERT OR REPLACE INTO day_figures (day, version, figures) VALUES (?, ?, ?)",
+            [(day, version, figures) for day, figures in days],
+        )
+        conn.execute("COMMIT")
+        return True
+    except sqlite3.OperationalError:  # busy, outdated snapshot, read-only file or folder, full disk
+        _rollback(conn)
+        return False
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
 
 
 # --- query plans ----------------------------------------------------------------------------------------------
@@ -1055,34 +1086,32 @@ def acted_on_export_rows(conn: sqlite3.Connection, start: str, end: str) -> list
     return [dict(zip(keys, row, strict=True)) for row in conn.execute(_ACTED_ON_ROWS, {"start": start, "end": end})]
 
 
-def _earlier_acted_on(by_day: bool) -> str:
-    # earlier: received before the day of the action, or, all together, before the range
-    before = "substr(e.at, 1, 10) || ' 00:00:00'" if by_day else ":start"
-    return f"""
-        SELECT {_group("e.at", by_day)} AS day, count(DISTINCT e.warning_id),
-            sum(CASE WHEN e.action = 'call' THEN 1 ELSE 0 END),
-            count(DISTINCT CASE WHEN e.action = 'escalate' THEN e.warning_id END)
-        FROM events e CROSS JOIN warnings w ON w.id = e.warning_id
-        WHERE {_DISPOSED_IN_RANGE} AND w.time < {before} {_by(by_day)}"""
+# The warnings received before [start, end) and acted on in it, by the day they were received: driven by the
+# range's events (a day's summary), or by the warnings of given days of receipt (a range's total, which looks up
+# only the days its kept days name).
+_EARLIER_COUNTS = """substr(w.time, 1, 10) AS received, count(DISTINCT e.warning_id),
+    sum(CASE WHEN e.action = 'call' THEN 1 ELSE 0 END),
+    count(DISTINCT CASE WHEN e.action = 'escalate' THEN e.warning_id END)"""
+_EARLIER_BY_EVENTS = f"""
+    SELECT {_EARLIER_COUNTS} FROM events e CROSS JOIN warnings w ON w.id = e.warning_id
+    WHERE {_DISPOSED_IN_RANGE} AND w.time < :start GROUP BY received"""
+_EARLIER_BY_WARNINGS = f"""
+    SELECT {_EARLIER_COUNTS} FROM warnings w CROSS JOIN events e INDEXED BY events_warning ON e.warning_id = w.id
+    WHERE w.time >= :received AND w.time < :received_end AND {_DISPOSED_IN_RANGE} GROUP BY received"""
 
 
-def earlier_acted_on(conn: sqlite3.Connection, start: str, end: str, *, by_day: bool) -> list[tuple]:
-    """(day, warnings, calls, escalated): the warnings received before the day (all together: before ``start``)
-    that were acted on that day, the standing calls on them, and how many of them were handed to a station."""
-    return [row for row in conn.execute(_earlier_acted_on(by_day), {"start": start, "end": end}) if row[1]]
-
-
-def acted_on_plans(conn: sqlite3.Connection) -> dict[str, list[str]]:
-    """The plans SQLite chooses for the queries of this section, for tests and benchmarks."""
-    params = {"start": "2026-11-24 00:00:00", "end": "2026-11-25 00:00:00"}
-    statements = {
-        "acted_on_rows": _ACTED_ON_ROWS,
-        "earlier_acted_on_by_day": _earlier_acted_on(True),
-        "earlier_acted_on_all": _earlier_acted_on(False),
-    }
-    return {
-        name: [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)] for name, sql in statements.items()
-    }
+def earlier_acted_on(conn: sqlite3.Connection, start: str, end: str, received: list[str] | None = None) -> list:
+    """(day received, warnings, calls, escalated): the warnings received before ``start``, or on one of the days
+    ``received`` (YYYY-MM-DD, each before ``start``), that were acted on in [start, end); the standing calls on
+    them; and how many of them were handed to a station."""
+    params = {"start": start, "end": end}
+    if received is None:
+        return conn.execute(_EARLIER_BY_EVENTS, params).fetchall()
+    rows = []
+    for day in received:
+        bounds = {"received": f"{day} 00:00:00", "received_end": f"{day} 24:00:00"}
+        rows += conn.execute(_EARLIER_BY_WARNINGS, params | bounds).fetchall()
+    return rows
 
 
 # --- find and take (SPEC §3) ---------------------------------------------------------------------------------

@@ -169,21 +169,29 @@ def test_the_columns_are_those_of_the_default_export(run, backlog, tmp_path):
 
 @pytest.mark.parametrize("analyzed", [False, True])
 def test_the_queries_read_the_events_of_the_range_not_all_warnings(run, backlog, db_path, analyzed):
+    """Found from the range's events by events_at, each warning then by its key; or, for the earlier warnings of
+    given days of receipt, those days' warnings by warnings_time, each one's events by events_warning."""
     from fanzha_cli import store
 
-    conn = sqlite3.connect(db_path)
-    try:
-        if analyzed:
-            conn.execute("ANALYZE")
-        plans = store.acted_on_plans(conn)
-    finally:
-        conn.close()
-    assert set(plans) == {"acted_on_rows", "earlier_acted_on_by_day", "earlier_acted_on_all"}
-    for name, plan in plans.items():
-        text = " | ".join(plan)
+    conn = store.connect(db_path, create=False)
+    if analyzed:
+        conn.execute("ANALYZE")
+    start, end = f"{DAY2} 00:00:00", f"{DAY2} 24:00:00"
+    by_events = {
+        "acted on rows": store.plans_of(conn, lambda c: store.acted_on_export_rows(c, start, end)),
+        "earlier, by the range's events": store.plans_of(conn, lambda c: store.earlier_acted_on(c, start, end)),
+    }
+    by_warnings = store.plans_of(conn, lambda c: store.earlier_acted_on(c, start, end, [DAY1]))
+    conn.close()
+    for name, plans in by_events.items():
+        (text,) = [" | ".join(plan) for _, plan in plans]
         assert "SEARCH e USING INDEX events_at (at>? AND at<?)" in text, (name, text)
         assert "SEARCH w USING INDEX sqlite_autoindex_warnings_1 (id=?)" in text, (name, text)
-        assert not any(line.startswith(("SCAN w", "SCAN e", "SCAN warnings", "SCAN events")) for line in plan), (
-            name,
-            text,
-        )
+        assert not any(step.startswith(TABLE_SCANS) for _, plan in plans for step in plan), (name, text)
+    (text,) = [" | ".join(plan) for _, plan in by_warnings]
+    assert "SEARCH w USING INDEX warnings_time (time>? AND time<?)" in text, text
+    assert "SEARCH e USING INDEX events_warning (warning_id=?)" in text, text
+    assert not any(step.startswith(TABLE_SCANS) for _, plan in by_warnings for step in plan), text
+
+
+TABLE_SCANS = ("SCAN w", "SCAN e", "SCAN warnings", "SCAN events")

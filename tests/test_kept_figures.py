@@ -1,0 +1,226 @@
+"""Kept figures are the figures (issue 11): a summary adds kept days up, and what it shows must equal the figures
+computed straight from the rows, whatever was done in between, in whatever order, on whichever day.
+
+The proof is a property test: random days of desk work (imports, late imports of a past day, calls of every
+outcome, hand-overs, visits, moves, stop-payments and their results, corrections, undos), with summaries asked at
+random moments so that some days are kept and then touched again; after each, every day's figures and the range's
+total are compared with report.period() over the same days, which reads only the rows."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date, datetime, timedelta
+
+import pytest
+from conftest import warning_row, write_export
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fanzha_cli import report, store, stoppay
+from fanzha_cli.desk import Desk
+from fanzha_cli.errors import FanzhaError
+from fanzha_cli.importer import import_file
+from fanzha_cli.money import dumps
+from fanzha_cli.supervision import overdue_limits
+
+FIRST, LAST = date(2026, 11, 20), date(2026, 11, 23)
+NOW = datetime(2026, 11, 24, 9)
+RISKS = ("中风险", "高风险", "紧急")
+STATIONS = ("阳逻派出所", "仓埠派出所")
+
+
+def stamp(day: int, minute: int) -> str:
+    return f"{FIRST + timedelta(days=day)} {minute // 60:02d}:{minute % 60:02d}:00"
+
+
+def rows(batch: int, count: int, day: int):
+    return [
+        warning_row(n, id=f"K{batch}{n:02d}", time=stamp(day, 60 * (n + 1)), risk=RISKS[n % 3], station=STATIONS[n % 2])
+        for n in range(count)
+    ]
+
+
+def direct(conn, first: date, last: date, limits: dict) -> dict:
+    """What the summary must show, from the rows alone: no day kept, the range as one period."""
+    overdue = dict(store.overdue_by_day(conn, *report.bounds(first, last), limits))
+    days = [report.shown(report.period(conn, day, day), overdue.get(str(day), 0)) for day in _days(first, last)]
+    total = report.shown(report.period(conn, first, last), sum(overdue.values()))
+    total["date"] = f"{first}/{last}"
+    busiest = max(days, key=lambda day: day["received"])
+    return {"days": days, "total": total, "busiest_day": {"date": busiest["date"], "received": busiest["received"]}}
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def plain(value) -> dict:
+    return json.loads(dumps(value))  # Yuan amounts as numbers; key order aside
+
+
+def kept_days(conn) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT day FROM day_figures")}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("kept") / "template.db"
+    conn = store.connect(path)
+    import_file(conn, write_export(path.with_suffix(".csv"), rows(0, 6, 0)), officer="t", now=NOW)
+    conn.close()
+    return path
+
+
+OPS = st.sampled_from(
+    ["import", "late import", "call", "escalate", "visit", "move", "stop-pay", "result", "edit", "undo", "summary"]
+)
+STEP = st.tuples(OPS, st.integers(0, 11), st.integers(0, 3), st.integers(0, 1439), st.integers(0, 2))
+
+
+def act(conn, step, batch: int) -> None:
+    """One step of the desk's day, on an existing warning, done some minutes after its own time (so, on its day or
+    up to three days later)."""
+    op, which, day, minute, choice = step
+    desk = Desk(conn, f"officer{choice % 2}", NOW)  # two officers: an undo is often of the officer's own last act
+    if op in ("import", "late import"):
+        export = write_export(conn_path(conn).with_name(f"b{batch}.csv"), rows(batch, 3 + choice, day))
+        import_file(conn, export, officer="t", now=NOW)
+        return
+    if op == "undo":
+        desk.undo()
+        return
+    ids = [row[0] for row in conn.execute("SELECT id FROM warnings ORDER BY rowid")]
+    warning_id = ids[which % len(ids)]
+    since = datetime.fromisoformat(conn.execute("SELECT time FROM warnings WHERE id = ?", (warning_id,)).fetchone()[0])
+    at = f"{min(since + timedelta(days=day, minutes=minute), NOW):%Y-%m-%d %H:%M:%S}"
+    if op == "call":
+        desk.log(("reached", "unreachable", "distrustful")[choice], warning_id, at=at)
+    elif op == "escalate":
+        desk.escalate(warning_id, station=STATIONS[choice % 2], via="platform,wechat", at=at)
+    elif op == "visit":
+        desk.visit(warning_id, ("dissuaded", "not-found")[choice % 2], at=at)
+    elif op == "move":
+        desk.visit(warning_id, "moved", to=STATIONS[choice % 2], at=at)
+    elif op == "stop-pay":
+        stoppay.request(desk, warning_id, bank="工商银行", account=f"62220202001122{which:05d}", amount="5000", at=at)
+    elif op == "result":
+        request = conn.execute("SELECT max(id) FROM stop_payments").fetchone()[0]
+        stoppay.record_result(desk, str(request), ("frozen", "failed")[choice % 2], reason="余额不足", at=at)
+    elif op == "edit":
+        desk.edit(warning_id, {"fraud_type": ("刷单返利", "冒充公检法", "虚假贷款")[choice]}, at=at)
+
+
+def conn_path(conn):
+    from pathlib import Path
+
+    return Path(conn.execute("PRAGMA database_list").fetchone()[2])
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(steps=st.lists(STEP, min_size=1, max_size=25))
+def test_kept_figures_always_equal_the_figures_from_the_rows(template, tmp_path_factory, steps):
+    path = tmp_path_factory.mktemp("day") / "fanzha.db"
+    shutil.copy(template, path)
+    conn = store.connect(path)
+    limits = overdue_limits(Desk(conn, "t", NOW))
+    for batch, step in enumerate(steps, start=1):
+        if step[0] == "summary":
+            first = FIRST + timedelta(days=step[2] % 2)
+            report.summary(conn, first, first + timedelta(days=step[4]), limits, as_range=True)
+            continue
+        try:
+            act(conn, step, batch)
+        except FanzhaError:
+            pass  # refused as the desk would refuse it (a closed warning, nothing to undo, …): nothing was written  # refused as the desk would refuse it (a closed warning, nothing to undo, …): nothing was written
+    shown = report.summary(conn, FIRST, LAST, limits, as_range=True)
+    assert plain(shown) == plain(direct(conn, FIRST, LAST, limits)), steps
+    assert kept_days(conn) == {str(day) for day in _days(FIRST, LAST)}  # kept now, and asked again from what is kept
+    assert plain(report.summary(conn, FIRST, LAST, limits, as_range=True)) == plain(shown)
+    for first in _days(FIRST, LAST):  # every sub-range: the earlier warnings of its total are before its own first day
+        assert plain(report.summary(conn, first, LAST, limits, as_range=True)) == plain(
+            direct(conn, first, LAST, limits)
+        )
+    conn.close()
+
+
+def test_a_write_during_the_summary_keeps_nothing_and_a_read_only_database_still_sums(template, tmp_path):
+    path = tmp_path / "fanzha.db"
+    shutil.copy(template, path)
+    reader, writer = store.connect(path), store.connect(path)
+    limits = overdue_limits(Desk(reader, "t", NOW))
+    with store.snapshot(reader):
+        days, computed, checked = report.kept_days(reader, FIRST, FIRST)
+        Desk(writer, "w", NOW).log("reached", "K000", at=stamp(0, 600))  # the snapshot is outdated now
+        assert not store.keep_figures(reader, computed, report.FIGURES_VERSION, checked)
+    assert kept_days(reader) == set()
+    reader.execute("PRAGMA query_only = 1")  # as a user who may only read the file
+    assert report.summary(reader, FIRST, LAST, limits)["days"][0]["calls"]["reached"] == 1
+    assert kept_days(reader) == set()
+    reader.execute("PRAGMA query_only = 0")
+    report.summary(reader, FIRST, LAST, limits)
+    assert kept_days(reader) == {str(day) for day in _days(FIRST, LAST)}
+
+
+def test_kept_figures_of_another_form_are_computed_again(template, tmp_path, monkeypatch):
+    path = tmp_path / "fanzha.db"
+    shutil.copy(template, path)
+    conn = store.connect(path)
+    limits = overdue_limits(Desk(conn, "t", NOW))
+    report.summary(conn, FIRST, FIRST, limits)
+    conn.execute("UPDATE day_figures SET figures = '{\"received\": 999}', version = version - 1")
+    assert report.summary(conn, FIRST, FIRST, limits)["received"] == 6
+
+
+@given(st.lists(st.tuples(st.integers(0, 50).map(lambda n: n / 10), st.integers(1, 4)), max_size=30))
+def test_percentiles_from_counts_equal_those_of_the_values_written_out(pairs):
+    values = sorted(value for value, count in pairs for _ in range(count))
+    median, p90 = report.percentiles(pairs)
+    if not values:
+        assert (median, p90) == (None, None)
+        return
+    n = len(values)
+    assert median == (values[(n + 1) // 2 - 1] + values[(n + 2) // 2 - 1]) / 2
+    assert p90 == values[-(-9 * n // 10) - 1]  # the ceil(0.9 n)-th
+
+
+RAW_WRITES = {
+    "a warning imported by another program": "INSERT INTO warnings (id, time, risk_level, name, phone, station, batch_id)"
+    " VALUES ('X1', '2026-11-21 08:00:00', 1, 'n', '10000000000', '阳逻派出所', 1)",
+    "a warning changed by another program": "UPDATE warnings SET status = 'closed' WHERE id = 'K001'",
+    "an event logged on a warning of that day": "INSERT INTO events (warning_id, at, logged_at, officer, action,"
+    " outcome) VALUES ('K001', '2026-11-25 08:00:00', '2026-11-25 08:00:00', 'x', 'call', 'reached')",
+    "an event of that day on another day's warning": "INSERT INTO events (warning_id, at, logged_at, officer, action,"
+    " outcome) VALUES ('X0', '2026-11-21 09:00:00', '2026-11-21 09:00:00', 'x', 'call', 'reached')",
+    "a stop-payment requested that day": "INSERT INTO stop_payments (warning_id, bank, account, amount_fen,"
+    " requested_at, officer, status) VALUES ('X0', 'b', '6222', 100, '2026-11-21 10:00:00', 'x', 'open')",
+    "a stop-payment answered that day": "UPDATE stop_payments SET status = 'frozen', result_at = '2026-11-21 11:00:00'",
+    "a stop-payment of that day withdrawn": "DELETE FROM stop_payments",
+}
+
+
+@pytest.mark.parametrize("write", RAW_WRITES)
+def test_any_write_touching_a_day_drops_its_kept_figures_whoever_writes(template, tmp_path, write):
+    path = tmp_path / "fanzha.db"
+    shutil.copy(template, path)
+    conn = store.connect(path)
+    conn.execute(  # a warning of another day, whose stop-payment (on the 21st) is there to be answered or withdrawn
+        "INSERT INTO warnings (id, time, risk_level, name, phone, station, batch_id)"
+        " VALUES ('X0', '2026-11-19 08:00:00', 1, 'n', '10000000001', '阳逻派出所', 1)"
+    )
+    if "stop-payment" in write and "requested" not in write:
+        conn.execute(RAW_WRITES["a stop-payment requested that day"])
+    conn.execute("UPDATE warnings SET time = '2026-11-21 07:00:00' WHERE id = 'K001'")  # K001: a warning of the 21st
+    limits = overdue_limits(Desk(conn, "t", NOW))
+    report.summary(conn, FIRST, LAST, limits, as_range=True)
+    assert "2026-11-21" in kept_days(conn)
+    conn.execute(RAW_WRITES[write])
+    if "imported" in write:  # found by its rowid, past the last check: the day is taken afresh
+        assert store.kept_figures(conn, "2026-11-20", "2026-11-23", report.FIGURES_VERSION)[0].keys() == {
+            "2026-11-20",
+            "2026-11-22",
+            "2026-11-23",
+        }
+    else:  # dropped by a trigger
+        assert "2026-11-21" not in kept_days(conn) and "2026-11-20" in kept_days(conn)
+    assert plain(report.summary(conn, FIRST, LAST, limits, as_range=True)) == plain(direct(conn, FIRST, LAST, limits))

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from fanzha_cli import store
-from fanzha_cli.files import inert, private_file
+from fanzha_cli.files import FORMULA_START, inert, private_file
 from fanzha_cli.money import mask_account
 from fanzha_cli.output import visible
 from fanzha_cli.values import RISK_LABELS_ZH, STATUS_LABELS_ZH, mask_phone
@@ -20,30 +20,59 @@ from fanzha_cli.values import RISK_LABELS_ZH, STATUS_LABELS_ZH, mask_phone
 OUTCOME_ZH = {"reached": "已接通", "unreachable": "未接通", "distrustful": "不信任"}
 VISIT_ZH = {"dissuaded": "已劝阻", "not-found": "未找到", "moved": "已转办"}
 
-# (header, how to get the value from an export row); times stay text here, the workbook turns them into dates
-COLUMNS = (
-    ("预警编号", lambda r: r["id"]),
-    ("预警时间", lambda r: r["time"]),
-    ("风险等级", lambda r: RISK_LABELS_ZH[r["risk_level"]]),
-    ("诈骗类型", lambda r: r["fraud_type"]),
-    ("姓名", lambda r: r["name"]),
-    ("手机号", lambda r: mask_phone(r["phone"])),
-    ("辖区派出所", lambda r: r["station"]),
-    ("状态", lambda r: STATUS_LABELS_ZH[r["status"]]),
-    ("呼叫次数", lambda r: r["calls"]),
-    ("首次呼叫时间", lambda r: r["first_call_at"]),
-    ("最后呼叫结果", lambda r: OUTCOME_ZH.get(r["last_outcome"])),
-    ("是否移交", lambda r: "是" if r["escalated_at"] else "否"),
-    ("移交派出所", lambda r: r["escalated_to"]),
-    ("移交时间", lambda r: r["escalated_at"]),
-    ("上门次数", lambda r: r["visit_count"]),
-    ("上门结果", lambda r: VISIT_ZH.get(r["visit_result"])),
-    ("办结时间", lambda r: r["closed_at"]),
-    ("止付笔数", lambda r: r["stop_pays"]),
-    ("止付金额(元)", lambda r: yuan_decimal(r["stop_fen"])),
-    ("挽损金额(元)", lambda r: yuan_decimal(r["kept_fen"])),
-    ("止付账户", lambda r: "; ".join(mask_account(a) for a in r["accounts"]) or None),
+HEADERS = (
+    "预警编号",
+    "预警时间",
+    "风险等级",
+    "诈骗类型",
+    "姓名",
+    "手机号",
+    "辖区派出所",
+    "状态",
+    "呼叫次数",
+    "首次呼叫时间",
+    "最后呼叫结果",
+    "是否移交",
+    "移交派出所",
+    "移交时间",
+    "上门次数",
+    "上门结果",
+    "办结时间",
+    "止付笔数",
+    "止付金额(元)",
+    "挽损金额(元)",
+    "止付账户",
 )
+
+
+def _record(r: dict, accounts: list[str]) -> list:
+    """One export row, in HEADERS' order, from a row of store.export_rows and its accounts. One expression, not a
+    function per column: it runs once per warning of a city's day. Times stay text; the workbook makes dates."""
+    return [
+        r["id"],
+        r["time"],
+        RISK_LABELS_ZH[r["risk_level"]],
+        r["fraud_type"],
+        r["name"],
+        mask_phone(r["phone"]),
+        r["station"],
+        STATUS_LABELS_ZH[r["status"]],
+        r["calls"],
+        r["first_call_at"],
+        OUTCOME_ZH.get(r["last_outcome"]),
+        "是" if r["escalated_at"] else "否",
+        r["escalated_to"],
+        r["escalated_at"],
+        r["visit_count"],
+        VISIT_ZH.get(r["visit_result"]),
+        r["closed_at"],
+        r["stop_pays"],
+        yuan_decimal(r["stop_fen"]),
+        yuan_decimal(r["kept_fen"]),
+        "; ".join(mask_account(account) for account in accounts) or None,
+    ]
+
+
 TIME_COLUMNS = {"预警时间", "首次呼叫时间", "移交时间", "办结时间"}
 
 
@@ -69,7 +98,7 @@ def rows(conn, first: date, last: date, *, by: str = "warning") -> list[list]:
     start, end = f"{first} 00:00:00", f"{last + timedelta(days=1)} 00:00:00"
     found = store.acted_on_export_rows(conn, start, end) if by == "action" else store.export_rows(conn, start, end)
     accounts = store.stop_payment_accounts(conn, [row["id"] for row in found if row["stop_pays"]])
-    return [[get(row | {"accounts": accounts.get(row["id"], [])}) for _, get in COLUMNS] for row in found]
+    return [_record(row, accounts.get(row["id"], ())) for row in found]
 
 
 def write_csv(records: list[list], target, *, bom: bool) -> None:
@@ -78,9 +107,22 @@ def write_csv(records: list[list], target, *, bom: bool) -> None:
     if bom:
         target.write("\ufeff")
     writer = csv.writer(target, lineterminator="\r\n")
-    writer.writerow([header for header, _ in COLUMNS])
-    for record in records:
-        writer.writerow(["" if value is None else inert(_text(value)) for value in record])
+    writer.writerow(HEADERS)
+    writer.writerows(record if _plain(record) else [_csv_cell(value) for value in record] for record in records)
+
+
+def _plain(record: list) -> bool:
+    """Whether every text of a record is printable (no control, no line break: one C call for them all) and none
+    starts like a formula: then the record goes out as it is (the csv module writes None as nothing)."""
+    texts = [value for value in record if value.__class__ is str]
+    return "".join(texts).isprintable() and not any(text.startswith(FORMULA_START) for text in texts)
+
+
+def _csv_cell(value):
+    """A cell of a record that is not plain: a text's controls shown and a formula made inert."""
+    if isinstance(value, str):
+        return inert(visible(value))
+    return value
 
 
 def write_workbook(records: list[list], path: Path) -> None:
@@ -91,7 +133,7 @@ def write_workbook(records: list[list], path: Path) -> None:
     book = Workbook()
     sheet = book.active
     sheet.title = "处置情况"
-    headers = [header for header, _ in COLUMNS]
+    headers = HEADERS
     sheet.append(headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)

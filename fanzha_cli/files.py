@@ -16,13 +16,13 @@ from pathlib import Path
 from fanzha_cli.errors import FanzhaError
 
 PRIVATE = 0o600
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def inert(value):
     """A text a spreadsheet would run as a formula (``=HYPERLINK(…)``, ``+cmd|…``), made inert with a leading
     apostrophe; anything else unchanged."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
 

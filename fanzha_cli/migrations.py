@@ -224,6 +224,10 @@ _CITY_SCALE = (
     # `list` reads each status it shows in queue order and merges them (store.list_warnings): the first rows of
     # any view cost what they show, even with two million warnings, most of them closed.
     "CREATE INDEX warnings_status ON warnings (status, risk_level DESC, time)",
+    # `list --overdue` reads the warnings waiting for a station's result in queue order, most of what can be
+    # overdue; no warning is imported waiting, so an import never writes to it.
+    """CREATE INDEX warnings_waiting ON warnings (risk_level DESC, time)
+        WHERE station_since IS NOT NULL AND closed_at IS NULL""",
     # A range's escalations, counted by warning and station, read from this index alone.
     "CREATE INDEX events_escalations ON events (at, station, warning_id, act) WHERE action = 'escalate'",
     # Each day's figures, once a summary has computed them (store, "figures kept per day"); ``version`` is the

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from fanzha_cli import store
 from fanzha_cli.money import Yuan
@@ -227,8 +227,12 @@ def parse_day(text: str, today: date) -> date:
     key = text.strip().lower()
     if key in shortcuts:
         return today - timedelta(days=shortcuts[key])
+    # not strptime, whose first call imports the locale and calendar machinery: a tenth of a `list --date`
+    parts = text.strip().replace("/", "-").split("-")
     try:
-        day = datetime.strptime(text.strip().replace("/", "-"), "%Y-%m-%d").date()
+        if len(parts) != 3 or len(parts[0]) != 4 or not all(part.isascii() and part.isdigit() for part in parts):
+            raise ValueError
+        day = date(*(int(part) for part in parts))
     except ValueError:
         raise FanzhaError(f"'{text}' is not a day: use YYYY-MM-DD, today or yesterday") from None
     if not FIRST_DAY <= day <= LAST_DAY:

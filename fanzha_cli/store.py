@@ -356,6 +356,25 @@ def bulk_insert(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute(f"PRAGMA cache_size = {int(cache)}")
 
 
+@contextmanager
+def indexes_built_after(conn: sqlite3.Connection, rows_expected: int) -> Iterator[None]:
+    """Inside an import's transaction: when the rows to add outnumber those stored (a first load, a catch-up on
+    months of exports), the indexes of the warnings are dropped and built again after the insert, by one sort
+    each, which takes a third of the time of adding every row to each of them. All inside the transaction, so
+    that a failed import leaves them as they were; the indexes are those the database has (their own SQL)."""
+    stored = conn.execute("SELECT coalesce(max(rowid), 0) FROM warnings").fetchone()[0]  # no warning is deleted
+    indexes = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'warnings' AND sql IS NOT NULL"
+    ).fetchall()
+    if rows_expected <= stored:
+        indexes = []
+    for name, _ in indexes:
+        conn.execute(f'DROP INDEX "{name}"')
+    yield
+    for _, sql in indexes:
+        conn.execute(sql)
+
+
 # --- import batches and warnings -----------------------------------------------------------------------------
 
 WARNING_COLUMNS = (
@@ -603,20 +622,31 @@ def batch_of(conn: sqlite3.Connection, batch_id: int) -> dict:
 
 
 # SPEC §3 supervision, one indexed query per kind of overdue (a partial index each), so that even `next` can count
-# them on every call: in hand too long, a retry past its time, a station without a result past its limit.
-OVERDUE = {
-    "in_hand": "SELECT id FROM warnings WHERE holder IS NOT NULL AND status = 'taken' AND held_since < :hold_cutoff",
-    "retry": "SELECT id FROM warnings WHERE status = 'retry' AND due_at < :now",
+# them on every call: in hand too long, a retry past its time, a station without a result past its limit, a
+# stop-payment without the bank's answer past its limit. Each is a condition on a warning's row, which `list
+# --overdue` also reads in queue order.
+_OVERDUE_WHERE = {
+    "in_hand": "holder IS NOT NULL AND status = 'taken' AND held_since < :hold_cutoff",
+    "retry": "status = 'retry' AND due_at < :now",
     "station": (
-        "SELECT id FROM warnings WHERE station_since IS NOT NULL AND closed_at IS NULL"
-        " AND station_since < :station_cutoff_urgent"  # the later of the two cutoffs bounds the index range
+        "station_since IS NOT NULL AND closed_at IS NULL"
         " AND station_since < CASE WHEN risk_level >= 2 THEN :station_cutoff_urgent ELSE :station_cutoff END"
         " AND (visit_result IS NULL OR visit_result != 'dissuaded')"
     ),
     "stop_pay": (
-        "SELECT warning_id AS id FROM stop_payments WHERE status = 'open' AND requested_at < :stop_pay_cutoff"
+        "id IN (SELECT warning_id FROM stop_payments WHERE status = 'open' AND requested_at < :stop_pay_cutoff)"
     ),
 }
+# Listed, those waiting for a station are read in queue order (else, with a filter, SQLite may sort them all).
+_OVERDUE_INDEX = {"station": "warnings_waiting"}
+# The statuses a warning overdue of each kind can have (one waiting for a station is not closed, closed_at unset).
+_OVERDUE_STATUSES = {"in_hand": {"taken"}, "retry": {"retry"}, "station": {"new", "taken", "retry", "escalated"}}
+OVERDUE = {kind: f"SELECT id FROM warnings WHERE {where}" for kind, where in _OVERDUE_WHERE.items()}
+# counted, the waiting ones are a range of warnings_at_station: the later of the two cutoffs bounds it
+OVERDUE["station"] += " AND station_since < :station_cutoff_urgent"
+OVERDUE["stop_pay"] = (
+    "SELECT warning_id AS id FROM stop_payments WHERE status = 'open' AND requested_at < :stop_pay_cutoff"
+)
 _OVERDUE_IDS = " UNION ".join(OVERDUE.values())
 
 
@@ -656,8 +686,10 @@ def list_warnings(
 ) -> list[dict]:
     """Warnings in queue order, filtered; open ones (not closed) when no status nor overdue is asked for.
 
-    Each status is read on its own through warnings_status (status, risk_level DESC, time), already in queue
-    order, and the lists are merged: the first ``limit`` rows cost what they show, not what the table holds."""
+    The first ``limit`` rows cost what they show, not what the table holds: each status is read on its own through
+    warnings_status (status, risk_level DESC, time), already in queue order, and the lists merged; overdue ones,
+    each kind in queue order (those waiting for a station through warnings_waiting, the others few); a day's,
+    through warnings_time."""
     where, params = [], {}
     if risk_level is not None:
         where.append("risk_level = :risk_level")
@@ -668,26 +700,42 @@ def list_warnings(
     if day is not None:
         where.append("time >= :day_start AND time < :day_end")
         params |= {"day_start": f"{day} 00:00:00", "day_end": f"{day} 24:00:00"}
-    if overdue is not None:  # shown closed or not (a stop-payment may wait on a closed warning); few, from indexes
-        where.append(f"id IN ({_OVERDUE_IDS})")
+    if statuses and (overdue is not None or day is not None):
+        where.append(f"status IN ({', '.join(f':s{n}' for n in range(len(statuses)))})")
+        params |= {f"s{n}": status for n, status in enumerate(statuses)}
+    if overdue is not None:  # closed or not (a stop-payment may wait on a closed warning): each kind in queue order
         params |= overdue
-        if statuses:
-            where.append(f"status IN ({', '.join(f':s{n}' for n in range(len(statuses)))})")
-            params |= {f"s{n}": status for n, status in enumerate(statuses)}
+        lists = [
+            _listed(conn, [*where, condition], params, limit, index=_OVERDUE_INDEX.get(kind))
+            for kind, condition in _OVERDUE_WHERE.items()
+            if not statuses or set(statuses) & _OVERDUE_STATUSES.get(kind, set(statuses))
+        ]
+    elif day is not None:  # a day's warnings through warnings_time: a sort of one day at most
+        if not statuses:
+            where.append("status != 'closed'")
         return _listed(conn, where, params, limit)
-    lists = [
-        _listed(conn, [*where, "status = :status"], params | {"status": status}, limit)
-        for status in dict.fromkeys(statuses or OPEN_STATUSES)
-    ]
+    else:
+        lists = [
+            _listed(conn, [*where, "status = :status"], params | {"status": status}, limit)
+            for status in dict.fromkeys(statuses or OPEN_STATUSES)
+        ]
+    return _merged(lists, limit)
+
+
+def _merged(lists: list[list[dict]], limit: int | None) -> list[dict]:
+    """Lists each in queue order, as one in queue order; a warning in two of them (overdue twice) once."""
     import heapq
     import itertools
 
     merged = heapq.merge(*lists, key=lambda row: (-row["risk_level"], row["time"]))
-    return list(itertools.islice(merged, limit or None))
+    seen: set[str] = set()
+    once = (row for row in merged if row["id"] not in seen and not seen.add(row["id"]))
+    return list(itertools.islice(once, limit or None))
 
 
-def _listed(conn: sqlite3.Connection, where: list[str], params: dict, limit: int | None) -> list[dict]:
-    sql = f"SELECT {', '.join(_WARNING_ROW)} FROM warnings WHERE {' AND '.join(where) or '1'}"
+def _listed(conn: sqlite3.Connection, where: list[str], params: dict, limit: int | None, index=None) -> list[dict]:
+    indexed = f" INDEXED BY {index}" if index else ""
+    sql = f"SELECT {', '.join(_WARNING_ROW)} FROM warnings{indexed} WHERE {' AND '.join(where) or '1'}"
     sql += " ORDER BY risk_level DESC, time" + (f" LIMIT {int(limit)}" if limit else "")
     return [_warning(row) for row in conn.execute(sql, params)]
 
@@ -882,8 +930,8 @@ def stop_payment_accounts(conn: sqlite3.Connection, warning_ids: list[str]) -> d
 
 def export_rows(conn: sqlite3.Connection, start: str, end: str) -> list[dict]:
     """Each warning of [start, end) with its disposition, for reporting back to the platform."""
-    sql = f"{_EXPORT_SELECT} FROM warnings w WHERE w.time >= ? AND w.time < ? ORDER BY w.time, w.id"
-    return [dict(zip(_EXPORT_KEYS, row, strict=True)) for row in conn.execute(sql, (start, end))]
+    cursor = conn.execute(_EXPORT_ROWS, {"start": start, "end": end})
+    return [dict(zip(_EXPORT_KEYS, row, strict=True)) for row in cursor]
 
 
 # Minutes between two stored times: julianday and a two-argument max are SQLite's (PostgreSQL: GREATEST(0,
@@ -1046,9 +1094,11 @@ HOT_QUERIES = (
 DISPOSITIONS = ("call", "sms", "escalate", "visit", "stop-pay")
 _DISPOSING = ", ".join(f"'{action}'" for action in DISPOSITIONS)
 _DISPOSED_IN_RANGE = f"e.at >= :start AND e.at < :end AND e.action IN ({_DISPOSING}) AND {_STANDS}"
-# The columns of export_rows: a warning's whole disposition as it stands now. Its last call is looked up by the
-# warning (INDEXED BY): with the statistics of a small database SQLite would rather walk all events by time for
-# ORDER BY e.at DESC ... LIMIT 1, once per warning.
+# The columns of an export: a warning's whole disposition as it stands now, for the warnings a query chose. The
+# events and stop-payments of the chosen warnings are each read once, by the warning (INDEXED BY: with the
+# statistics of a small database SQLite would rather walk all events by time), and counted per warning; its last
+# call is the greatest of its calls' time and id, which carries the outcome after them. MATERIALIZED and CROSS
+# JOIN keep SQLite to this order even where ORDER BY w.time would tempt it to walk the whole time index instead.
 _EXPORT_KEYS = (
     *_WARNING_ROW,
     "calls",
@@ -1059,25 +1109,44 @@ _EXPORT_KEYS = (
     "stop_fen",
     "kept_fen",
 )
-_EXPORT_SELECT = f"""
-    SELECT {", ".join(f"w.{column}" for column in _WARNING_ROW)},
-        (SELECT count(*) FROM events e WHERE e.warning_id = w.id AND e.action = 'call' AND {_STANDS}),
-        (SELECT e.outcome FROM events e INDEXED BY events_warning
-            WHERE e.warning_id = w.id AND e.action = 'call' AND {_STANDS} ORDER BY e.at DESC, e.id DESC LIMIT 1),
-        (SELECT count(*) FROM events e WHERE e.warning_id = w.id AND e.action = 'escalate' AND {_STANDS}),
-        (SELECT count(*) FROM events e WHERE e.warning_id = w.id AND e.action = 'visit' AND {_STANDS}),
-        (SELECT count(*) FROM stop_payments s WHERE s.warning_id = w.id),
-        (SELECT sum(amount_fen) FROM stop_payments s WHERE s.warning_id = w.id),
-        (SELECT sum(kept_fen) FROM stop_payments s WHERE s.warning_id = w.id)"""
+_LAST_CALL = "e.at || printf('%020d', e.id) || coalesce(e.outcome, '')"  # the outcome from its 40th character
 
-# MATERIALIZED and CROSS JOIN keep SQLite to this order (the range's events, then each warning by its key) even
-# where ORDER BY w.time would tempt it to walk the whole time index instead.
-_ACTED_ON_ROWS = f"""
-    WITH acted AS MATERIALIZED (
-        SELECT e.warning_id, count(*) AS actions FROM events e WHERE {_DISPOSED_IN_RANGE} GROUP BY e.warning_id
-    ){_EXPORT_SELECT}, a.actions
-    FROM acted AS a CROSS JOIN warnings AS w ON w.id = a.warning_id
-    ORDER BY w.time, w.id"""
+
+def _export_sql(chosen: str, *more: str) -> str:
+    """The export's rows for the warnings ``chosen`` names (a query of their ``id``, and of ``more`` columns)."""
+    return f"""
+        WITH chosen AS MATERIALIZED ({chosen}),
+        acts AS MATERIALIZED (
+            SELECT e.warning_id,
+                sum(CASE WHEN e.action = 'call' THEN 1 ELSE 0 END) AS calls,
+                max(CASE WHEN e.action = 'call' THEN {_LAST_CALL} END) AS last_call,
+                sum(CASE WHEN e.action = 'escalate' THEN 1 ELSE 0 END) AS escalations,
+                sum(CASE WHEN e.action = 'visit' THEN 1 ELSE 0 END) AS visits
+            FROM chosen c CROSS JOIN events e INDEXED BY events_warning ON e.warning_id = c.id
+            WHERE e.action IN ('call', 'escalate', 'visit') AND {_STANDS} GROUP BY e.warning_id
+        ),
+        pays AS MATERIALIZED (
+            SELECT s.warning_id, count(*) AS requests, sum(s.amount_fen) AS fen, sum(s.kept_fen) AS kept
+            FROM chosen c CROSS JOIN stop_payments s ON s.warning_id = c.id GROUP BY s.warning_id
+        )
+        SELECT {", ".join(f"w.{column}" for column in _WARNING_ROW)}, coalesce(a.calls, 0), substr(a.last_call, 40),
+            coalesce(a.escalations, 0), coalesce(a.visits, 0), coalesce(p.requests, 0), p.fen, p.kept
+            {"".join(f", c.{column}" for column in more)}
+        FROM chosen c CROSS JOIN warnings w ON w.id = c.id
+            LEFT JOIN acts a ON a.warning_id = c.id LEFT JOIN pays p ON p.warning_id = c.id
+        ORDER BY w.time, w.id"""
+
+
+_EXPORT_ROWS = _export_sql("SELECT id FROM warnings WHERE time >= :start AND time < :end")
+_ACTED_ON_ROWS = _export_sql(
+    f"SELECT e.warning_id AS id, count(*) AS actions FROM events e WHERE {_DISPOSED_IN_RANGE} GROUP BY e.warning_id",
+    "actions",
+)
+
+
+def export_query() -> str:
+    """The text of export_rows' query (named parameters :start and :end), for the benchmark's sqlite3 shell."""
+    return _EXPORT_ROWS
 
 
 def acted_on_export_rows(conn: sqlite3.Connection, start: str, end: str) -> list[dict]:

@@ -186,3 +186,32 @@ def test_list_reads_each_status_in_queue_order_and_merges_them(big_db, view):
     assert listed and {row["status"] for row in everything} <= statuses
     if "station" in filters:
         assert all(filters["station"] in (row["station"], row["escalated_to"]) for row in everything)
+
+
+OVERDUE_VIEWS = [{}, {"risk_level": 2}, {"statuses": ["escalated"]}, {"day": "2026-11-15"}, {"statuses": ["closed"]}]
+
+
+@pytest.mark.parametrize("filters", OVERDUE_VIEWS, ids=["all", "high", "escalated", "a day", "closed"])
+def test_list_overdue_reads_each_kind_in_queue_order(big_db, filters):
+    """`list --overdue` on thousands of warnings waiting for a station reads the first of them in queue order
+    (warnings_waiting), merged with the few overdue of the other kinds: the same rows as sorting them all."""
+    cutoffs = ("now", "hold_cutoff", "station_cutoff", "station_cutoff_urgent", "stop_pay_cutoff")
+    limits = dict.fromkeys(cutoffs, "2026-11-25 00:00:00")
+    big_db.execute("BEGIN")
+    try:
+        big_db.execute(  # one in fifty of the past handed to its station, no result yet
+            "UPDATE warnings SET status = 'escalated', closed_at = NULL, escalated_at = time, escalated_to = station,"
+            " station_since = time WHERE rowid % 50 = 0 AND time < '2026-11-18'"
+        )
+        big_db.execute("UPDATE warnings SET status = 'retry', due_at = '2026-11-19' WHERE rowid % 997 = 0")
+        listed = store.list_warnings(big_db, overdue=limits, limit=20, **filters)
+        everything = store.list_warnings(big_db, overdue=limits, limit=None, **filters)
+        plans = store.plans_of(big_db, lambda conn: store.list_warnings(conn, overdue=limits, limit=20, **filters))
+    finally:
+        big_db.execute("ROLLBACK")
+    order = [(-row["risk_level"], row["time"]) for row in everything]
+    assert order == sorted(order) and listed == everything[:20] and len({row["id"] for row in everything}) == len(order)
+    assert bool(listed) == (filters != {"statuses": ["closed"]})
+    waiting = [" | ".join(plan) for sql, plan in plans if "visit_result IS NULL OR" in sql]
+    assert all("warnings_waiting" in plan and "TEMP B-TREE" not in plan for plan in waiting), waiting
+    assert not any(step.startswith("SCAN warnings") and "INDEX" not in step for _, plan in plans for step in plan)

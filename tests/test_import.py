@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sqlite3
 from datetime import datetime
 
 import pytest
@@ -358,3 +359,55 @@ def test_a_workbook_date_without_a_time_is_refused_like_in_a_csv(run, tmp_path):
     data = json.loads(run("import", tmp_path / "dates.xlsx", "--json").stdout)
     assert (data["new"], data["rejected"]) == (1, 1)
     assert "no time of day" in data["rejects"][0]["reason"] and data["rejects"][0]["line"] == 2
+
+
+def _indexes(db_path) -> set[tuple[str, str]]:
+    conn = sqlite3.connect(db_path)
+    try:
+        sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'warnings' AND sql IS NOT NULL"
+        return set(conn.execute(sql).fetchall())
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("how", ["stored", "dry run", "strict, refused"])
+def test_a_first_load_builds_the_indexes_after_the_rows_and_a_failed_one_keeps_them(run, db_path, tmp_path, how):
+    """A file larger than the table has its indexes dropped and built again after the insert (store.
+    indexes_built_after): afterwards they are all there, the same; and an import that stores nothing keeps them."""
+    assert run("config", "district", "新洲区").exit_code == 0
+    before = _indexes(db_path)
+    assert {"warnings_status", "warnings_phone_tail", "warnings_queue"} <= {name for name, _ in before}
+    rows = [warning_row(n, id=f"WH2026112400{n:04d}") for n in range(300)]
+    if how == "strict, refused":
+        rows[150] = warning_row(150, time="not a time")
+    args = {"stored": [], "dry run": ["--dry-run"], "strict, refused": ["--strict"]}[how]
+    result = run("import", write_export(tmp_path / "first.csv", rows), *args)
+    assert result.exit_code == (0 if how != "strict, refused" else 2), result.stderr
+    assert _indexes(db_path) == before
+    conn = sqlite3.connect(db_path)
+    stored = conn.execute("SELECT count(*) FROM warnings").fetchone()[0]
+    assert stored == (300 if how == "stored" else 0)
+    if stored:  # the indexes hold every row: a lookup through each finds them
+        phone = conn.execute("SELECT phone FROM warnings LIMIT 1").fetchone()[0]
+        new = "SELECT count(*) FROM warnings INDEXED BY warnings_status WHERE status = 'new'"
+        assert conn.execute(new).fetchone()[0] == 300
+        tail = "SELECT count(*) FROM warnings INDEXED BY warnings_phone_tail WHERE substr(phone, -4) = substr(?, -4)"
+        assert conn.execute(tail, (phone,)).fetchone()[0] >= 1
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    conn.close()
+
+
+def test_indexes_are_built_after_the_rows_only_when_the_file_outnumbers_the_table(tmp_path):
+    from fanzha_cli.importer import import_file
+
+    conn = store.connect(tmp_path / "fanzha.db")
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    first = [warning_row(n, id=f"WH2026112400{n:04d}") for n in range(300)]
+    import_file(conn, write_export(tmp_path / "first.csv", first), officer="t")
+    assert any(sql.startswith("DROP INDEX") for sql in statements)  # 300 rows into none: built after
+    statements.clear()
+    morning = [warning_row(n, id=f"WH2026112500{n:04d}", time="2026-11-25 08:00:00") for n in range(20)]
+    import_file(conn, write_export(tmp_path / "morning.csv", morning), officer="t")
+    assert not any(sql.startswith("DROP INDEX") for sql in statements)  # 20 rows into 300: each added
+    assert conn.execute("SELECT count(*) FROM warnings").fetchone() == (320,)

@@ -72,6 +72,10 @@ class Settings:
 
 
 def _login_name() -> str:
+    # getpass.getuser()'s own order of variables, without importing getpass and termios on every command
+    for variable in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        if os.environ.get(variable):
+            return os.environ[variable]
     import getpass
 
     try:

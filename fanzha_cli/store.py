@@ -993,7 +993,7 @@ def snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def kept_figures(conn: sqlite3.Connection, first: str, last: str, version: int) -> tuple[dict[str, str], dict]:
     """The kept figures (JSON) of the days from ``first`` to ``last`` that still hold, as kept by ``version`` of
     their form; and what the check found, for keep_figures: the days with warnings added since, and the newest."""
-    upto = conn.execute("SELECT upto FROM day_figures_checked").fetchone()[0]
+    upto = conn.execute("SELECT coalesce(max(upto), 0) FROM day_figures_checked").fetchone()[0]
     added = "SELECT DISTINCT substr(time, 1, 10) FROM warnings WHERE rowid > ?"
     stale = {row[0] for row in conn.execute(added, (upto,))}
     newest = conn.execute("SELECT coalesce(max(rowid), 0) FROM warnings").fetchone()[0]
@@ -1011,7 +1011,8 @@ def keep_figures(conn: sqlite3.Connection, days: list[tuple[str, str]], version:
     try:
         conn.execute("PRAGMA busy_timeout = 0")  # a writer at work means the snapshot is outdated: no use waiting
         conn.executemany("DELETE FROM day_figures WHERE day = ?", [(day,) for day in checked["stale"]])
-        conn.execute("UPDATE day_figures_checked SET upto = ?", (checked["newest"],))
+        conn.execute("DELETE FROM day_figures_checked")
+        conn.execute("INSERT INTO day_figures_checked (upto) VALUES (?)", (checked["newest"],))
         conn.executemany(
             "INSERT OR REPLACE INTO day_figures (day, version, figures) VALUES (?, ?, ?)",
             [(day, version, figures) for day, figures in days],

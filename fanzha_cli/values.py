@@ -162,13 +162,25 @@ def normalize_time(text: str) -> str:
         else:
             if value.tzinfo is None and YEARS[0] <= value.year <= YEARS[1]:
                 return text
+    stored = _READ.get(text)
+    if stored is not None:
+        return stored
     match = _LOOSE_TIME.fullmatch(text)
     if match:
         year, month, day, hour, minute, second = map(int, match.groups(0))
         real = YEARS[0] <= year <= YEARS[1] and 1 <= month <= 12 and hour <= 23 and minute <= 59 and second <= 59
         if real and (1 <= day <= 28 or 1 <= day <= _days_in(year, month)):
-            return f"{year}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}:{second:02d}"
+            stored = f"{year}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}:{second:02d}"
+            if len(_READ) < _READ_MAX:
+                _READ[text] = stored
+            return stored
     return format_time(parse_time(text))  # the slow path, which also says why a text is refused
+
+
+# Times the pattern has read, and their stored form: an export re-saved by Excel writes its times to the minute, so
+# a day of a city's warnings holds at most 1,440 different ones (a fifth of an import's time, read once each).
+_READ: dict[str, str] = {}
+_READ_MAX = 1 << 16
 
 
 def _days_in(year: int, month: int) -> int:

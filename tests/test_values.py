@@ -36,6 +36,18 @@ def test_every_common_time_form_reads_as_the_same_moment(moment):
     ]
     for text in without_seconds:
         assert normalize_time(text) == format_time(minute), text
+        assert normalize_time(text) == format_time(minute), text  # read again, from the times already read
+
+
+def test_times_already_read_are_kept_no_more_than_their_limit(monkeypatch):
+    from fanzha_cli import values
+
+    monkeypatch.setattr(values, "_READ", {})
+    monkeypatch.setattr(values, "_READ_MAX", 3)
+    texts = [f"2026/11/24 10:{minute:02d}" for minute in range(10)]
+    assert [normalize_time(text) for text in texts] == [f"2026-11-24 10:{minute:02d}:00" for minute in range(10)]
+    assert list(values._READ) == texts[:3]
+    assert [normalize_time(text) for text in texts][:3] == [values._READ[text] for text in texts[:3]]
 
 
 @given(st.text(max_size=40))

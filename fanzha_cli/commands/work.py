@@ -403,7 +403,6 @@ def _timeline_line(entry: dict) -> str:
 
 
 def run_list(settings, *, status, risk, station, overdue, date, limit, as_json) -> None:
-    from fanzha_cli.report import parse_day
     from fanzha_cli.supervision import overdue_limits, overdue_reasons
 
     desk = Desk(settings.connect(), settings.officer)
@@ -413,7 +412,7 @@ def run_list(settings, *, status, risk, station, overdue, date, limit, as_json) 
         statuses=statuses,
         risk_level=_risk(risk) if risk else None,
         station=_station(desk, station) if station else None,
-        day=str(parse_day(date, desk.now.date())) if date else None,
+        day=_day(desk, date) if date else None,
         overdue=overdue_limits(desk) if overdue else None,
         limit=limit,
     )
@@ -454,6 +453,12 @@ def _overdue_text(reason: dict) -> str:
 
     limit = f" (limit {spoken_duration(reason['limit_minutes'])})" if reason["limit_minutes"] else ""
     return f"{REASON_WORDS[reason['reason']]} {spoken_duration(max(1, reason['minutes_over']))} over{limit}"
+
+
+def _day(desk: Desk, text: str) -> str:
+    from fanzha_cli.report import parse_day  # the report's module only when a day is asked for
+
+    return str(parse_day(text, desk.now.date()))
 
 
 def _risk(word: str) -> int:

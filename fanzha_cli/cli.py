@@ -43,6 +43,7 @@ class Settings:
     def __init__(self, db: str | None, officer: str | None):
         self.db_option = db
         self.officer_given = officer or os.environ.get("FANZHA_OFFICER") or _login_name()
+        self.opened: list[sqlite3.Connection] = []
 
     @property
     def officer(self) -> str:
@@ -68,7 +69,14 @@ class Settings:
         """The database; only the commands that bring data in (import, stations, a setting) create it."""
         from fanzha_cli.store import connect
 
-        return connect(self.db_path, create=create)
+        conn = connect(self.db_path, create=create)
+        self.opened.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close what the command opened, when it ends, however it ends (Click calls it as the context closes)."""
+        while self.opened:
+            self.opened.pop().close()
 
 
 def _login_name() -> str:
@@ -105,6 +113,7 @@ def _global(
     ] = False,
 ) -> None:
     ctx.obj = Settings(db, officer)
+    ctx.call_on_close(ctx.obj.close)
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -169,3 +170,23 @@ def test_the_console_script_lists_the_commands_for_an_unknown_one(tmp_path):
     fanzha = Path(sys.executable).with_name("fanzha")
     result = subprocess.run([fanzha, "--db", str(tmp_path / "c.db"), "nxet"], capture_output=True, text=True)
     assert result.returncode == 2 and "nxet" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [["list"], ["summary"], ["show", "NO-SUCH-ID"], ["next"], ["log", "reached"]])
+def test_every_connection_a_command_opens_is_closed_when_it_ends_even_on_an_error(run, db_path, monkeypatch, command):
+    from fanzha_cli import store
+
+    assert run("config", "district", "新洲区").exit_code == 0  # a database to open
+    opened = []
+    real = store.connect
+
+    def connect(*args, **kwargs):
+        opened.append(real(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(store, "connect", connect)
+    run(*command)
+    assert opened
+    for conn in opened:
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            conn.execute("SELECT 1")

@@ -7,7 +7,7 @@ slow, general path for the rare rest. They raise ``ValueError`` with a reason an
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 RISK_LEVELS = {1: "medium", 2: "high", 3: "urgent"}
 RISK_LABELS_ZH = {1: "中风险", 2: "高风险", 3: "紧急"}
@@ -320,3 +320,30 @@ def mask_phone(phone: str) -> str:
     if len(phone) < 8:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+# The days a report can be asked for: wide enough for any real one, narrow enough that a day after the last is
+# still a date (9999-12-31 + 1 day is an OverflowError) and a typo such as 0202-11-24 is caught.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+
+
+def parse_day(text: str, today: date) -> date:
+    """``YYYY-MM-DD`` (or with slashes), ``today``/``今天``, ``yesterday``/``昨天``; raises FanzhaError otherwise."""
+    from fanzha_cli.errors import FanzhaError
+
+    shortcuts = {"today": 0, "今天": 0, "yesterday": 1, "昨天": 1}
+    key = text.strip().lower()
+    if key in shortcuts:
+        return today - timedelta(days=shortcuts[key])
+    # not strptime, whose first call imports the locale and calendar machinery: a tenth of a `list --date`
+    parts = text.strip().replace("/", "-").split("-")
+    try:
+        if len(parts) != 3 or len(parts[0]) != 4 or not all(part.isascii() and part.isdigit() for part in parts):
+            raise ValueError
+        day = date(*(int(part) for part in parts))
+    except ValueError:
+        raise FanzhaError(f"'{text}' is not a day: use YYYY-MM-DD, today or yesterday") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise FanzhaError(f"{day} is out of range: a day from {FIRST_DAY} to {LAST_DAY}")
+    return day

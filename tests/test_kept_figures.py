@@ -224,19 +224,3 @@ def test_any_write_touching_a_day_drops_its_kept_figures_whoever_writes(template
     else:  # dropped by a trigger
         assert "2026-11-21" not in kept_days(conn) and "2026-11-20" in kept_days(conn)
     assert plain(report.summary(conn, FIRST, LAST, limits, as_range=True)) == plain(direct(conn, FIRST, LAST, limits))
-
-
-@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)), st.booleans(), st.booleans())
-def test_a_day_is_read_with_dashes_or_slashes_padded_or_not(day, slashes, padded):
-    text = f"{day.year}-{day.month:02d}-{day.day:02d}" if padded else f"{day.year}-{day.month}-{day.day}"
-    assert report.parse_day(text.replace("-", "/") if slashes else text, NOW.date()) == day
-
-
-@given(st.text(max_size=12))
-def test_anything_else_typed_as_a_day_is_refused_as_such(text):
-    try:
-        day = report.parse_day(text, NOW.date())
-    except FanzhaError as exc:
-        assert "is not a day" in str(exc) or "out of range" in str(exc)
-    else:  # only a real day (or today/yesterday) gets through
-        assert report.FIRST_DAY <= day <= report.LAST_DAY

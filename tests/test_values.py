@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fanzha_cli.values import format_time, mask_phone, normalize_time, parse_phone, parse_risk
+from fanzha_cli.errors import FanzhaError
+from fanzha_cli.values import (
+    FIRST_DAY,
+    LAST_DAY,
+    format_time,
+    mask_phone,
+    normalize_time,
+    parse_day,
+    parse_phone,
+    parse_risk,
+)
 
 times = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31)).map(
     lambda t: t.replace(microsecond=0)
@@ -331,3 +341,19 @@ def test_the_fast_path_and_the_general_parser_agree(moment, padded, seconds, sep
     from fanzha_cli.values import format_time, parse_time
 
     assert normalize_time(text) == format_time(parse_time(" ".join(text.split()) + " "))
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)), st.booleans(), st.booleans())
+def test_a_day_is_read_with_dashes_or_slashes_padded_or_not(day, slashes, padded):
+    text = f"{day.year}-{day.month:02d}-{day.day:02d}" if padded else f"{day.year}-{day.month}-{day.day}"
+    assert parse_day(text.replace("-", "/") if slashes else text, date(2026, 11, 24)) == day
+
+
+@given(st.text(max_size=12))
+def test_anything_else_typed_as_a_day_is_refused_as_such(text):
+    try:
+        day = parse_day(text, date(2026, 11, 24))
+    except FanzhaError as exc:
+        assert "is not a day" in str(exc) or "out of range" in str(exc)
+    else:  # only a real day (or today/yesterday) gets through
+        assert FIRST_DAY <= day <= LAST_DAY

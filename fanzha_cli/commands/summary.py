@@ -9,8 +9,9 @@ from fanzha_cli.desk import Desk
 from fanzha_cli.errors import FanzhaError
 from fanzha_cli.money import Yuan, dumps, yuan_number, yuan_text
 from fanzha_cli.output import counted, out, spoken_duration
-from fanzha_cli.report import parse_day, summary
+from fanzha_cli.report import summary
 from fanzha_cli.supervision import overdue_limits
+from fanzha_cli.values import parse_day
 
 CSV_COLUMNS = (
     "date",

@@ -456,7 +456,7 @@ def _overdue_text(reason: dict) -> str:
 
 
 def _day(desk: Desk, text: str) -> str:
-    from fanzha_cli.report import parse_day  # the report's module only when a day is asked for
+    from fanzha_cli.values import parse_day
 
     return str(parse_day(text, desk.now.date()))
 

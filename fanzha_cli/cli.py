@@ -468,7 +468,7 @@ def list_(
         str | None,
         typer.Option(
             "--status",
-            help="new, taken, retry, escalated, closed (or 待处理, 已移交, …); a,b for several.",
+            help="new, taken, retry, escalated, closed; open: all but closed (or 待处理, 未办结, …); a,b: several.",
             autocompletion=_completing("status"),
         ),
     ] = None,

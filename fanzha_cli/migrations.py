@@ -269,6 +269,17 @@ _CITY_SCALE = (
     # what it undid; a stop-payment on the days of its request and of its result.
     """CREATE TRIGGER day_figures_warning_changed AFTER UPDATE ON warnings
         BEGIN DELETE FROM day_figures WHERE day IN (substr(OLD.time, 1, 10), substr(NEW.time, 1, 10)); END""",
+    # The desk never moves a warning's time nor deletes a warning; another program might. The days of its events
+    # counted it as received on its old day; and a row id freed may be taken again, at or below the last check.
+    """CREATE TRIGGER day_figures_warning_moved AFTER UPDATE OF time ON warnings
+        BEGIN DELETE FROM day_figures WHERE day IN (SELECT substr(at, 1, 10) FROM events WHERE warning_id = OLD.id);
+        END""",
+    """CREATE TRIGGER day_figures_warning_removed AFTER DELETE ON warnings
+        BEGIN
+            DELETE FROM day_figures WHERE day = substr(OLD.time, 1, 10)
+                OR day IN (SELECT substr(at, 1, 10) FROM events WHERE warning_id = OLD.id);
+            UPDATE day_figures_checked SET upto = OLD.rowid - 1 WHERE upto >= OLD.rowid;
+        END""",
     """CREATE TRIGGER day_figures_event_added AFTER INSERT ON events
         BEGIN
             DELETE FROM day_figures WHERE day IN (

@@ -643,7 +643,7 @@ _OVERDUE_INDEX = {"station": "warnings_waiting"}
 _OVERDUE_STATUSES = {"in_hand": {"taken"}, "retry": {"retry"}, "station": {"new", "taken", "retry", "escalated"}}
 OVERDUE = {kind: f"SELECT id FROM warnings WHERE {where}" for kind, where in _OVERDUE_WHERE.items()}
 # counted, the waiting ones are a range of warnings_at_station: the later of the two cutoffs bounds it
-OVERDUE["station"] += " AND station_since < :station_cutoff_urgent"
+OVERDUE["station"] += " AND station_since < max(:station_cutoff_urgent, :station_cutoff)"
 OVERDUE["stop_pay"] = (
     "SELECT warning_id AS id FROM stop_payments WHERE status = 'open' AND requested_at < :stop_pay_cutoff"
 )
@@ -1110,7 +1110,9 @@ _EXPORT_KEYS = (
     "stop_fen",
     "kept_fen",
 )
-_LAST_CALL = "e.at || printf('%020d', e.id) || coalesce(e.outcome, '')"  # the outcome from its 40th character
+# the time padded to 32 characters (fanzha writes 19; another program may write fewer or more), the id to 20:
+# the outcome from the 53rd character
+_LAST_CALL = "printf('%-32.32s%020d', e.at, e.id) || coalesce(e.outcome, '')"
 
 
 def _export_sql(chosen: str, *more: str) -> str:
@@ -1130,7 +1132,7 @@ def _export_sql(chosen: str, *more: str) -> str:
             SELECT s.warning_id, count(*) AS requests, sum(s.amount_fen) AS fen, sum(s.kept_fen) AS kept
             FROM chosen c CROSS JOIN stop_payments s ON s.warning_id = c.id GROUP BY s.warning_id
         )
-        SELECT {", ".join(f"w.{column}" for column in _WARNING_ROW)}, coalesce(a.calls, 0), substr(a.last_call, 40),
+        SELECT {", ".join(f"w.{column}" for column in _WARNING_ROW)}, coalesce(a.calls, 0), substr(a.last_call, 53),
             coalesce(a.escalations, 0), coalesce(a.visits, 0), coalesce(p.requests, 0), p.fen, p.kept
             {"".join(f", c.{column}" for column in more)}
         FROM chosen c CROSS JOIN warnings w ON w.id = c.id

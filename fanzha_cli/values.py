@@ -329,7 +329,8 @@ LAST_DAY = date(2100, 12, 31)
 
 
 def parse_day(text: str, today: date) -> date:
-    """``YYYY-MM-DD`` (or with slashes), ``today``/``今天``, ``yesterday``/``昨天``; raises FanzhaError otherwise."""
+    """``YYYY-MM-DD`` (or with slashes, or ``2026年11月24日``), ``today``/``今天``, ``yesterday``/``昨天``; raises
+    FanzhaError otherwise."""
     from fanzha_cli.errors import FanzhaError
 
     shortcuts = {"today": 0, "今天": 0, "yesterday": 1, "昨天": 1}
@@ -337,13 +338,17 @@ def parse_day(text: str, today: date) -> date:
     if key in shortcuts:
         return today - timedelta(days=shortcuts[key])
     # not strptime, whose first call imports the locale and calendar machinery: a tenth of a `list --date`
-    parts = text.strip().replace("/", "-").split("-")
+    parts = text.strip().replace("/", "-").replace("年", "-").replace("月", "-").removesuffix("日").split("-")
     try:
         if len(parts) != 3 or len(parts[0]) != 4 or not all(part.isascii() and part.isdigit() for part in parts):
             raise ValueError
+        if len(parts[1]) > 2 or len(parts[2]) > 2:
+            raise ValueError
         day = date(*(int(part) for part in parts))
     except ValueError:
-        raise FanzhaError(f"'{text}' is not a day: use YYYY-MM-DD, today or yesterday") from None
+        raise FanzhaError(
+            f"'{text}' is not a day: use YYYY-MM-DD (or 2026/11/24, 2026年11月24日), today or yesterday"
+        ) from None
     if not FIRST_DAY <= day <= LAST_DAY:
         raise FanzhaError(f"{day} is out of range: a day from {FIRST_DAY} to {LAST_DAY}")
     return day

@@ -190,3 +190,20 @@ def test_every_connection_a_command_opens_is_closed_when_it_ends_even_on_an_erro
     for conn in opened:
         with pytest.raises(sqlite3.ProgrammingError, match="closed"):
             conn.execute("SELECT 1")
+
+
+def test_list_status_open_is_every_status_but_closed_and_an_unlisted_station_is_said_so(run, tmp_path):
+    rows = [warning_row(n, id=f"WH2026112400{n:04d}", risk="中风险") for n in range(3)]
+    assert run("import", write_export(tmp_path / "day.csv", rows)).exit_code == 0
+    assert run("--officer", "a", "next").exit_code == 0
+    assert run("--officer", "a", "log", "reached").exit_code == 0  # closed
+    listed = run("list", "--status", "open", "--json")
+    default = run("list", "--json")
+    assert listed.exit_code == 0 and json.loads(listed.stdout) == json.loads(default.stdout)
+    assert len(json.loads(listed.stdout)) == 2
+    both = run("list", "--status", "未办结,closed", "--json")
+    assert len(json.loads(both.stdout)) == 3
+    typo = run("list", "--station", "武昌")
+    assert typo.exit_code == 0 and "not in the station list" in typo.stderr and typo.stderr.count("\n") <= 2
+    by_day = run("list", "--date", "2026年11月24日", "--json")
+    assert by_day.exit_code == 0, by_day.stderr

@@ -194,3 +194,20 @@ def test_the_queries_read_the_events_of_the_range_not_all_warnings(run, backlog,
 
 
 TABLE_SCANS = ("SCAN w", "SCAN e", "SCAN warnings", "SCAN events")
+
+
+def test_the_last_call_s_outcome_whatever_length_of_time_another_program_wrote(run, backlog, db_path):
+    import sqlite3 as sqlite
+
+    conn = sqlite.connect(db_path)
+    with conn:  # a call written by another program, its time without seconds, later than the desk's
+        conn.execute(
+            "INSERT INTO events (warning_id, at, logged_at, officer, action, outcome)"
+            " VALUES (?, '2026-11-25 23:59', '2026-11-25 23:59', 'x', 'call', 'distrustful')",
+            (CALLED,),
+        )
+    conn.close()
+    from fanzha_cli import store
+
+    found = store.export_rows(store.connect(db_path, create=False), f"{DAY1} 00:00:00", f"{DAY1} 24:00:00")
+    assert {row["id"]: row["last_outcome"] for row in found}[CALLED] == "distrustful"

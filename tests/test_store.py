@@ -215,3 +215,26 @@ def test_list_overdue_reads_each_kind_in_queue_order(big_db, filters):
     waiting = [" | ".join(plan) for sql, plan in plans if "visit_result IS NULL OR" in sql]
     assert all("warnings_waiting" in plan and "TEMP B-TREE" not in plan for plan in waiting), waiting
     assert not any(step.startswith("SCAN warnings") and "INDEX" not in step for _, plan in plans for step in plan)
+
+
+def test_overdue_counted_and_listed_agree_whichever_station_limit_is_longer(tmp_path):
+    """A medium warning two hours past its station's limit is overdue, counted and listed alike, even where the
+    limit for high and urgent ones is set longer than the medium one (a review found the count left it out)."""
+    from fanzha_cli.importer import import_file
+
+    conn = store.connect(tmp_path / "o.db")
+    rows = [["W1", "2026-11-24 07:00:00", "中风险", "", "a", "13800000001", "阳逻派出所", "", ""]]
+    import_file(conn, write_export(tmp_path / "o.csv", rows), officer="t")
+    conn.execute(
+        "UPDATE warnings SET status = 'escalated', escalated_at = '2026-11-24 08:00:00', escalated_to = station,"
+        " station_since = '2026-11-24 08:00:00' WHERE id = 'W1'"
+    )
+    limits = {
+        "now": "2026-11-24 12:00:00",
+        "hold_cutoff": "2026-11-24 11:00:00",
+        "station_cutoff": "2026-11-24 10:00:00",  # station_hours 2
+        "station_cutoff_urgent": "2026-11-22 12:00:00",  # station_hours_urgent 48
+        "stop_pay_cutoff": "2026-11-24 11:00:00",
+    }
+    assert store.count_overdue(conn, limits)["station"] == 1
+    assert [row["id"] for row in store.list_warnings(conn, overdue=limits)] == ["W1"]

@@ -347,6 +347,7 @@ def test_the_fast_path_and_the_general_parser_agree(moment, padded, seconds, sep
 def test_a_day_is_read_with_dashes_or_slashes_padded_or_not(day, slashes, padded):
     text = f"{day.year}-{day.month:02d}-{day.day:02d}" if padded else f"{day.year}-{day.month}-{day.day}"
     assert parse_day(text.replace("-", "/") if slashes else text, date(2026, 11, 24)) == day
+    assert parse_day(f"{day.year}年{day.month}月{day.day}日", date(2026, 11, 24)) == day
 
 
 @given(st.text(max_size=12))
@@ -357,3 +358,11 @@ def test_anything_else_typed_as_a_day_is_refused_as_such(text):
         assert "is not a day" in str(exc) or "out of range" in str(exc)
     else:  # only a real day (or today/yesterday) gets through
         assert FIRST_DAY <= day <= LAST_DAY
+
+
+@pytest.mark.parametrize(
+    "text", ["2024-99999999999999999999-01", "2024-001-0001", "99999-1-1", "2024-1-1-1", "2024年13月1日"]
+)
+def test_a_day_out_of_shape_is_refused_as_such_never_an_overflow(text):
+    with pytest.raises(FanzhaError, match="not a day"):
+        parse_day(text, date(2026, 11, 24))

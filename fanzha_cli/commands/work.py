@@ -406,7 +406,7 @@ def run_list(settings, *, status, risk, station, overdue, date, limit, as_json) 
     from fanzha_cli.supervision import overdue_limits, overdue_reasons
 
     desk = Desk(settings.connect(), settings.officer)
-    statuses = [read_word("status", STATUS_WORDS, word) for word in status.split(",")] if status else None
+    statuses = _statuses(status) if status else None
     rows = store.list_warnings(
         desk.conn,
         statuses=statuses,
@@ -455,6 +455,17 @@ def _overdue_text(reason: dict) -> str:
     return f"{REASON_WORDS[reason['reason']]} {spoken_duration(max(1, reason['minutes_over']))} over{limit}"
 
 
+# `--status open` (未办结): every status but closed, the default view named.
+_OPEN_WORDS = {"open", "未办结", "未结", "在办"}
+
+
+def _statuses(text: str) -> list[str]:
+    words = [word.strip() for word in text.split(",")]
+    open_ones = [status for status in store.OPEN_STATUSES if any(word.lower() in _OPEN_WORDS for word in words)]
+    named = [read_word("status", STATUS_WORDS, word) for word in words if word.lower() not in _OPEN_WORDS]
+    return list(dict.fromkeys(open_ones + named))
+
+
 def _day(desk: Desk, text: str) -> str:
     from fanzha_cli.values import parse_day
 
@@ -473,7 +484,11 @@ def _risk(word: str) -> int:
 def _station(desk: Desk, name: str) -> str:
     from fanzha_cli.stations import StationDirectory
 
-    return StationDirectory.load(desk.conn).canonical(name.strip())
+    stations = StationDirectory.load(desk.conn)
+    listed = stations.listed(name.strip())
+    if listed is None:  # a typo shows nothing; a station an export names but the list lacks shows its warnings
+        err(f"'{name.strip()}' is not in the station list (fanzha stations): warnings naming it as written", "yellow")
+    return listed or name.strip()
 
 
 def run_config(settings, key: str | None, value: str | None, *, as_json: bool) -> None:

@@ -215,19 +215,12 @@ def stations_import(
 
 # --- the desk ----------------------------------------------------------------------------------------------
 
-# Shell completion (`fanzha --install-completion`) offers the words each value takes, English and Chinese.
-_WORDS = {
-    "outcome": ("reached", "unreachable", "distrustful", "已接通", "未接通", "打不通", "不信任"),
-    "visit": ("dissuaded", "not-found", "moved", "劝阻", "未找到", "搬走"),
-    "status": ("new", "taken", "retry", "escalated", "closed", "待处理", "处理中", "待重拨", "已移交", "已办结"),
-    "risk": ("medium", "high", "urgent", "中风险", "高风险", "紧急"),
-    "channel": ("platform", "wechat", "phone", "平台", "微信", "电话"),
-}
-
 
 def _completing(kind: str):
     def complete(incomplete: str) -> list[str]:
-        return [word for word in _WORDS[kind] if word.startswith(incomplete)]
+        from fanzha_cli.vocab import COMPLETION_WORDS
+
+        return [word for word in COMPLETION_WORDS[kind] if word.startswith(incomplete)]
 
     return complete
 
@@ -298,7 +291,7 @@ def log(
     Example: fanzha log unreachable
     """
     from fanzha_cli.commands.work import run_log
-    from fanzha_cli.desk import OUTCOME_WORDS, word_key
+    from fanzha_cli.vocab import OUTCOME_WORDS, word_key
 
     if len(words) > 2:
         err("fanzha: log takes [ID] OUTCOME, e.g. `fanzha log WH202611240000008 reached`", "bold red")

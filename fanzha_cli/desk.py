@@ -16,47 +16,11 @@ from fanzha_cli import store
 from fanzha_cli.errors import FanzhaError
 from fanzha_cli.script import sms_text
 from fanzha_cli.values import format_time, is_control, normalize_id, risk_name, storable
-
-CHANNELS = ("platform", "wechat", "phone")
+from fanzha_cli.vocab import CHANNEL_WORDS, CHANNELS, OUTCOME_WORDS, VISIT_WORDS, word_key
 
 
 class DeskError(FanzhaError):
     """The action cannot be done (unknown warning, closed, in another officer's hand, ...): nothing changed."""
-
-
-def word_table(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    return {word.lower(): key for key, words in table.items() for word in (key, *words)}
-
-
-OUTCOME_WORDS = word_table(
-    {
-        "reached": ("已接通", "接通", "通了", "已劝阻"),
-        "unreachable": ("未接通", "打不通", "没接通", "无人接听", "未接"),
-        "distrustful": ("不信任", "不相信", "不配合"),
-    }
-)
-VISIT_WORDS = word_table(
-    {
-        "dissuaded": ("劝阻", "已劝阻", "劝阻成功", "已见面"),
-        "not-found": ("not_found", "notfound", "未找到", "找不到", "未见到", "不在家"),
-        "moved": ("搬走", "已搬走", "不在辖区", "转办", "移交"),
-    }
-)
-CHANNEL_WORDS = word_table({"platform": ("平台", "系统"), "wechat": ("微信", "微信群"), "phone": ("电话", "打电话")})
-STATUS_WORDS = word_table(
-    {
-        "new": ("新", "未处理", "待处理"),
-        "taken": ("处理中", "在手", "已领取"),
-        "retry": ("待重拨", "重拨", "待回拨"),
-        "escalated": ("已移交", "移交", "已下发", "待上门"),
-        "closed": ("已办结", "办结", "已处置", "结案"),
-    }
-)
-
-
-def word_key(table: dict[str, str], text: str) -> str | None:
-    """An officer's word, English or Chinese, any case or spacing, to its one English key; None if not a word."""
-    return table.get("".join(text.split()).lower())
 
 
 def read_word(kind: str, table: dict[str, str], text: str) -> str:

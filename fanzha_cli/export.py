@@ -15,10 +15,8 @@ from fanzha_cli import store
 from fanzha_cli.files import FORMULA_START, inert, private_file
 from fanzha_cli.money import mask_account
 from fanzha_cli.output import visible
-from fanzha_cli.values import RISK_LABELS_ZH, STATUS_LABELS_ZH, mask_phone
-
-OUTCOME_ZH = {"reached": "已接通", "unreachable": "未接通", "distrustful": "不信任"}
-VISIT_ZH = {"dissuaded": "已劝阻", "not-found": "未找到", "moved": "已转办"}
+from fanzha_cli.values import mask_phone
+from fanzha_cli.vocab import OUTCOME_ZH, RISK_LABELS_ZH, STATUS_LABELS_ZH, VISIT_ZH
 
 HEADERS = (
     "预警编号",
@@ -79,17 +77,6 @@ TIME_COLUMNS = {"预警时间", "首次呼叫时间", "移交时间", "办结时
 def yuan_decimal(fen: int | None) -> Decimal | None:
     """Yuan from fen, exactly: a number cell in a workbook, ``450000.00`` in CSV; never a float."""
     return None if fen is None else Decimal(fen).scaleb(-2)
-
-
-# What chooses the warnings of an export: their own time (the default), or an action done on them in the range.
-BY_WORDS = {
-    word.lower(): key
-    for key, words in {
-        "warning": ("warnings", "预警", "按预警", "预警时间", "按预警时间"),
-        "action": ("actions", "acted", "处置", "按处置", "处置时间", "按处置时间"),
-    }.items()
-    for word in (key, *words)
-}
 
 
 def rows(conn, first: date, last: date, *, by: str = "warning") -> list[list]:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from fanzha_cli import store
 from fanzha_cli.money import Yuan
-from fanzha_cli.values import RISK_LEVELS
+from fanzha_cli.vocab import RISK_LEVELS
 
 OUTCOMES = ("reached", "unreachable", "distrustful")
 STOP_PAY_KEYS = ("requested", "frozen", "partial", "failed", "kept_yuan", "median_minutes_to_result")

@@ -9,17 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from fanzha_cli import store
-from fanzha_cli.desk import Desk, DeskError, read_word, word_table
+from fanzha_cli.desk import Desk, DeskError, read_word
 from fanzha_cli.money import mask_account, parse_amount
 from fanzha_cli.report import minutes
-
-RESULT_WORDS = word_table(
-    {
-        "frozen": ("冻结", "已冻结", "全部冻结", "止付成功"),
-        "partial": ("部分", "部分冻结", "部分止付"),
-        "failed": ("失败", "未冻结", "止付失败", "已转走"),
-    }
-)
+from fanzha_cli.vocab import STOP_PAY_RESULT_WORDS
 
 
 def request(desk: Desk, warning_id: str, *, bank: str, account: str, amount: str, note=None, at=None) -> dict:
@@ -59,7 +52,7 @@ def request(desk: Desk, warning_id: str, *, bank: str, account: str, amount: str
 
 def record_result(desk: Desk, request_id: str, result: str, *, kept=None, reason=None, at=None) -> dict:
     """The bank's answer: frozen (all of it), partial (with the amount kept) or failed (with a reason)."""
-    result = read_word("stop-payment result", RESULT_WORDS, result)
+    result = read_word("stop-payment result", STOP_PAY_RESULT_WORDS, result)
     number = _number(request_id)
     with store.transaction(desk.conn):
         row = store.get_stop_payment(desk.conn, number)

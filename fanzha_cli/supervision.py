@@ -45,14 +45,6 @@ def overdue_reasons(desk, warning: dict, unanswered: dict[str, str]) -> list[dic
     return reasons
 
 
-REASON_WORDS = {
-    "in_hand": "in hand",
-    "retry": "retry due",
-    "station": "with its station",
-    "stop_pay": "stop-payment unanswered",
-}
-
-
 def reminder(desk) -> str | None:
     """One line for the top of `next` when anything is overdue, else None."""
     counts = store.count_overdue(desk.conn, overdue_limits(desk))

@@ -9,28 +9,14 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-RISK_LEVELS = {1: "medium", 2: "high", 3: "urgent"}
-RISK_LABELS_ZH = {1: "中风险", 2: "高风险", 3: "紧急"}
-STATUS_LABELS_ZH = {"new": "待处理", "taken": "处理中", "retry": "待重拨", "escalated": "已移交", "closed": "已办结"}
-
-_RISK_WORDS = {
-    "中风险": 1,
-    "中": 1,
-    "medium": 1,
-    "高风险": 2,
-    "高": 2,
-    "high": 2,
-    "紧急": 3,
-    "紧急风险": 3,
-    "urgent": 3,
-}
+from fanzha_cli.vocab import RISK_LEVELS, RISK_WORDS
 
 
 def parse_risk(text: str) -> int:
     """The risk level (1 medium, 2 high, 3 urgent) of a risk word, Chinese or English, any case or spacing."""
-    level = _RISK_WORDS.get(text)
+    level = RISK_WORDS.get(text)
     if level is None:
-        level = _RISK_WORDS.get("".join(text.split()).lower())
+        level = RISK_WORDS.get("".join(text.split()).lower())
         if level is None:
             shown = text.strip() or "(empty)"
             raise ValueError(f"unknown risk level '{shown}': use 中风险/高风险/紧急 or medium/high/urgent")

@@ -8,13 +8,14 @@ from pathlib import Path
 from fanzha_cli.commands.summary import choose_days
 from fanzha_cli.desk import Desk, read_word
 from fanzha_cli.errors import FanzhaError
-from fanzha_cli.export import BY_WORDS, rows, write_csv, write_workbook
+from fanzha_cli.export import rows, write_csv, write_workbook
 from fanzha_cli.files import private_file
 from fanzha_cli.output import counted, err
+from fanzha_cli.vocab import EXPORT_BY_WORDS
 
 
 def run_export(settings, *, day, start, end, output: Path | None, by: str = "warning") -> None:
-    by = read_word("--by", BY_WORDS, by)
+    by = read_word("--by", EXPORT_BY_WORDS, by)
     if output is not None and output.suffix.lower() not in (".csv", ".xlsx"):
         raise FanzhaError(f"-o {output}: export writes .csv or .xlsx files")
     desk = Desk(settings.connect(), settings.officer)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fanzha_cli import store
 from fanzha_cli.desk import Desk
 from fanzha_cli.output import err, is_terminal, out
-from fanzha_cli.values import RISK_LABELS_ZH, mask_phone, risk_name
+from fanzha_cli.values import mask_phone, risk_name
+from fanzha_cli.vocab import RISK_LABELS_ZH
 
 
 def run_find(settings, text: str, *, limit: int, as_json: bool) -> None:

@@ -6,8 +6,7 @@ from fanzha_cli import output, stoppay, store
 from fanzha_cli.desk import Desk
 from fanzha_cli.money import Yuan, dumps, yuan_text
 from fanzha_cli.output import out
-
-STATUS_ZH = {"open": "待银行回复", "frozen": "已冻结", "partial": "部分冻结", "failed": "止付失败"}
+from fanzha_cli.vocab import STOP_PAY_STATUS_ZH
 
 
 def json_view(view: dict) -> dict:
@@ -26,7 +25,7 @@ def _view(desk: Desk, row: dict, *, full_account: bool) -> dict:
 def _say(view: dict) -> None:
     out(
         f"止付 request {view['id']} on {view['warning']}: {view['bank']} account {view['account']},"
-        f" {yuan_text(view['amount_fen'])} 元 — {STATUS_ZH[view['status']]} ({view['status']})"
+        f" {yuan_text(view['amount_fen'])} 元 — {STOP_PAY_STATUS_ZH[view['status']]} ({view['status']})"
     )
     if view["status"] != "open":
         kept = yuan_text(view["kept_fen"] or 0)

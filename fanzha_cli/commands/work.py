@@ -5,34 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from fanzha_cli import output, store
-from fanzha_cli.desk import STATUS_WORDS, Desk, read_word
+from fanzha_cli.desk import Desk, read_word
 from fanzha_cli.output import counted, err, out, spoken_duration
 from fanzha_cli.script import call_script
-from fanzha_cli.values import (
-    RISK_LABELS_ZH,
-    STATUS_LABELS_ZH,
-    format_time,
-    mask_numbers,
-    mask_phone,
-    parse_risk,
-    risk_name,
-)
+from fanzha_cli.values import format_time, mask_numbers, mask_phone, parse_risk, risk_name
+from fanzha_cli.vocab import ACTION_ZH, OPEN_WORDS, OVERDUE_REASON_WORDS, RISK_LABELS_ZH, STATUS_LABELS_ZH, STATUS_WORDS
 
 RISK_STYLE = {1: "yellow", 2: "bold red", 3: "bold white on red"}
-ACTION_ZH = {
-    "import": "导入",
-    "take": "领取",
-    "call": "呼叫",
-    "sms": "短信预警",
-    "escalate": "移交派出所",
-    "visit": "上门",
-    "release": "放回",
-    "note": "备注",
-    "edit": "更正",
-    "undo": "撤销",
-    "stop-pay": "紧急止付",
-    "reclaimed": "收回",
-}
 
 
 def warning_view(desk: Desk, warning: dict, *, full_phone: bool, contacts: dict | None = None) -> dict:
@@ -449,20 +428,14 @@ def run_list(settings, *, status, risk, station, overdue, date, limit, as_json) 
 
 
 def _overdue_text(reason: dict) -> str:
-    from fanzha_cli.supervision import REASON_WORDS
-
     limit = f" (limit {spoken_duration(reason['limit_minutes'])})" if reason["limit_minutes"] else ""
-    return f"{REASON_WORDS[reason['reason']]} {spoken_duration(max(1, reason['minutes_over']))} over{limit}"
-
-
-# `--status open` (未办结): every status but closed, the default view named.
-_OPEN_WORDS = {"open", "未办结", "未结", "在办"}
+    return f"{OVERDUE_REASON_WORDS[reason['reason']]} {spoken_duration(max(1, reason['minutes_over']))} over{limit}"
 
 
 def _statuses(text: str) -> list[str]:
     words = [word.strip() for word in text.split(",")]
-    open_ones = [status for status in store.OPEN_STATUSES if any(word.lower() in _OPEN_WORDS for word in words)]
-    named = [read_word("status", STATUS_WORDS, word) for word in words if word.lower() not in _OPEN_WORDS]
+    open_ones = [status for status in store.OPEN_STATUSES if any(word.lower() in OPEN_WORDS for word in words)]
+    named = [read_word("status", STATUS_WORDS, word) for word in words if word.lower() not in OPEN_WORDS]
     return list(dict.fromkeys(open_ones + named))
 
 

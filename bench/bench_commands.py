@@ -62,7 +62,7 @@ def build(db: Path, warnings: int, work: Path) -> None:
 def plans(db: Path) -> None:
     from fanzha_cli import store
 
-    conn = sqlite3.connect(db)
+    conn = store.connect(db, create=False)
     for name in store.HOT_QUERIES:
         print(f"plan {name}: {' | '.join(store.query_plan(conn, name))}")
     for kind in store.FIND:

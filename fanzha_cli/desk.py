@@ -13,14 +13,10 @@ from datetime import datetime, timedelta
 
 from fanzha_cli import settings as settings_module
 from fanzha_cli import store
-from fanzha_cli.errors import FanzhaError
+from fanzha_cli.errors import DeskError, FanzhaError  # noqa: F401 (DeskError: the desk's own, raised here)
 from fanzha_cli.script import sms_text
 from fanzha_cli.values import format_time, is_control, normalize_id, risk_name, storable
 from fanzha_cli.vocab import CHANNEL_WORDS, CHANNELS, OUTCOME_WORDS, VISIT_WORDS, word_key
-
-
-class DeskError(FanzhaError):
-    """The action cannot be done (unknown warning, closed, in another officer's hand, ...): nothing changed."""
 
 
 def read_word(kind: str, table: dict[str, str], text: str) -> str:
@@ -490,10 +486,59 @@ class Desk:
         return found.rows, found.more
 
     def take(self, warning_id: str) -> dict:
-        """Put that warning in this officer's hand (the person called back); the one in hand goes back."""
-        from fanzha_cli.finding import take
+        """Put this warning in the officer's hand (SPEC §3: the person called back), in one transaction.
 
-        return take(self, warning_id)
+        The warning in hand, if any, goes back where it came from: to the queue (a 'release'), or to its station if
+        `take` took it from there, or closed if its station has dissuaded the person meanwhile. A warning waiting for
+        its station can be taken: it keeps its escalation, and a call logged on it leaves it with the station (a
+        `reached`) as before. Refused: a closed warning, one in another officer's hand. The one already in hand: a
+        no-op that says so.
+
+        Undo: a take is not an act to undo (SPEC §3), but the release it made is: when it sent a warning back, the
+        release comes first in the act, so `undo` puts that warning back in hand and this one back in the queue.
+        """
+        with store.transaction(self.conn):
+            warning = self.get(warning_id)
+            result = {
+                "warning": warning["id"],
+                "was": warning["status"],
+                "already": False,
+                "released": None,
+                "released_status": None,
+                "name": warning["name"],
+                "phone": warning["phone"],
+                "risk_level": warning["risk_level"],
+                "escalated_to": warning["escalated_to"],
+                "escalated_at": warning["escalated_at"],
+                "visit_result": warning["visit_result"],
+            }
+            if warning["status"] == "closed":
+                raise DeskError(
+                    f"{warning['id']} is closed ({warning['closed_at']}): there is no call to log on it"
+                    f" (`fanzha show {warning['id']}` has its timeline; `fanzha note` adds to it)"
+                )
+            if warning["status"] == "taken":
+                if warning["holder"] == self.officer:
+                    return result | {"already": True}
+                raise DeskError(
+                    f"{warning['id']} is in {warning['holder']}'s hand (since {warning['held_since']}): ask them, or"
+                    f" `fanzha release {warning['id']}` puts it back in the queue"
+                )
+            now = format_time(self.now)
+            events = []
+            held = self.in_hand()
+            if held is not None:
+                back = self.way_back(held, now)
+                events.append(
+                    self.event(held["id"], "release", at=now, holder=self.officer, before=_before(held, back))
+                )
+                store.set_state(self.conn, held["id"], back)
+                result |= {"released": held["id"], "released_status": back["status"]}
+            state = {"status": "taken", "holder": self.officer, "held_since": now, "due_at": None}
+            events.append(self.event(warning["id"], "take", at=now, before=_before(warning, state)))
+            store.set_state(self.conn, warning["id"], state)
+            store.add_events(self.conn, events)
+            return result
 
 
 def _json():
@@ -505,3 +550,8 @@ def _json():
 
 def _status(warning: dict, state: dict) -> str:
     return state.get("status", warning["status"])
+
+
+def _before(warning: dict, state: dict) -> dict:
+    """What ``state`` changes of the warning, as it was: the snapshot undo restores (as Desk._commit keeps it)."""
+    return {key: warning[key] for key in store.WARNING_STATE if key in state and state[key] != warning[key]}

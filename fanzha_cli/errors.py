@@ -9,6 +9,10 @@ class FanzhaError(Exception):
     exit_code = 2
 
 
+class DeskError(FanzhaError):
+    """The action cannot be done (unknown warning, closed, in another officer's hand, ...): nothing changed."""
+
+
 class ImportFileError(FanzhaError):
     """A file that cannot be imported at all; names the file and, where known, the line and column."""
 

@@ -1,4 +1,4 @@
-"""A person calls back (SPEC §3): `find` the warning by phone, name or id, `take` it, and log the call on it.
+"""A person calls back (SPEC §3): `find` the warning by phone, name or id (Desk.take then puts it in hand).
 
 Also the short ids of every command: a warning id may be typed as any unique tail of four characters or more, in
 any case, like a short git hash (``0008`` for ``WH202611240000008``); ``Desk.get`` asks ``by_id_tail`` when the
@@ -11,8 +11,8 @@ import sqlite3
 from typing import NamedTuple
 
 from fanzha_cli import store
-from fanzha_cli.desk import Desk, DeskError
-from fanzha_cli.values import format_time, normalize_id, parse_phone, storable
+from fanzha_cli.errors import DeskError
+from fanzha_cli.values import normalize_id, parse_phone, storable
 
 MIN_TAIL = 4  # an id's tail is at least this long; so is a phone's
 SHOWN_CANDIDATES = 10  # the candidates an ambiguous tail lists
@@ -120,65 +120,3 @@ def hint(text: str) -> str | None:
     if compact.isascii() and compact.isdigit() and len(compact) not in (MIN_TAIL, 11):
         return f"a phone is found by all 11 digits or the last {MIN_TAIL}"
     return None
-
-
-# --- take --------------------------------------------------------------------------------------------------------
-
-
-def take(desk: Desk, warning_id: str) -> dict:
-    """Put this warning in the officer's hand (SPEC §3: the person called back), in one transaction.
-
-    The warning in hand, if any, goes back where it came from: to the queue (a 'release'), or to its station if
-    `take` took it from there, or closed if its station has dissuaded the person meanwhile. A warning waiting for
-    its station can be taken: it keeps its escalation, and a call logged on it leaves it with the station (a
-    `reached`) as before. Refused: a closed warning, one in another officer's hand. The one already in hand: a
-    no-op that says so.
-
-    Undo: a take is not an act to undo (SPEC §3), but the release it made is: when it sent a warning back, the
-    release comes first in the act, so `undo` puts that warning back in hand and this one back in the queue.
-    """
-    with store.transaction(desk.conn):
-        warning = desk.get(warning_id)
-        result = {
-            "warning": warning["id"],
-            "was": warning["status"],
-            "already": False,
-            "released": None,
-            "released_status": None,
-            "name": warning["name"],
-            "phone": warning["phone"],
-            "risk_level": warning["risk_level"],
-            "escalated_to": warning["escalated_to"],
-            "escalated_at": warning["escalated_at"],
-            "visit_result": warning["visit_result"],
-        }
-        if warning["status"] == "closed":
-            raise DeskError(
-                f"{warning['id']} is closed ({warning['closed_at']}): there is no call to log on it"
-                f" (`fanzha show {warning['id']}` has its timeline; `fanzha note` adds to it)"
-            )
-        if warning["status"] == "taken":
-            if warning["holder"] == desk.officer:
-                return result | {"already": True}
-            raise DeskError(
-                f"{warning['id']} is in {warning['holder']}'s hand (since {warning['held_since']}): ask them, or"
-                f" `fanzha release {warning['id']}` puts it back in the queue"
-            )
-        now = format_time(desk.now)
-        events = []
-        held = desk.in_hand()
-        if held is not None:
-            back = desk.way_back(held, now)
-            events.append(desk.event(held["id"], "release", at=now, holder=desk.officer, before=_before(held, back)))
-            store.set_state(desk.conn, held["id"], back)
-            result |= {"released": held["id"], "released_status": back["status"]}
-        state = {"status": "taken", "holder": desk.officer, "held_since": now, "due_at": None}
-        events.append(desk.event(warning["id"], "take", at=now, before=_before(warning, state)))
-        store.set_state(desk.conn, warning["id"], state)
-        store.add_events(desk.conn, events)
-        return result
-
-
-def _before(warning: dict, state: dict) -> dict:
-    """What ``state`` changes of the warning, as it was: the snapshot undo restores (as Desk._commit keeps it)."""
-    return {key: warning[key] for key in store.WARNING_STATE if key in state and state[key] != warning[key]}

@@ -112,7 +112,7 @@ def run_take(settings, warning_id: str) -> None:
 
 
 def report_take(result: dict) -> None:
-    """What `take` did (finding.take's result): the warning now in hand, and where the one held before went."""
+    """What `take` did (Desk.take's result): the warning now in hand, and where the one held before went."""
     wid = result["warning"]
     log_it = "log the call: fanzha log reached | unreachable | distrustful (`fanzha next` shows the card)"
     if result["already"]:

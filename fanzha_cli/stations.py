@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
 from fanzha_cli import store
@@ -75,11 +74,12 @@ def canonical_name(name: str) -> str:
     return name + SUFFIX
 
 
-@dataclass
 class StationDirectory:
-    known: frozenset[str]
+    """The listed stations, by full and short name. A plain class: `list --station` and every escalation load it,
+    and a dataclass would import its machinery (a millisecond) each time."""
 
-    def __post_init__(self) -> None:
+    def __init__(self, known: frozenset[str]) -> None:
+        self.known = known
         short = {name.removesuffix(SUFFIX): name for name in self.known}
         self._full = short | {f"{key}所": name for key, name in short.items()} | {name: name for name in self.known}
 

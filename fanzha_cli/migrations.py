@@ -278,7 +278,8 @@ _CITY_SCALE = (
         BEGIN
             DELETE FROM day_figures WHERE day = substr(OLD.time, 1, 10)
                 OR day IN (SELECT substr(at, 1, 10) FROM events WHERE warning_id = OLD.id);
-            UPDATE day_figures_checked SET upto = OLD.rowid - 1 WHERE upto >= OLD.rowid;
+            UPDATE day_figures_checked SET upto = coalesce((SELECT max(rowid) FROM warnings), 0)
+                WHERE upto > coalesce((SELECT max(rowid) FROM warnings), 0);
         END""",
     """CREATE TRIGGER day_figures_event_added AFTER INSERT ON events
         BEGIN

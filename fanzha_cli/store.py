@@ -1043,12 +1043,15 @@ class _Recorder:
         return getattr(self._conn, name)
 
 
-def plans_of(conn: sqlite3.Connection, call: Callable[[sqlite3.Connection], object]) -> list[tuple[str, list[str]]]:
-    """The plan of every statement that ``call(conn)`` runs, as run (its text and its parameters bound, as SQLite
-    plans it): the real statements, never a restatement. The call is made once for real, inside a savepoint that
-    is rolled back: what it writes is gone."""
+def plans_of(
+    conn: sqlite3.Connection, call: Callable[[sqlite3.Connection], object], *, writes: bool = False
+) -> list[tuple[str, list[str]]]:
+    """The plan of every statement that ``call(conn)`` runs through ``execute``, as run (its text and its
+    parameters bound, as SQLite plans it): the real statements, never a restatement. The call is made once for
+    real; one that ``writes`` (and opens no transaction of its own) runs inside a savepoint rolled back after."""
     recorder = _Recorder(conn)
-    conn.execute("SAVEPOINT plans_of")
+    if writes:
+        conn.execute("SAVEPOINT plans_of")
     try:
         call(recorder)  # type: ignore[arg-type]
         return [
@@ -1057,8 +1060,9 @@ def plans_of(conn: sqlite3.Connection, call: Callable[[sqlite3.Connection], obje
             if sql.lstrip().upper().startswith(("SELECT", "WITH", "UPDATE", "DELETE", "INSERT"))
         ]
     finally:
-        conn.execute("ROLLBACK TO plans_of")
-        conn.execute("RELEASE plans_of")
+        if writes and conn.in_transaction:
+            conn.execute("ROLLBACK TO plans_of")
+            conn.execute("RELEASE plans_of")
 
 
 # The queries `next`, `log` and the reminder run on every call, as they run: their plans are read on a large
@@ -1077,7 +1081,7 @@ HOT_QUERIES: dict[str, Callable[[sqlite3.Connection], object]] = {
 
 def query_plan(conn: sqlite3.Connection, name: str) -> list[str]:
     """The plan of one of the hot queries, every statement's steps in turn."""
-    return [step for _, plan in plans_of(conn, HOT_QUERIES[name]) for step in plan]
+    return [step for _, plan in plans_of(conn, HOT_QUERIES[name], writes=True) for step in plan]
 
 
 # --- export by action -----------------------------------------------------------------------------------------
@@ -1107,7 +1111,7 @@ _EXPORT_KEYS = (
 )
 # the time padded to 32 characters (fanzha writes 19; another program may write fewer or more), the id to 20:
 # the outcome from the 53rd character
-_LAST_CALL = "printf('%-32.32s%020d', e.at, e.id) || coalesce(e.outcome, '')"
+_LAST_CALL = "printf('%!-32.32s%020d', e.at, e.id) || coalesce(e.outcome, '')"  # !: characters, not bytes
 
 
 def _export_sql(chosen: str, *more: str) -> str:

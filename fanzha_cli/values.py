@@ -308,6 +308,10 @@ def mask_phone(phone: str) -> str:
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
+_DAY = re.compile(
+    r"([0-9]{4})(?:-([0-9]{1,2})-([0-9]{1,2})|/([0-9]{1,2})/([0-9]{1,2})|年([0-9]{1,2})月([0-9]{1,2})日)"
+)  # 2026-11-24, 2026/11/24 or 2026年11月24日, each whole; padded or not
+
 # The days a report can be asked for: wide enough for any real one, narrow enough that a day after the last is
 # still a date (9999-12-31 + 1 day is an OverflowError) and a typo such as 0202-11-24 is caught.
 FIRST_DAY = date(2000, 1, 1)
@@ -324,13 +328,12 @@ def parse_day(text: str, today: date) -> date:
     if key in shortcuts:
         return today - timedelta(days=shortcuts[key])
     # not strptime, whose first call imports the locale and calendar machinery: a tenth of a `list --date`
-    parts = text.strip().replace("/", "-").replace("年", "-").replace("月", "-").removesuffix("日").split("-")
+    match = _DAY.fullmatch(text.strip())
     try:
-        if len(parts) != 3 or len(parts[0]) != 4 or not all(part.isascii() and part.isdigit() for part in parts):
+        if match is None:
             raise ValueError
-        if len(parts[1]) > 2 or len(parts[2]) > 2:
-            raise ValueError
-        day = date(*(int(part) for part in parts))
+        year, month, day_of_month = (int(part) for part in match.groups() if part is not None)
+        day = date(year, month, day_of_month)
     except ValueError:
         raise FanzhaError(
             f"'{text}' is not a day: use YYYY-MM-DD (or 2026/11/24, 2026年11月24日), today or yesterday"

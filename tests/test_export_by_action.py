@@ -196,15 +196,16 @@ def test_the_queries_read_the_events_of_the_range_not_all_warnings(run, backlog,
 TABLE_SCANS = ("SCAN w", "SCAN e", "SCAN warnings", "SCAN events")
 
 
-def test_the_last_call_s_outcome_whatever_length_of_time_another_program_wrote(run, backlog, db_path):
+@pytest.mark.parametrize("at", ["2026-11-25 23:59", "2026年11月25日 23:59"])
+def test_the_last_call_s_outcome_whatever_length_of_time_another_program_wrote(run, backlog, db_path, at):
     import sqlite3 as sqlite
 
     conn = sqlite.connect(db_path)
     with conn:  # a call written by another program, its time without seconds, later than the desk's
         conn.execute(
             "INSERT INTO events (warning_id, at, logged_at, officer, action, outcome)"
-            " VALUES (?, '2026-11-25 23:59', '2026-11-25 23:59', 'x', 'call', 'distrustful')",
-            (CALLED,),
+            " VALUES (?, ?, ?, 'x', 'call', 'distrustful')",
+            (CALLED, at, at),
         )
     conn.close()
     from fanzha_cli import store

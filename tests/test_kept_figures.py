@@ -250,3 +250,16 @@ def test_a_warning_moved_or_deleted_by_another_program_leaves_no_day_stale(templ
     conn.execute("DELETE FROM warnings WHERE rowid = ?", (newest,))
     import_file(conn, write_export(tmp_path / "again.csv", rows(9, 1, 3)), officer="t", now=NOW)  # takes its row id
     assert plain(report.summary(conn, FIRST, LAST, limits, as_range=True)) == plain(direct(conn, FIRST, LAST, limits))
+
+
+def test_deleting_an_old_warning_does_not_make_every_day_new_again(template, tmp_path):
+    """Only a freed highest row id can be taken again: deleting any other leaves the check where it was."""
+    path = tmp_path / "fanzha.db"
+    shutil.copy(template, path)
+    conn = store.connect(path)
+    report.summary(conn, FIRST, LAST, overdue_limits(Desk(conn, "t", NOW)), as_range=True)
+    upto = conn.execute("SELECT upto FROM day_figures_checked").fetchone()
+    conn.execute("DELETE FROM warnings WHERE id = 'K000'")
+    assert conn.execute("SELECT upto FROM day_figures_checked").fetchone() == upto
+    conn.execute("DELETE FROM warnings WHERE rowid = (SELECT max(rowid) FROM warnings)")
+    assert conn.execute("SELECT upto FROM day_figures_checked").fetchone() == (upto[0] - 1,)

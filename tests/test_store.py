@@ -139,7 +139,7 @@ def test_every_hot_query_reads_an_index_and_sorts_nothing(big_db, name):
 
 def test_reading_a_plan_leaves_nothing_written(big_db):
     before = big_db.execute("SELECT count(*) FROM warnings WHERE status = 'taken'").fetchone()
-    assert any("UPDATE" in sql for sql, _ in store.plans_of(big_db, store.HOT_QUERIES["take_head"]))
+    assert any("UPDATE" in sql for sql, _ in store.plans_of(big_db, store.HOT_QUERIES["take_head"], writes=True))
     assert big_db.execute("SELECT count(*) FROM warnings WHERE status = 'taken'").fetchone() == before
 
 
@@ -249,3 +249,16 @@ def test_overdue_counted_and_listed_agree_whichever_station_limit_is_longer(tmp_
     }
     assert store.count_overdue(conn, limits)["station"] == 1
     assert [row["id"] for row in store.list_warnings(conn, overdue=limits)] == ["W1"]
+
+
+def test_plans_of_a_call_that_opens_its_own_transaction(tmp_path):
+    """A summary opens its own snapshot: its plans are read all the same, and nothing is left open (a review)."""
+    from datetime import date
+
+    from fanzha_cli import report
+
+    conn = store.connect(tmp_path / "p.db")
+    cutoffs = ("now", "hold_cutoff", "station_cutoff", "station_cutoff_urgent", "stop_pay_cutoff")
+    limits = dict.fromkeys(cutoffs, "2026-11-25 00:00:00")
+    plans = store.plans_of(conn, lambda c: report.summary(c, date(2026, 11, 24), date(2026, 11, 24), limits))
+    assert plans and not conn.in_transaction

@@ -433,7 +433,7 @@ def _overdue_text(reason: dict) -> str:
 
 
 def _statuses(text: str) -> list[str]:
-    words = [word.strip() for word in text.split(",")]
+    words = ["".join(word.split()) for word in text.replace("，", ",").split(",")]
     open_ones = [status for status in store.OPEN_STATUSES if any(word.lower() in OPEN_WORDS for word in words)]
     named = [read_word("status", STATUS_WORDS, word) for word in words if word.lower() not in OPEN_WORDS]
     return list(dict.fromkeys(open_ones + named))

@@ -140,14 +140,15 @@ def normalize_time(text: str) -> str:
     """``parse_time`` then ``format_time``, with fast paths for the forms nearly every export uses: the stored form
     itself, and every form of SPEC §5 (dashes, slashes, dots or 年月日, padded or not, with or without seconds or a
     ``T``) read by one pattern and written without making a datetime's text."""
-    if len(text) == 19 and text[10] == " " and text[4] == "-" and text[13] == ":" and text[16] == ":":
+    if len(text) == 19 and text[10] == " " and text[13] == ":" and text[16] == ":" and text[4] == text[7] in "-/":
+        stored = text if text[4] == "-" else text.replace("/", "-")  # 2026/11/24 20:15:00, a seconds-exact export
         try:
-            value = datetime.fromisoformat(text)  # validates: 2021-02-30 raises
+            value = datetime.fromisoformat(stored)  # validates: 2021-02-30 raises
         except ValueError:
             pass
         else:
             if value.tzinfo is None and YEARS[0] <= value.year <= YEARS[1]:
-                return text
+                return stored
     stored = _READ.get(text)
     if stored is not None:
         return stored

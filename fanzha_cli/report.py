@@ -87,7 +87,7 @@ def percentiles(pairs: Iterable[tuple[float, int]]) -> tuple[float | None, float
 # A period's figures straight from the rows, with the parts that adding periods up needs and the output does not
 # show: how many warnings waited how many minutes for their first call, and requests for their result (medians
 # stay exact), and the earlier warnings by their day of receipt (a range's total counts a warning acted on over
-# several days once). Overdue is never part of it: it changes with the clock (live()).
+# several days once). Overdue is never part of it: it changes with the clock, and summary() counts it afresh.
 FIGURES_VERSION = 1  # the form of kept figures: raise it when period() changes, and kept days are computed again
 _PARTS = ("first_call", "stop_pay_minutes", "earlier_by_day")
 _ADDED = ("received", "disposed", "closed", "open", "high_not_escalated", "sms")
@@ -132,8 +132,8 @@ def period(conn, first: date, last: date) -> dict:
 
 def added_up(conn, days: list[dict], first: date, last: date) -> dict:
     """The figures of the days from ``first`` to ``last`` taken together, from each day's: equal to period() over
-    them (tests/test_kept_figures.py), but for the distinct warnings handed over and the earlier ones, which are
-    counted again over the range, only where the days say there are any."""
+    them (tests/test_kept_figures.py). What does not add up is counted again over the range: the warnings handed
+    over (each once, from the escalations' own index), and the earlier ones, on the days of receipt the days name."""
     total = empty(f"{first}/{last}")
     for day in days:
         for key in _ADDED:

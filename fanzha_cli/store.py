@@ -362,7 +362,7 @@ def indexes_built_after(conn: sqlite3.Connection, rows_expected: int) -> Iterato
     months of exports), the indexes of the warnings are dropped and built again after the insert, by one sort
     each, which takes a third of the time of adding every row to each of them. All inside the transaction, so
     that a failed import leaves them as they were; the indexes are those the database has (their own SQL)."""
-    stored = conn.execute("SELECT coalesce(max(rowid), 0) FROM warnings").fetchone()[0]  # no warning is deleted
+    stored = conn.execute("SELECT coalesce(max(rowid), 0) FROM warnings").fetchone()[0]  # fanzha deletes none
     indexes = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'warnings' AND sql IS NOT NULL"
     ).fetchall()
@@ -971,7 +971,8 @@ def stop_payment_counts(conn: sqlite3.Connection, start: str, end: str) -> list[
 
 # --- figures kept per day ---------------------------------------------------------------------------------------
 # A day's figures, once computed, are kept in day_figures until a write touches that day: the triggers of
-# migration 0006 delete a day's row whenever a warning of that day is changed, an event is logged on it or done
+# migration 0006 delete a day's row whenever a warning of that day is changed (or moved or deleted, by another
+# program), an event is logged on it or done
 # that day (or an act of that day is undone), or a stop-payment of that day is made or answered; and the days of
 # the warnings added since the last check (rowid past day_figures_checked.upto) are taken afresh. Any writer,
 # this program or another, keeps them true. Figures are kept optimistically: computed in a read transaction and

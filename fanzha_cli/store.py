@@ -972,11 +972,11 @@ def stop_payment_counts(conn: sqlite3.Connection, start: str, end: str) -> list[
 # --- figures kept per day ---------------------------------------------------------------------------------------
 # A day's figures, once computed, are kept in day_figures until a write touches that day: the triggers of
 # migration 0006 delete a day's row whenever a warning of that day is changed (or moved or deleted, by another
-# program), an event is logged on it or done
-# that day (or an act of that day is undone), or a stop-payment of that day is made or answered; and the days of
-# the warnings added since the last check (rowid past day_figures_checked.upto) are taken afresh. Any writer,
-# this program or another, keeps them true. Figures are kept optimistically: computed in a read transaction and
-# kept only if nothing was written since it began; otherwise they are shown and not kept.
+# program), an event is logged on it or done that day (or an act of that day is undone), or a stop-payment of
+# that day is made or answered; and the days of the warnings added since the last check (rowid past
+# day_figures_checked.upto) are taken afresh. Any writer, this program or another, keeps them true. Figures are
+# kept optimistically: computed in a read transaction and kept only if nothing was written since it began;
+# otherwise they are shown and not kept.
 
 
 @contextmanager

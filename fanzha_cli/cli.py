@@ -5,6 +5,7 @@ dateutil and openpyxl are imported inside the commands that need them, never her
 """
 
 import os
+import re
 import sqlite3
 import sys
 from contextlib import contextmanager
@@ -718,10 +719,26 @@ def build_only_the_command_asked_for(argv: list[str]) -> None:
         app.registered_groups[:] = groups
 
 
+def at_time_joined(args: list[str]) -> list[str]:
+    """``--at 2026/11/24 20:00`` typed without quotes is one time, not a time and a stray word: the officer's
+    shell split it, and a bare clock time after a date can mean nothing else."""
+    joined = list(args)
+    for n in range(len(joined) - 2, 0, -1):
+        date_part, clock = joined[n], joined[n + 1]
+        if joined[n - 1] == "--at" and _CLOCK_WORD.fullmatch(clock) and _DATE_WORD.fullmatch(date_part):
+            joined[n : n + 2] = [f"{date_part} {clock}"]
+    return joined
+
+
+_CLOCK_WORD = re.compile(r"[0-9]{1,2}[:：][0-9]{2}(?:[:：][0-9]{2})?")
+_DATE_WORD = re.compile(r"[0-9]{4}[-/.年][0-9]{1,2}[-/.月][0-9]{1,2}日?")
+
+
 def main() -> None:
     """The console script: any failure is one line on stderr, never a traceback (set FANZHA_DEBUG=1 for one)."""
     _prepare_streams()
     try:
+        sys.argv[1:] = at_time_joined(sys.argv[1:])
         build_only_the_command_asked_for(sys.argv[1:])
         app()
     except SystemExit as done:

@@ -207,3 +207,34 @@ def test_list_status_open_is_every_status_but_closed_and_an_unlisted_station_is_
     assert typo.exit_code == 0 and "not in the station list" in typo.stderr and typo.stderr.count("\n") <= 2
     by_day = run("list", "--date", "2026年11月24日", "--json")
     assert by_day.exit_code == 0, by_day.stderr
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        (["log", "reached", "--at", "2026/11/24", "20:00"], ["log", "reached", "--at", "2026/11/24 20:00"]),
+        (["--at", "2026-11-24", "9:05:30", "x"], ["--at", "2026-11-24 9:05:30", "x"]),
+        (["escalate", "--at", "2026年11月24日", "20：00"], ["escalate", "--at", "2026年11月24日 20：00"]),
+        (["log", "reached", "--at", "20:00", "0001"], ["log", "reached", "--at", "20:00", "0001"]),  # a clock alone
+        (["log", "2026-11-24", "20:00"], ["log", "2026-11-24", "20:00"]),  # no --at: left for the usage error
+        (["note", "--at", "2026-11-24", "家属来电"], ["note", "--at", "2026-11-24", "家属来电"]),
+    ],
+)
+def test_an_unquoted_at_time_is_read_as_one_time(typed, read):
+    from fanzha_cli.cli import at_time_joined
+
+    assert at_time_joined(typed) == read
+
+
+def test_an_unquoted_at_time_logs_the_call_at_that_time(run, db_path, tmp_path):
+    rows = [warning_row(0, id="WH2026112400000001", time="2026-11-24 08:00:00", risk="中风险")]
+    assert run("import", write_export(tmp_path / "day.csv", rows)).exit_code == 0
+    assert run("next").exit_code == 0
+    env = os.environ | {"FANZHA_DB": str(db_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "fanzha_cli", "log", "reached", "--at", "2026/11/24", "09:30"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(run("show", "0001", "--json").stdout)
+    assert [event["at"] for event in shown["events"] if event["action"] == "call"] == ["2026-11-24 09:30:00"]

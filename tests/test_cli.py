@@ -238,3 +238,13 @@ def test_an_unquoted_at_time_logs_the_call_at_that_time(run, db_path, tmp_path):
     assert done.returncode == 0, done.stderr
     shown = json.loads(run("show", "0001", "--json").stdout)
     assert [event["at"] for event in shown["events"] if event["action"] == "call"] == ["2026-11-24 09:30:00"]
+
+
+def test_an_overdue_reason_reads_as_its_json_says():
+    from fanzha_cli.commands.work import _overdue_text
+
+    just_due = {"reason": "retry", "limit_minutes": 0, "minutes_over": 0}
+    assert _overdue_text(just_due) == "retry due less than a minute over"
+    assert _overdue_text({"reason": "station", "limit_minutes": 120, "minutes_over": 61}) == (
+        "with its station 1 h 01 min over (limit 2 h 00 min)"
+    )

@@ -429,7 +429,8 @@ def run_list(settings, *, status, risk, station, overdue, date, limit, as_json) 
 
 def _overdue_text(reason: dict) -> str:
     limit = f" (limit {spoken_duration(reason['limit_minutes'])})" if reason["limit_minutes"] else ""
-    over = f"{spoken_duration(reason['minutes_over'])} over" if reason["minutes_over"] else "due now"
+    minutes = reason["minutes_over"]
+    over = f"{spoken_duration(minutes)} over" if minutes else "less than a minute over"
     return f"{OVERDUE_REASON_WORDS[reason['reason']]} {over}{limit}"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+import sqlite3
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -263,3 +264,42 @@ def test_deleting_an_old_warning_does_not_make_every_day_new_again(template, tmp
     assert conn.execute("SELECT upto FROM day_figures_checked").fetchone() == upto
     conn.execute("DELETE FROM warnings WHERE rowid = (SELECT max(rowid) FROM warnings)")
     assert conn.execute("SELECT upto FROM day_figures_checked").fetchone() == (upto[0] - 1,)
+
+
+def test_summaries_beside_a_desk_at_work_keep_nothing_stale(template, tmp_path):
+    """A summary and a desk on two connections at once, again and again: whatever the summaries kept while the
+    desk wrote, the figures afterwards are those from the rows (the keep is refused whenever the snapshot is
+    outdated)."""
+    import threading
+
+    path = tmp_path / "fanzha.db"
+    shutil.copy(template, path)
+    with store.connect(path) as conn:
+        import_file(conn, write_export(tmp_path / "more.csv", rows(7, 40, 1)), officer="t", now=NOW)
+    ids = [row[0] for row in sqlite3.connect(path).execute("SELECT id FROM warnings WHERE risk_level = 1")]
+    failures: list[BaseException] = []
+
+    def desk_at_work() -> None:
+        try:
+            conn = store.connect(path)
+            desk = Desk(conn, "a", NOW)
+            for n, warning_id in enumerate(ids):
+                with contextlib.suppress(FanzhaError):
+                    desk.log(("unreachable", "distrustful")[n % 2], warning_id, at=stamp(2, n))
+            conn.close()
+        except BaseException as exc:
+            failures.append(exc)
+
+    worker = threading.Thread(target=desk_at_work)
+    reader = store.connect(path)
+    limits = overdue_limits(Desk(reader, "t", NOW))
+    worker.start()
+    while worker.is_alive():
+        report.summary(reader, FIRST, LAST, limits, as_range=True)
+    worker.join(timeout=600)
+    assert not failures, failures
+    assert plain(report.summary(reader, FIRST, LAST, limits, as_range=True)) == plain(
+        direct(reader, FIRST, LAST, limits)
+    )
+    calls = report.summary(reader, FIRST, LAST, limits, as_range=True)["total"]["calls"]
+    assert calls["unreachable"] + calls["distrustful"] >= len(ids) // 2  # the desk's calls are all counted

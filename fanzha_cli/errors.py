@@ -30,4 +30,23 @@ def shown_file(name: str) -> str:
 
 
 class DatabaseError(FanzhaError):
-    """The database cannot be opened or used (a path that is not a database, one from a newer version, ...)."""
+    """The database cannot be opened or used (a path that is not a database, one from a newer version, ...).
+
+    Its kinds below are what any engine's store raises, so that a caller can tell them apart without reading the
+    text: the line itself is for the officer."""
+
+
+class DatabaseBusy(DatabaseError):
+    """Another fanzha, or another program, holds the database: nothing was done; trying again may work."""
+
+
+class DatabaseUnreachable(DatabaseError):
+    """The database cannot be reached: a file that cannot be opened or read, a disk failing or full."""
+
+
+class NotADatabase(DatabaseError):
+    """What is there is not a fanzha database: not a database at all, damaged, or another program's."""
+
+
+class SchemaTooNew(DatabaseError):
+    """The database was written by a newer fanzha: this one must not change it."""

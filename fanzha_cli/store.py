@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from fanzha_cli.errors import DatabaseError
+from fanzha_cli.errors import DatabaseBusy, DatabaseError, DatabaseUnreachable, NotADatabase, SchemaTooNew
 
 # The number of migrations in fanzha_cli.migrations; kept here so that opening an up-to-date database does not
 # import them. tests/test_store.py checks that the two agree.
@@ -71,6 +71,10 @@ def database_error(exc: sqlite3.Error, path: Path | str | None = None) -> Databa
     name = getattr(exc, "sqlite_errorname", None) or ""
     where = _shown(path) if path is not None else "the database"
     primary = _primary(exc)
+    return _KINDS.get(primary, DatabaseError)(_worded(exc, primary, name, where))
+
+
+def _worded(exc: sqlite3.Error, primary: str, name: str, where: str) -> str:
     if primary == "FULL":
         text = "the disk is full (or the database reached its size limit): nothing was stored; free space and try again"
     elif primary == "IOERR":
@@ -91,7 +95,19 @@ def database_error(exc: sqlite3.Error, path: Path | str | None = None) -> Databa
         text = "out of memory: nothing was stored"
     else:
         text = f"database error on {where}: {exc}"
-    return DatabaseError(text)
+    return text
+
+
+_KINDS = {
+    "BUSY": DatabaseBusy,
+    "LOCKED": DatabaseBusy,
+    "FULL": DatabaseUnreachable,
+    "IOERR": DatabaseUnreachable,
+    "CANTOPEN": DatabaseUnreachable,
+    "READONLY": DatabaseUnreachable,
+    "NOTADB": NotADatabase,
+    "CORRUPT": NotADatabase,
+}
 
 
 # Errors of the disk, the file or other processes, as opposed to a statement's own (a constraint, a typo in SQL):
@@ -111,23 +127,23 @@ def _of_environment(exc: sqlite3.Error) -> bool:
     return _primary(exc) in _ENVIRONMENT
 
 
-def _os_error(exc: OSError, path: Path) -> DatabaseError:
+def _os_error(exc: OSError, path: Path) -> DatabaseUnreachable:
     """The one line for a database path the system refused."""
     code = exc.errno
     shown = _shown(path)
     if code == errno.ENAMETOOLONG:
-        return DatabaseError(
+        return DatabaseUnreachable(
             f"the database path is too long for the system (at most 255 bytes a name, 4,096 in all): {shown}"
         )
     if code in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return DatabaseError(f"cannot create or open {shown}: its folder is not writable ({exc.strerror})")
+        return DatabaseUnreachable(f"cannot create or open {shown}: its folder is not writable ({exc.strerror})")
     if code in (errno.ENOTDIR, errno.EEXIST):
-        return DatabaseError(f"cannot create {shown}: a part of its folder path is a file, not a folder")
+        return DatabaseUnreachable(f"cannot create {shown}: a part of its folder path is a file, not a folder")
     if code in (errno.ENOSPC, errno.EDQUOT):
-        return DatabaseError(f"cannot create {shown}: the disk is full; free space and try again")
+        return DatabaseUnreachable(f"cannot create {shown}: the disk is full; free space and try again")
     if code == errno.ELOOP:
-        return DatabaseError(f"cannot open {shown}: its symbolic links go round in a loop")
-    return DatabaseError(f"cannot open database {shown}: {exc.strerror or exc}")
+        return DatabaseUnreachable(f"cannot open {shown}: its symbolic links go round in a loop")
+    return DatabaseUnreachable(f"cannot open database {shown}: {exc.strerror or exc}")
 
 
 def _create_private(path: Path) -> None:
@@ -160,9 +176,9 @@ def _prepare_file(path: Path, create: bool) -> None:
         _create_private(path)
         return
     if stat.S_ISDIR(mode):
-        raise DatabaseError(f"database path {_shown(path)} is a directory")
+        raise NotADatabase(f"database path {_shown(path)} is a directory")
     if not stat.S_ISREG(mode):  # a device, a pipe: SQLite would block on it or write into it
-        raise DatabaseError(f"database path {_shown(path)} is not a regular file")
+        raise NotADatabase(f"database path {_shown(path)} is not a regular file")
 
 
 class NoDatabase(DatabaseError):
@@ -181,7 +197,7 @@ def connect(path: Path | str, *, create: bool = True) -> sqlite3.Connection:
         except OSError as exc:
             raise _os_error(exc, path) from None
         except RuntimeError:  # pathlib's word for a loop of symbolic links
-            raise DatabaseError(f"cannot open {_shown(path)}: its symbolic links go round in a loop") from None
+            raise DatabaseUnreachable(f"cannot open {_shown(path)}: its symbolic links go round in a loop") from None
         except ValueError as exc:  # a NUL in the path
             raise DatabaseError(f"cannot open database {_shown(path)}: {exc}") from None
         except sqlite3.Error as exc:
@@ -226,11 +242,11 @@ def _upgrade(conn: sqlite3.Connection, version: int, path: Path | str) -> None:
         version, foreign = _foreign_tables(conn)
         if foreign is not None:
             shown = ", ".join(foreign[:8]) + (", …" if len(foreign) > 8 else "") if foreign else "none"
-            raise DatabaseError(
+            raise NotADatabase(
                 f"{_shown(path)} is a SQLite database of another program (tables: {shown}); fanzha will not change it"
             )
         if version > SCHEMA_VERSION:
-            raise DatabaseError(
+            raise SchemaTooNew(
                 f"{_shown(path)} was written by a newer fanzha (schema {version}); upgrade fanzha to use it"
             )
         if version == 0:

@@ -262,3 +262,33 @@ def test_plans_of_a_call_that_opens_its_own_transaction(tmp_path):
     limits = dict.fromkeys(cutoffs, "2026-11-25 00:00:00")
     plans = store.plans_of(conn, lambda c: report.summary(c, date(2026, 11, 24), date(2026, 11, 24), limits))
     assert plans and not conn.in_transaction
+
+
+def _busy_error() -> sqlite3.OperationalError:
+    exc = sqlite3.OperationalError("database is locked")
+    exc.sqlite_errorname = "SQLITE_BUSY"  # as SQLite names it on a lock held too long
+    return exc
+
+
+def test_storage_errors_are_the_program_s_own_kinds(tmp_path):
+    """Busy, unreachable, not a database, schema too new: each its own exception (issue 12), whatever its words,
+    so that a caller (and the store of another engine) can tell them apart."""
+    from fanzha_cli.errors import DatabaseBusy, DatabaseUnreachable, NotADatabase, SchemaTooNew
+
+    assert isinstance(store.database_error(_busy_error()), DatabaseBusy)
+    garbage = tmp_path / "notes.db"
+    garbage.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(NotADatabase):
+        store.connect(garbage)
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE photos (id)").connection.close()
+    with pytest.raises(NotADatabase, match="another program"):
+        store.connect(other)
+    newer = tmp_path / "newer.db"
+    store.connect(newer).execute(f"PRAGMA user_version = {store.SCHEMA_VERSION + 1}")
+    with pytest.raises(SchemaTooNew):
+        store.connect(newer)
+    with pytest.raises(DatabaseUnreachable):
+        store.connect(garbage / "under-a-file.db")  # a folder path through a file
+    with pytest.raises(NotADatabase):
+        store.connect(tmp_path)  # a directory

@@ -6,17 +6,19 @@ dateutil and openpyxl are imported inside the commands that need them, never her
 
 import os
 import re
-import sqlite3
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fanzha_cli import __version__
 from fanzha_cli.errors import FanzhaError
 from fanzha_cli.output import OutputLost, err
+
+if TYPE_CHECKING:  # the store is imported when a command first needs the database, not to name a type
+    from fanzha_cli.store import Connection
 
 app = typer.Typer(
     name="fanzha",
@@ -44,7 +46,7 @@ class Settings:
     def __init__(self, db: str | None, officer: str | None):
         self.db_option = db
         self.officer_given = officer or os.environ.get("FANZHA_OFFICER") or _login_name()
-        self.opened: list[sqlite3.Connection] = []
+        self.opened: list[Connection] = []
 
     @property
     def officer(self) -> str:
@@ -66,7 +68,7 @@ class Settings:
 
         return resolve_db_path(self.db_option)
 
-    def connect(self, *, create: bool = False) -> sqlite3.Connection:
+    def connect(self, *, create: bool = False) -> "Connection":
         """The database; only the commands that bring data in (import, stations, a setting) create it."""
         from fanzha_cli.store import connect
 
@@ -122,14 +124,9 @@ def reported():
     """Turn the library's exceptions into one line on stderr and the exit code of SPEC §4."""
     try:
         yield
-    except FanzhaError as exc:
+    except FanzhaError as exc:  # the store's own too: a database busy, unreachable, not a database, too new
         err(f"fanzha: {exc}", "bold red")
         raise typer.Exit(exc.exit_code) from None
-    except sqlite3.OperationalError as exc:  # outside a transaction (a read): worded as the store words its own
-        from fanzha_cli.store import database_error
-
-        err(f"fanzha: {database_error(exc)}", "bold red")
-        raise typer.Exit(2) from None
 
 
 @app.command("import")

@@ -8,7 +8,6 @@ snapshot of the warning kept on its first event.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timedelta
 
 from fanzha_cli import settings as settings_module
@@ -39,7 +38,7 @@ def read_channels(text: str | None) -> list[str]:
 class Desk:
     """One officer at the desk, at one moment (``now``)."""
 
-    def __init__(self, conn: sqlite3.Connection, officer: str, now: datetime | None = None):
+    def __init__(self, conn: store.Connection, officer: str, now: datetime | None = None):
         self.conn = conn
         self.officer = officer
         self.now = now or datetime.now()

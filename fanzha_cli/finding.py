@@ -7,7 +7,6 @@ id as typed is not stored. Every lookup reads an index (store, "find and take"),
 
 from __future__ import annotations
 
-import sqlite3
 from typing import NamedTuple
 
 from fanzha_cli import store
@@ -32,7 +31,7 @@ MATCHED_BY = {
 # --- short ids -----------------------------------------------------------------------------------------------
 
 
-def by_id_tail(conn: sqlite3.Connection, text: str) -> dict | None:
+def by_id_tail(conn: store.Connection, text: str) -> dict | None:
     """The one warning whose id ends with ``text`` (four characters or more, any case), or None; a tail that
     fits several raises a DeskError naming them (newest first), so that nothing is done to the wrong one."""
     tail = normalize_id(storable(text))
@@ -84,7 +83,7 @@ class Found(NamedTuple):
     unlisted_ids: int  # warnings whose id the digits end with, not listed (0, or 2 up to SHOWN_CANDIDATES + 1)
 
 
-def find(conn: sqlite3.Connection, text: str, *, limit: int = DEFAULT_LIMIT) -> Found:
+def find(conn: store.Connection, text: str, *, limit: int = DEFAULT_LIMIT) -> Found:
     """The warnings ``text`` finds, open and closed, newest first (by their own time), at most ``limit`` (0: all).
     Each row is a stored warning with ``earlier_warnings`` (the same phone's warnings before it) and
     ``matched_by`` (``phone``, ``name`` and/or ``id``).

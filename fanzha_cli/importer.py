@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -213,7 +212,7 @@ class RowChecker:
 
 
 def import_file(
-    conn: sqlite3.Connection,
+    conn: store.Connection,
     path: Path,
     *,
     officer: str,

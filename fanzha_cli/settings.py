@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import NamedTuple
 
 from fanzha_cli import store
@@ -78,7 +77,7 @@ class SettingError(FanzhaError):
     pass
 
 
-def load(conn: sqlite3.Connection) -> dict[str, int | str]:
+def load(conn: store.Connection) -> dict[str, int | str]:
     """Every setting: the stored value where the officer set one, else the default.
 
     A stored value this release would refuse (kept by an older one, which checked less, or written by hand) never
@@ -88,7 +87,7 @@ def load(conn: sqlite3.Connection) -> dict[str, int | str]:
     return {key: _stored(key, stored[key]) if key in stored else default for key, (default, *_) in SETTINGS.items()}
 
 
-def change(conn: sqlite3.Connection, key: str, text: str) -> int | str:
+def change(conn: store.Connection, key: str, text: str) -> int | str:
     value = _convert(key, text)
     with store.transaction(conn):
         store.put_setting(conn, key, str(value))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from fanzha_cli import store
@@ -84,7 +83,7 @@ class StationDirectory:
         self._full = short | {f"{key}所": name for key, name in short.items()} | {name: name for name in self.known}
 
     @classmethod
-    def load(cls, conn: sqlite3.Connection) -> StationDirectory:
+    def load(cls, conn: store.Connection) -> StationDirectory:
         return cls(frozenset(store.station_names(conn)))
 
     def canonical(self, name: str) -> str:

@@ -181,6 +181,30 @@ def _prepare_file(path: Path, create: bool) -> None:
         raise NotADatabase(f"database path {_shown(path)} is not a regular file")
 
 
+class Connection(sqlite3.Connection):
+    """A connection to fanzha's database. A failure of the disk, the file or a lock (busy, full, read-only, not a
+    database) comes out of any statement as the program's own exception (errors.DatabaseBusy, ...), whoever runs
+    it; a statement's own error (a constraint, a typo in SQL) stays SQLite's, for the code that ran it."""
+
+    path: str | None = None
+
+    def execute(self, sql: str, parameters=(), /) -> sqlite3.Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.Error as exc:
+            if not _of_environment(exc):
+                raise
+            raise database_error(exc, self.path) from None
+
+    def executemany(self, sql: str, parameters, /) -> sqlite3.Cursor:
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.Error as exc:
+            if not _of_environment(exc):
+                raise
+            raise database_error(exc, self.path) from None
+
+
 class NoDatabase(DatabaseError):
     """A command that only reads was pointed at a path with no database: a typo must not look like an empty queue."""
 
@@ -188,12 +212,13 @@ class NoDatabase(DatabaseError):
 def connect(path: Path | str, *, create: bool = True) -> sqlite3.Connection:
     """Open the database at ``path`` (creating it if need be and ``create``), migrated to the current schema."""
     if str(path) == ":memory:":
-        conn = sqlite3.connect(":memory:", isolation_level=None)
+        conn = sqlite3.connect(":memory:", isolation_level=None, factory=Connection)
     else:
         path = Path(path)
         try:
             _prepare_file(path, create)
-            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, factory=Connection)
+            conn.path = str(path)
         except OSError as exc:
             raise _os_error(exc, path) from None
         except RuntimeError:  # pathlib's word for a loop of symbolic links
@@ -208,6 +233,9 @@ def connect(path: Path | str, *, create: bool = True) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         conn.close()
         raise database_error(exc, path) from None
+    except DatabaseError:
+        conn.close()
+        raise
     if version != SCHEMA_VERSION:
         _upgrade(conn, version, path)
     return conn
@@ -279,7 +307,7 @@ def _rollback(conn: sqlite3.Connection) -> None:
     """Undo the open transaction, if one is still open: SQLite ends some itself when a write fails (a full disk,
     an I/O error). A rollback that fails in turn must not hide the error that called for it."""
     if conn.in_transaction:
-        with suppress(sqlite3.Error):
+        with suppress(sqlite3.Error, DatabaseError):
             conn.execute("ROLLBACK")
 
 
@@ -325,10 +353,13 @@ def _database_errors(conn: sqlite3.Connection) -> Iterator[None]:
         if not _of_environment(exc):
             raise
         raise database_error(exc, _main_file(conn)) from None
+    except DatabaseError:  # already worded by the connection
+        _rollback(conn)
+        raise
 
 
 def _restore_synchronous(conn: sqlite3.Connection) -> None:
-    with suppress(sqlite3.Error):  # the error that brought us here, if any, is the one to report
+    with suppress(sqlite3.Error, DatabaseError):  # the error that brought us here, if any, is the one to report
         conn.execute("PRAGMA synchronous = FULL")
 
 
@@ -336,7 +367,7 @@ def _main_file(conn: sqlite3.Connection) -> str | None:
     """The file of the connection, for a message; None when it cannot be told."""
     try:
         rows = conn.execute("PRAGMA database_list").fetchall()
-    except sqlite3.Error:
+    except (sqlite3.Error, DatabaseError):
         return None
     return next((file for _, name, file in rows if name == "main" and file), None)
 
@@ -1036,7 +1067,7 @@ def keep_figures(conn: sqlite3.Connection, days: list[tuple[str, str]], version:
         )
         conn.execute("COMMIT")
         return True
-    except sqlite3.OperationalError:  # busy, outdated snapshot, read-only file or folder, full disk
+    except (sqlite3.OperationalError, DatabaseError):  # busy, outdated snapshot, read-only file, full disk
         _rollback(conn)
         return False
     finally:

@@ -292,3 +292,18 @@ def test_storage_errors_are_the_program_s_own_kinds(tmp_path):
         store.connect(garbage / "under-a-file.db")  # a folder path through a file
     with pytest.raises(NotADatabase):
         store.connect(tmp_path)  # a directory
+
+
+def test_a_read_that_meets_a_damaged_file_raises_the_program_s_own_error(tmp_path):
+    """Outside any transaction too (a `list`, a `show`): the connection words it, no caller catches SQLite's."""
+    from fanzha_cli.errors import NotADatabase
+
+    path = tmp_path / "fanzha.db"
+    store.connect(path).close()
+    with open(path, "r+b") as handle:
+        handle.write(b"this is no longer a database header")
+    conn = sqlite3.connect(path, factory=store.Connection, isolation_level=None)  # as connect() opens it
+    with pytest.raises(NotADatabase, match="not a fanzha database"):
+        conn.execute("SELECT count(*) FROM warnings")
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):  # a statement's own error stays SQLite's
+        store.connect(":memory:").execute("SELECT * FROM no_such_table")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sqlite3
 import stat
 import sys
@@ -26,6 +27,21 @@ BUSY_TIMEOUT_SECONDS = 30.0
 
 # Transactions committed by this process: whether a command stored something even if its report cannot be shown.
 writes_committed = 0
+
+
+# A location with a scheme is a server's, not a file: never a folder named `postgresql:` made in the current one.
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _not_a_path(source: str, location: str) -> str:
+    """Why a URL is refused, without repeating it: it may carry a password."""
+    scheme = location.split("://", 1)[0].lower()
+    if scheme in ("postgresql", "postgres"):
+        return (
+            f"{source} names a PostgreSQL server: centre mode (SPEC §8) is not in this version of fanzha yet;"
+            " give the path of a database file"
+        )
+    return f"{source} is a {scheme}:// address, not a database file: give the path of one"
 
 
 def default_db_path() -> Path:
@@ -53,6 +69,8 @@ def resolve_db_path(option: str | None = None) -> Path:
         raise DatabaseError(f"{source} is empty: name the database file")
     if chosen is not None and chosen.strip() == ":memory:":
         raise DatabaseError(f"{source} :memory: would keep nothing once the command ends: name a database file")
+    if chosen is not None and _URL.match(chosen.strip()):
+        raise DatabaseError(_not_a_path(source, chosen.strip()))
     try:
         return Path(chosen).expanduser() if chosen else default_db_path()
     except (RuntimeError, KeyError, OSError) as exc:  # ~nosuchuser, or no home directory to be found

@@ -504,3 +504,18 @@ def test_a_read_only_database_is_one_line_and_keeps_its_contents(run, tmp_path):
             line = one_line_of(fanzha(*command, env_db=path))
             assert "not writable" in line or "read-only" in line
     assert contents() == before
+
+
+@pytest.mark.parametrize(
+    "location", ["postgresql://desk:s3cret@centre:5432/fanzha", "postgres://centre/fanzha", "sqlite:///x.db"]
+)
+def test_a_server_address_is_refused_not_made_into_folders_and_its_password_never_shown(
+    run, tmp_path, monkeypatch, location
+):
+    monkeypatch.chdir(tmp_path)
+    for command in (["config", "district", "新洲区"], ["list"]):
+        result = run("--db", location, *command)
+        assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert "s3cret" not in result.stderr + result.stdout and "centre:5432" not in result.stderr
+    assert list(tmp_path.iterdir()) == []  # no folder named postgresql: made here
+    assert "centre mode" in run("--db", "postgres://centre/fanzha", "list").stderr

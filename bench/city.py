@@ -30,17 +30,19 @@ from synth import write_csv  # noqa: E402
 PER_DAY = 13_000
 LAST = datetime(2026, 11, 18)  # the last two days built (the 18th and 19th) are the live queue
 NOW = datetime(2026, 11, 20, 9)
-# The past as the desks left it: (share of warnings, by rowid modulo 10) distrustful and handed over.
+# The past as the desks left it: (share of warnings, by rowid modulo 10) distrustful and handed over. Each first
+# call comes 1 to 121 minutes after its warning, to the second, as real calls do (so that the kept counts of
+# first-call delays are as many as a real day's: about 1,200 values a risk level, at a tenth of a minute).
 _WORKED = """
     UPDATE warnings SET
-        first_call_at = strftime('%Y-%m-%d %H:%M:%S', time, '+' || (rowid * 7 % 120 + 1) || ' minutes'),
+        first_call_at = strftime('%Y-%m-%d %H:%M:%S', time, '+' || (rowid * 7919 % 7200 + 60) || ' seconds'),
         status = CASE WHEN rowid % 10 = 0 AND time >= :fortnight AND rowid % 30 = 0 THEN 'escalated'
             ELSE 'closed' END,
         escalated_at = CASE WHEN rowid % 10 = 0
-            THEN strftime('%Y-%m-%d %H:%M:%S', time, '+' || (rowid * 7 % 120 + 2) || ' minutes') END,
+            THEN strftime('%Y-%m-%d %H:%M:%S', time, '+' || (rowid * 7919 % 7200 + 120) || ' seconds') END,
         escalated_to = CASE WHEN rowid % 10 = 0 THEN station END,
         station_since = CASE WHEN rowid % 10 = 0
-            THEN strftime('%Y-%m-%d %H:%M:%S', time, '+' || (rowid * 7 % 120 + 2) || ' minutes') END,
+            THEN strftime('%Y-%m-%d %H:%M:%S', time, '+' || (rowid * 7919 % 7200 + 120) || ' seconds') END,
         visits = CASE WHEN rowid % 10 = 0 AND NOT (time >= :fortnight AND rowid % 30 = 0) THEN 1 ELSE 0 END,
         visit_result = CASE WHEN rowid % 10 = 0 AND NOT (time >= :fortnight AND rowid % 30 = 0)
             THEN 'dissuaded' END

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections.abc import Iterable
 from datetime import date, timedelta
 
@@ -65,22 +67,43 @@ def minutes(value: float | None) -> int | float | None:
     return int(value) if value == int(value) else value
 
 
-def percentiles(pairs: Iterable[tuple[float, int]]) -> tuple[float | None, float | None]:
-    """(median, P90) of values given as (value, how many) pairs: the median is the mean of the middle two of an
-    even count, the P90 the ceil(0.9 n)-th value (nearest rank)."""
+def delays(pairs: Iterable[tuple[float, int]]) -> list[list]:
+    """Counts of values, (value, how many) pairs, as kept: [the values in order, the running count up to each]."""
     counts: dict[float, int] = {}
     for value, count in pairs:
         counts[value] = counts.get(value, 0) + count
-    n = sum(counts.values())
+    values = sorted(counts)
+    return [values, list(itertools.accumulate(counts[value] for value in values))]
+
+
+def percentiles(histograms: Iterable[list[list]]) -> tuple[float | None, float | None]:
+    """(median, P90) of the values of several delays() put together: the median is the mean of the middle two of
+    an even count, the P90 the ceil(0.9 n)-th value (nearest rank). Each rank is found by halving over the values
+    the histograms hold, counting at each step by bisection in each: a month of days costs no more than a day."""
+    histograms = [histogram for histogram in histograms if histogram[0]]
+    n = sum(running[-1] for _, running in histograms)
     if not n:
         return None, None
-    ranks = sorted({(n + 1) // 2, (n + 2) // 2, (9 * n + 9) // 10})
-    found, seen = {}, 0
-    for value in sorted(counts):
-        seen += counts[value]
-        while ranks and ranks[0] <= seen:
-            found[ranks.pop(0)] = value
-    return (found[(n + 1) // 2] + found[(n + 2) // 2]) / 2, found[(9 * n + 9) // 10]
+    candidates = sorted(set().union(*(values for values, _ in histograms)))
+
+    def at_or_below(value: float) -> int:
+        total = 0
+        for values, running in histograms:
+            index = bisect.bisect_right(values, value)
+            total += running[index - 1] if index else 0
+        return total
+
+    def ranked(rank: int) -> float:
+        low, high = 0, len(candidates) - 1
+        while low < high:
+            middle = (low + high) // 2
+            if at_or_below(candidates[middle]) >= rank:
+                high = middle
+            else:
+                low = middle + 1
+        return candidates[low]
+
+    return (ranked((n + 1) // 2) + ranked((n + 2) // 2)) / 2, ranked((9 * n + 9) // 10)
 
 
 # --- a period, from the rows ------------------------------------------------------------------------------------
@@ -88,7 +111,7 @@ def percentiles(pairs: Iterable[tuple[float, int]]) -> tuple[float | None, float
 # show: how many warnings waited how many minutes for their first call, and requests for their result (medians
 # stay exact), and the earlier warnings by their day of receipt (a range's total counts a warning acted on over
 # several days once). Overdue is never part of it: it changes with the clock, and summary() counts it afresh.
-FIGURES_VERSION = 1  # the form of kept figures: raise it when period() changes, and kept days are computed again
+FIGURES_VERSION = 3  # the form of kept figures: raise it when period() changes, and kept days are computed again
 _PARTS = ("first_call", "stop_pay_minutes", "earlier_by_day")
 _ADDED = ("received", "disposed", "closed", "open", "high_not_escalated", "sms")
 _ADDED_BY_KEY = ("calls", "visits", "by_channel", "by_risk", "by_fraud_type")
@@ -122,12 +145,14 @@ def period(conn, first: date, last: date) -> dict:
     for status, count, kept_fen in store.stop_payment_counts(conn, start, end):
         figures["stop_payments"][status] = count
         figures["stop_payments"]["kept_fen"] += kept_fen or 0
-    figures["first_call"] = {str(level): [] for level in RISK_LEVELS}
+    by_level: dict[int, list] = {level: [] for level in RISK_LEVELS}
     for level, delay, count in store.first_call_minutes(conn, start, end):
-        figures["first_call"][str(level)].append([delay, count])
-    figures["stop_pay_minutes"] = [list(pair) for pair in store.stop_payment_minutes(conn, start, end)]
+        by_level[level].append((delay, count))
+    # each kept as a list of delays(): a range's total lists its days' instead of adding them up
+    figures["first_call"] = {str(level): [delays(pairs)] for level, pairs in by_level.items()}
+    figures["stop_pay_minutes"] = [delays(store.stop_payment_minutes(conn, start, end))]
     figures["earlier_by_day"] = {day: counts for day, *counts in store.earlier_acted_on(conn, start, end)}
-    return figures
+    return with_medians(figures)
 
 
 def added_up(conn, days: list[dict], first: date, last: date) -> dict:
@@ -147,27 +172,35 @@ def added_up(conn, days: list[dict], first: date, last: date) -> dict:
     total["escalated"], by_station = store.escalated_warnings(conn, start, end)
     total["by_station"] = dict(by_station)
     total["first_call"] = {
-        level: [pair for day in days for pair in day["first_call"][level]] for level in days[0]["first_call"]
+        level: [histogram for day in days for histogram in day["first_call"][level]] for level in days[0]["first_call"]
     }
-    total["stop_pay_minutes"] = [pair for day in days for pair in day["stop_pay_minutes"]]
+    total["stop_pay_minutes"] = [histogram for day in days for histogram in day["stop_pay_minutes"]]
     # received before the range: only the days of receipt that the days' own earlier warnings name can have any
     received = sorted(
         {day_received for day in days for day_received in day["earlier_by_day"] if day_received < str(first)}
     )
     total["earlier_by_day"] = {day: counts for day, *counts in store.earlier_acted_on(conn, start, end, received)}
-    return total
+    return with_medians(total)
+
+
+def with_medians(figures: dict) -> dict:
+    """The medians and P90s worked out from the counts of delays, once, when a period's figures are made: a day
+    kept keeps them too, and a summary of kept days reads them instead of sorting each day's counts again."""
+    clock = figures["first_call_minutes"] = {"median": None, "p90": None, "by_risk": {}}
+    for level, histograms in figures["first_call"].items():
+        median, p90 = percentiles(histograms)
+        clock["by_risk"][RISK_LEVELS[int(level)]] = {"median": minutes(median), "p90": minutes(p90)}
+    median, p90 = percentiles(histogram for histograms in figures["first_call"].values() for histogram in histograms)
+    clock |= {"median": minutes(median), "p90": minutes(p90)}
+    figures["stop_payments"]["median_minutes_to_result"] = minutes(percentiles(figures["stop_pay_minutes"])[0])
+    return figures
 
 
 def shown(figures: dict, overdue: int) -> dict:
-    """A period's figures as `summary` shows them: the medians worked out, the rates, the overdue of now."""
+    """A period's figures as `summary` shows them: the rates, the overdue of now, the parts only adding needs
+    left out."""
     result = {key: value for key, value in figures.items() if key not in _PARTS}
-    clock = result["first_call_minutes"] = {"median": None, "p90": None, "by_risk": {}}
-    for level, pairs in figures["first_call"].items():
-        median, p90 = percentiles(pairs)
-        clock["by_risk"][RISK_LEVELS[int(level)]] = {"median": minutes(median), "p90": minutes(p90)}
-    median, p90 = percentiles(pair for pairs in figures["first_call"].values() for pair in pairs)
-    clock |= {"median": minutes(median), "p90": minutes(p90)}
-    stop = dict(figures["stop_payments"], median_minutes_to_result=minutes(percentiles(figures["stop_pay_minutes"])[0]))
+    stop = dict(figures["stop_payments"])
     stop["kept_yuan"] = Yuan(stop.pop("kept_fen"))
     result["stop_payments"] = {key: stop[key] for key in STOP_PAY_KEYS}
     earlier = [sum(column) for column in zip(*figures["earlier_by_day"].values(), strict=True)] or [0, 0, 0]

@@ -176,7 +176,9 @@ def test_kept_figures_of_another_form_are_computed_again(template, tmp_path, mon
 @given(st.lists(st.tuples(st.integers(0, 50).map(lambda n: n / 10), st.integers(1, 4)), max_size=30))
 def test_percentiles_from_counts_equal_those_of_the_values_written_out(pairs):
     values = sorted(value for value, count in pairs for _ in range(count))
-    median, p90 = report.percentiles(pairs)
+    median, p90 = report.percentiles([report.delays(pairs)])
+    halves = report.percentiles([report.delays(pairs[::2]), report.delays(pairs[1::2])])  # as days put together
+    assert halves == (median, p90)
     if not values:
         assert (median, p90) == (None, None)
         return

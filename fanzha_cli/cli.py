@@ -722,13 +722,14 @@ def at_time_joined(args: list[str]) -> list[str]:
     joined = list(args)
     for n in range(len(joined) - 2, 0, -1):
         date_part, clock = joined[n], joined[n + 1]
-        if joined[n - 1] == "--at" and _CLOCK_WORD.fullmatch(clock) and _DATE_WORD.fullmatch(date_part):
+        if joined[n - 1] == "--at" and re.fullmatch(_CLOCK_WORD, clock) and re.fullmatch(_DATE_WORD, date_part):
             joined[n : n + 2] = [f"{date_part} {clock}"]
     return joined
 
 
-_CLOCK_WORD = re.compile(r"[0-9]{1,2}[:：][0-9]{2}(?:[:：][0-9]{2})?")
-_DATE_WORD = re.compile(r"[0-9]{4}[-/.年][0-9]{1,2}[-/.月][0-9]{1,2}日?")
+# Patterns compiled (and cached by re) only when an --at is typed: not a cost of every command's start.
+_CLOCK_WORD = r"[0-9]{1,2}[:：][0-9]{2}(?:[:：][0-9]{2})?"
+_DATE_WORD = r"[0-9]{4}[-/.年][0-9]{1,2}[-/.月][0-9]{1,2}日?"
 
 
 def main() -> None:

@@ -210,17 +210,18 @@ class Connection(sqlite3.Connection):
         try:
             return super().execute(sql, parameters)
         except sqlite3.Error as exc:
-            if not _of_environment(exc):
-                raise
-            raise database_error(exc, self.path) from None
+            raise _own(exc, self.path) from None
 
     def executemany(self, sql: str, parameters, /) -> sqlite3.Cursor:
         try:
             return super().executemany(sql, parameters)
         except sqlite3.Error as exc:
-            if not _of_environment(exc):
-                raise
-            raise database_error(exc, self.path) from None
+            raise _own(exc, self.path) from None
+
+
+def _own(exc: sqlite3.Error, path: str | None) -> Exception:
+    """A failure of the disk, the file or a lock as the program's own exception; a statement's own error as is."""
+    return database_error(exc, path) if _of_environment(exc) else exc
 
 
 class NoDatabase(DatabaseError):
@@ -428,11 +429,12 @@ def indexes_built_after(conn: sqlite3.Connection, rows_expected: int) -> Iterato
     each, which takes a third of the time of adding every row to each of them. All inside the transaction, so
     that a failed import leaves them as they were; the indexes are those the database has (their own SQL)."""
     stored = conn.execute("SELECT coalesce(max(rowid), 0) FROM warnings").fetchone()[0]  # fanzha deletes none
+    if rows_expected <= stored:  # a morning's file into months of warnings: each row into each index
+        yield
+        return
     indexes = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'warnings' AND sql IS NOT NULL"
     ).fetchall()
-    if rows_expected <= stored:
-        indexes = []
     for name, _ in indexes:
         conn.execute(f'DROP INDEX "{name}"')
     yield

@@ -35,8 +35,8 @@ from synth import write_csv  # noqa: E402
 
 
 def build(db: Path, warnings: int, work: Path) -> None:
-    from fanzha_cli import store
-    from fanzha_cli.importer import import_file
+    from fanzha_cli.files.importer import import_file
+    from fanzha_cli.storage.sqlite import store
 
     conn = store.connect(db)
     first = datetime(2026, 9, 10)
@@ -48,7 +48,7 @@ def build(db: Path, warnings: int, work: Path) -> None:
         export.unlink()
     # most of the past is worked: the queue holds the last two days, which have a thousand calls each
     conn.execute("UPDATE warnings SET status = 'closed', closed_at = time WHERE time < ?", (ORDINARY_DAY,))
-    from fanzha_cli.desk import Desk
+    from fanzha_cli.domain.desk import Desk
 
     desk = Desk(conn, "bench", datetime(2026, 11, 25, 12))
     for day in (ORDINARY_DAY, HEAVY_DAY):
@@ -60,7 +60,7 @@ def build(db: Path, warnings: int, work: Path) -> None:
 
 
 def plans(db: Path) -> None:
-    from fanzha_cli import store
+    from fanzha_cli.storage.sqlite import store
 
     conn = store.connect(db, create=False)
     for name in store.HOT_QUERIES:

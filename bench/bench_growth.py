@@ -75,7 +75,7 @@ def forget_kept_figures(db: Path) -> None:
 def export_sql(day: str) -> str:
     """The export's own query of one day, as the sqlite3 shell runs it: the same rows, each warning with its
     calls, hand-overs, visits and stop-payments counted."""
-    from fanzha_cli import store
+    from fanzha_cli.storage.sqlite import store
 
     bounds = {":start": f"'{day} 00:00:00'", ":end": f"'{day} 24:00:00'"}
     sql = store.export_query()
@@ -88,9 +88,10 @@ def plans(db: Path) -> None:
     """The plan of every statement behind the commands measured, and behind `find`, read from the real calls."""
     from datetime import date
 
-    from fanzha_cli import finding, report, store
-    from fanzha_cli.desk import Desk
-    from fanzha_cli.supervision import overdue_limits
+    from fanzha_cli.domain import finding, report
+    from fanzha_cli.domain.desk import Desk
+    from fanzha_cli.domain.supervision import overdue_limits
+    from fanzha_cli.storage.sqlite import store
 
     conn = store.connect(db, create=False)
     desk = Desk(conn, "bench", datetime(2026, 11, 20, 9))

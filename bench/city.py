@@ -103,9 +103,9 @@ def city_database(warnings: int = 2_000_000) -> Path:
 
 
 def build(db: Path, warnings: int) -> None:
-    from fanzha_cli import store
-    from fanzha_cli.desk import Desk
-    from fanzha_cli.importer import import_file
+    from fanzha_cli.domain.desk import Desk
+    from fanzha_cli.files.importer import import_file
+    from fanzha_cli.storage.sqlite import store
 
     conn = store.connect(db)
     days = -(-warnings // PER_DAY)

@@ -6,7 +6,7 @@ import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from fanzha_cli.stations import bundled_stations
+from fanzha_cli.files.stations import bundled_stations
 
 HEADER_ZH = [
     "预警编号",

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from fanzha_cli import __version__
-from fanzha_cli.errors import FanzhaError
+from fanzha_cli.domain.errors import FanzhaError
 from fanzha_cli.output import OutputLost, err
 
 if TYPE_CHECKING:  # the store is imported when a command first needs the database, not to name a type
-    from fanzha_cli.store import Connection
+    from fanzha_cli.storage.sqlite.store import Connection
 
 app = typer.Typer(
     name="fanzha",
@@ -55,7 +55,7 @@ class Settings:
         if given.isascii() and given.isprintable():
             name = " ".join(given.split()).lower()
         else:
-            from fanzha_cli.values import normalize_officer
+            from fanzha_cli.domain.values import normalize_officer
 
             name = normalize_officer(given)
         if not name:
@@ -64,13 +64,13 @@ class Settings:
 
     @property
     def db_path(self) -> Path:
-        from fanzha_cli.store import resolve_db_path
+        from fanzha_cli.storage.sqlite.store import resolve_db_path
 
         return resolve_db_path(self.db_option)
 
     def connect(self, *, create: bool = False) -> "Connection":
         """The database; only the commands that bring data in (import, stations, a setting) create it."""
-        from fanzha_cli.store import connect
+        from fanzha_cli.storage.sqlite.store import connect
 
         conn = connect(self.db_path, create=create)
         self.opened.append(conn)
@@ -216,7 +216,7 @@ def stations_import(
 
 def _completing(kind: str):
     def complete(incomplete: str) -> list[str]:
-        from fanzha_cli.vocab import COMPLETION_WORDS
+        from fanzha_cli.domain.vocab import COMPLETION_WORDS
 
         return [word for word in COMPLETION_WORDS[kind] if word.startswith(incomplete)]
 
@@ -226,11 +226,11 @@ def _completing(kind: str):
 def _complete_station(ctx: typer.Context, incomplete: str) -> list[str]:
     """The listed stations (the database's, else the bundled list): completion must never fail or create."""
     try:
-        from fanzha_cli import store
+        from fanzha_cli.storage.sqlite import store
 
         names = store.station_names(Settings(ctx.find_root().params.get("db"), None).connect())
     except Exception:
-        from fanzha_cli.stations import bundled_stations
+        from fanzha_cli.files.stations import bundled_stations
 
         names = [station["name"] for station in bundled_stations()]
     return [name for name in names if name.startswith(incomplete)]
@@ -250,7 +250,7 @@ def _at(at: str | None) -> str | None:
         return None
     from datetime import datetime
 
-    from fanzha_cli.values import parse_at
+    from fanzha_cli.domain.values import parse_at
 
     try:
         return parse_at(at, datetime.now())
@@ -289,7 +289,7 @@ def log(
     Example: fanzha log unreachable
     """
     from fanzha_cli.commands.work import run_log
-    from fanzha_cli.vocab import OUTCOME_WORDS, word_key
+    from fanzha_cli.domain.vocab import OUTCOME_WORDS, word_key
 
     if len(words) > 2:
         err("fanzha: log takes [ID] OUTCOME, e.g. `fanzha log WH202611240000008 reached`", "bold red")
@@ -385,7 +385,7 @@ def note_(
 
     Example: fanzha note WH202611240000008 "家属称已报警"
     """
-    from fanzha_cli.desk import Desk
+    from fanzha_cli.domain.desk import Desk
     from fanzha_cli.output import out
 
     if len(words) > 2 or (len(words) == 2 and warning_id):
@@ -816,6 +816,6 @@ def _discard_pending_output() -> None:
 
 def _exit_code_after_lost_output(code: int = 2) -> int:
     """2 when nothing was done; 1 when the command stored something whose report was lost (SPEC §4)."""
-    store = sys.modules.get("fanzha_cli.store")
+    store = sys.modules.get("fanzha_cli.storage.sqlite.store")
     stored = store is not None and getattr(store, "writes_committed", 0) > 0
     return 1 if stored or code == 1 else 2

@@ -63,7 +63,7 @@ def out(text: str = "", style: str | None = None) -> None:
 
 def err(text: str, style: str | None = None) -> None:
     """A message for the officer: an error, a warning, a note; always one line."""
-    from fanzha_cli.values import mask_numbers
+    from fanzha_cli.domain.values import mask_numbers
 
     _write(sys.stderr, mask_numbers(visible(text, one_line=True)), style)
 

@@ -3,7 +3,7 @@
 Imported only by the ``--json`` of the import and the stations: pydantic costs ~40-60 ms of start-up, more than a
 whole `list` on two million warnings, so the desk's reads (next, list, show, find) write their JSON with the
 standard library and tests hold every one of them to these shapes (tests/test_json_shapes.py). Per-row validation
-on import would cost ~0.17 s per 100,000 rows, so rows are checked by fanzha_cli.importer's own code instead.
+on import would cost ~0.17 s per 100,000 rows, so rows are checked by fanzha_cli.files.importer's own code instead.
 """
 
 from __future__ import annotations

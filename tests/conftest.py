@@ -106,7 +106,7 @@ def first_release_database(path: Path) -> Path:
     """A database as the first release left it: migration 0001 only (no stations), one batch."""
     from sqlite_utils import Database
 
-    from fanzha_cli.migrations import migrations
+    from fanzha_cli.storage.sqlite.migrations import migrations
 
     old = sqlite3.connect(path, isolation_level=None)
     migrations.apply(Database(old, execute_plugins=False), stop_before="0002_seed_stations")
@@ -125,8 +125,8 @@ def synthetic_database(folder: Path, *, days: int, per_day: int, first_day: int)
     sys.path.insert(0, str(REPO / "bench"))
     from synth import write_csv
 
-    from fanzha_cli import store
-    from fanzha_cli.importer import import_file
+    from fanzha_cli.files.importer import import_file
+    from fanzha_cli.storage.sqlite import store
 
     conn = store.connect(folder / "big.db")
     for day in range(days):

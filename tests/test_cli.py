@@ -174,7 +174,7 @@ def test_the_console_script_lists_the_commands_for_an_unknown_one(tmp_path):
 
 @pytest.mark.parametrize("command", [["list"], ["summary"], ["show", "NO-SUCH-ID"], ["next"], ["log", "reached"]])
 def test_every_connection_a_command_opens_is_closed_when_it_ends_even_on_an_error(run, db_path, monkeypatch, command):
-    from fanzha_cli import store
+    from fanzha_cli.storage.sqlite import store
 
     assert run("config", "district", "新洲区").exit_code == 0  # a database to open
     opened = []

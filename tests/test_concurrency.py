@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from conftest import deadline, warning_row, write_export
 
-from fanzha_cli import store
-from fanzha_cli.importer import import_file
+from fanzha_cli.files.importer import import_file
+from fanzha_cli.storage.sqlite import store
 
 OFFICERS = ("o1", "o2", "o3", "o4")
 PER_OFFICER = 25
@@ -155,8 +155,8 @@ def test_four_officers_at_the_cli_are_handed_100_different_warnings(db_path, db,
 # A Python process per officer; it says "ready" once connected, waits for "go" on stdin, and prints its record as JSON.
 WORKER = r"""
 import json, sys, time
-from fanzha_cli import store
-from fanzha_cli.desk import Desk
+from fanzha_cli.storage.sqlite import store
+from fanzha_cli.domain.desk import Desk
 
 db, officer, mode, limit = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 conn = store.connect(db)

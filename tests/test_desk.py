@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 import pytest
 from conftest import day_rows, warning_row, write_export
 
-from fanzha_cli import store
-from fanzha_cli.desk import Desk, DeskError
-from fanzha_cli.importer import import_file
+from fanzha_cli.domain.desk import Desk, DeskError
+from fanzha_cli.files.importer import import_file
+from fanzha_cli.storage.sqlite import store
 
 DAY = [
     # id, time, risk: the queue order is W3 W6 (urgent, oldest first), W5 W2 (high), W4 W1 (medium)
@@ -256,7 +256,7 @@ def test_retry_is_due_after_its_delay_and_then_competes(conn):
 
 
 def test_medium_escalates_on_the_configured_attempt(conn):
-    from fanzha_cli import settings
+    from fanzha_cli.domain import settings
 
     settings.change(conn, "max_attempts", "3")
     settings.change(conn, "retry_minutes", "0")
@@ -301,7 +301,7 @@ def test_undo_of_a_call_gives_back_the_warning_and_returns_the_one_taken_since(c
 
 
 def test_overdue_in_hand_retry_and_station(conn, run):
-    from fanzha_cli.supervision import overdue_limits
+    from fanzha_cli.domain.supervision import overdue_limits
 
     li = Desk(conn, "li", NOON)
     li.take_next()  # W3 in hand from noon
@@ -383,7 +383,7 @@ def test_undo_of_a_note_leaves_a_later_take_alone(conn):
 
 
 def test_undo_of_a_call_keeps_the_warning_taken_since_in_hand(conn):
-    from fanzha_cli import settings
+    from fanzha_cli.domain import settings
 
     settings.change(conn, "retry_minutes", "0")
     desk = Desk(conn, "li", NOON)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import day_rows, warning_row, write_export
 
-from fanzha_cli import store
-from fanzha_cli.desk import Desk
+from fanzha_cli.domain.desk import Desk
+from fanzha_cli.storage.sqlite import store
 
 DAY = [
     ("W1", "2026-11-24 08:00:00", "中风险"),
@@ -30,7 +30,7 @@ def day(tmp_path, run):
 @pytest.fixture
 def conn(tmp_path):
     """The same day through the library, for rules that need a clock of their own."""
-    from fanzha_cli.importer import import_file
+    from fanzha_cli.files.importer import import_file
 
     conn = store.connect(tmp_path / "f.db")
     rows = [warning_row(n, id=wid, time=time, risk=risk) for n, (wid, time, risk) in enumerate(DAY)]

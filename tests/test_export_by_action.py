@@ -170,7 +170,7 @@ def test_the_columns_are_those_of_the_default_export(run, backlog, tmp_path):
 def test_the_queries_read_the_events_of_the_range_not_all_warnings(run, backlog, db_path, analyzed):
     """Found from the range's events by events_at, each warning then by its key; or, for the earlier warnings of
     given days of receipt, those days' warnings by warnings_time, each one's events by events_warning."""
-    from fanzha_cli import store
+    from fanzha_cli.storage.sqlite import store
 
     conn = store.connect(db_path, create=False)
     if analyzed:
@@ -208,7 +208,7 @@ def test_the_last_call_s_outcome_whatever_length_of_time_another_program_wrote(r
             (CALLED, at, at),
         )
     conn.close()
-    from fanzha_cli import store
+    from fanzha_cli.storage.sqlite import store
 
     found = store.export_rows(store.connect(db_path, create=False), f"{DAY1} 00:00:00", f"{DAY1} 24:00:00")
     assert {row["id"]: row["last_outcome"] for row in found}[CALLED] == "distrustful"

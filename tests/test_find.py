@@ -11,7 +11,7 @@ import sys
 import pytest
 from conftest import REPO, synthetic_database, warning_row, write_export
 
-from fanzha_cli import store
+from fanzha_cli.storage.sqlite import store
 
 # id, time, risk, name, phone. W…0008 and W…0108 share no tail of four; X…0008 makes `0008` ambiguous (below).
 ROWS = [
@@ -382,7 +382,7 @@ def test_find_and_short_ids_read_their_index(big_db, tmp_path, analyzed):
 
 
 def test_find_on_many_warnings(big_db):
-    from fanzha_cli.finding import by_id_tail, find
+    from fanzha_cli.domain.finding import by_id_tail, find
 
     phone, name = big_db.execute("SELECT phone, name FROM warnings LIMIT 1 OFFSET 12345").fetchone()
     rows, _, _ = find(big_db, phone[-4:])

@@ -175,7 +175,7 @@ def check_reads(run, tmp_path, db):
         for args in (("show", warning_id), ("show", warning_id, "--json")):
             result = run(*args)
             assert result.exit_code == 0, (args, result.output)
-    from fanzha_cli.values import normalize_id
+    from fanzha_cli.domain.values import normalize_id
 
     stored = db("SELECT id, time FROM warnings")
     assert all(len(time) == 19 and "2000" <= time[:4] <= "2100" for _, time in stored), stored

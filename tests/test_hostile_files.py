@@ -244,9 +244,9 @@ def test_a_hand_recorded_before_names_had_one_form_stays_in_that_hand(tmp_path):
     from conftest import first_release_database
     from sqlite_utils import Database
 
-    from fanzha_cli import store
-    from fanzha_cli.desk import Desk
-    from fanzha_cli.migrations import migrations
+    from fanzha_cli.domain.desk import Desk
+    from fanzha_cli.storage.sqlite import store
+    from fanzha_cli.storage.sqlite.migrations import migrations
 
     path = first_release_database(tmp_path / "old.db")
     old = sqlite3.connect(path, isolation_level=None)

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO, first_release_database, warning_row, write_export
 
-from fanzha_cli import settings, store
-from fanzha_cli.errors import DatabaseError
+from fanzha_cli.domain import settings
+from fanzha_cli.domain.errors import DatabaseError
+from fanzha_cli.storage.sqlite import store
 
 HUGE = str(10**30)
 
@@ -183,7 +184,7 @@ def _big_export(tmp_path: Path, rows: int = 3000) -> Path:
 
 
 def test_a_full_disk_stores_nothing_and_loses_nothing(tmp_path):
-    from fanzha_cli.importer import import_file
+    from fanzha_cli.files.importer import import_file
 
     path = tmp_path / "f.db"
     conn = store.connect(path)

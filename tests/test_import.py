@@ -13,8 +13,8 @@ from conftest import HEADER_ZH, SAMPLE, warning_row, write_export
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fanzha_cli import store
-from fanzha_cli.importer import import_file
+from fanzha_cli.files.importer import import_file
+from fanzha_cli.storage.sqlite import store
 
 
 @pytest.fixture
@@ -398,7 +398,7 @@ def test_a_first_load_builds_the_indexes_after_the_rows_and_a_failed_one_keeps_t
 
 
 def test_indexes_are_built_after_the_rows_only_when_the_file_outnumbers_the_table(tmp_path):
-    from fanzha_cli.importer import import_file
+    from fanzha_cli.files.importer import import_file
 
     conn = store.connect(tmp_path / "fanzha.db")
     statements: list[str] = []

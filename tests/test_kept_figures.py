@@ -19,12 +19,13 @@ from conftest import warning_row, write_export
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fanzha_cli import report, stoppay, store
-from fanzha_cli.desk import Desk
-from fanzha_cli.errors import FanzhaError
-from fanzha_cli.importer import import_file
-from fanzha_cli.money import dumps
-from fanzha_cli.supervision import overdue_limits
+from fanzha_cli.domain import report, stoppay
+from fanzha_cli.domain.desk import Desk
+from fanzha_cli.domain.errors import FanzhaError
+from fanzha_cli.domain.money import dumps
+from fanzha_cli.domain.supervision import overdue_limits
+from fanzha_cli.files.importer import import_file
+from fanzha_cli.storage.sqlite import store
 
 FIRST, LAST = date(2026, 11, 20), date(2026, 11, 23)
 NOW = datetime(2026, 11, 24, 9)

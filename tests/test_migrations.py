@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from fanzha_cli import export, report, store
+from fanzha_cli.domain import report
+from fanzha_cli.files import export
+from fanzha_cli.storage.sqlite import store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OLD_TABLES = ("warnings", "events", "batches", "stations", "settings", "stop_payments", "skips", "_sqlite_migrations")
@@ -56,7 +58,7 @@ def test_the_upgraded_database_shows_what_the_last_release_showed(upgraded):
     day, first, last = date(2026, 11, 24), date(2026, 11, 23), date(2026, 11, 25)
 
     def plain(value):
-        from fanzha_cli.money import dumps
+        from fanzha_cli.domain.money import dumps
 
         return json.loads(dumps(value))
 
@@ -74,7 +76,7 @@ def test_the_upgraded_database_shows_what_the_last_release_showed(upgraded):
 
 def test_the_stations_seeded_by_migration_0002_are_those_the_first_release_bundled(tmp_path):
     """0002 carries its stations as data: what it seeds never follows the station file or its parser."""
-    from fanzha_cli.stations import bundled_stations
+    from fanzha_cli.files.stations import bundled_stations
 
     conn = store.connect(tmp_path / "new.db")
     seeded = conn.execute("SELECT name, duty_phone, wechat_group FROM stations ORDER BY rowid").fetchall()

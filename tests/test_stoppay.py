@@ -11,7 +11,7 @@ from conftest import warning_row, write_export
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fanzha_cli.money import MAX_FEN, Yuan, dumps, mask_account, parse_amount, yuan_number, yuan_text
+from fanzha_cli.domain.money import MAX_FEN, Yuan, dumps, mask_account, parse_amount, yuan_number, yuan_text
 
 ACCOUNT = "6222020200112233445"
 
@@ -205,10 +205,11 @@ def test_amounts_parse_exactly_in_every_form(fen):
 @given(fen_amounts)
 def test_any_amount_survives_store_and_print(tmp_path_factory, fen):
     """parse → store → print, through the library and the JSON the officer sees: the same fen."""
-    from fanzha_cli import stoppay, store
     from fanzha_cli.commands.stoppay_cmd import json_view
-    from fanzha_cli.desk import Desk
-    from fanzha_cli.importer import import_file
+    from fanzha_cli.domain import stoppay
+    from fanzha_cli.domain.desk import Desk
+    from fanzha_cli.files.importer import import_file
+    from fanzha_cli.storage.sqlite import store
 
     folder = tmp_path_factory.mktemp("m")
     conn = store.connect(folder / "m.db")

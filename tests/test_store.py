@@ -8,14 +8,14 @@ import stat
 import pytest
 from conftest import first_release_database, synthetic_database, write_export
 
-from fanzha_cli import store
-from fanzha_cli.errors import DatabaseError
-from fanzha_cli.migrations import migrations
+from fanzha_cli.domain.errors import DatabaseError
+from fanzha_cli.storage.sqlite import store
+from fanzha_cli.storage.sqlite.migrations import migrations
 
 
 def test_schema_version_counts_the_migrations():
     conn = sqlite3.connect(":memory:", isolation_level=None)
-    from fanzha_cli.migrations import migrate
+    from fanzha_cli.storage.sqlite.migrations import migrate
 
     migrate(conn)
     applied = [row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
@@ -158,7 +158,7 @@ def test_queue_order_urgent_then_high_then_medium_then_oldest(tmp_path):
         ["M-new", "2026-11-24 10:00:00", "中风险", "", "e", "13800000005", "阳逻派出所", "", ""],
     ]
     conn = store.connect(tmp_path / "q.db")
-    from fanzha_cli.importer import import_file
+    from fanzha_cli.files.importer import import_file
 
     import_file(conn, write_export(tmp_path / "q.csv", rows), officer="t")
     assert store.queue_head(conn, "2026-11-24 12:00:00", limit=10) == ["U-new", "H-old", "H-new", "M-old", "M-new"]
@@ -231,7 +231,7 @@ def test_list_overdue_reads_each_kind_in_queue_order(big_db, filters):
 def test_overdue_counted_and_listed_agree_whichever_station_limit_is_longer(tmp_path):
     """A medium warning two hours past its station's limit is overdue, counted and listed alike, even where the
     limit for high and urgent ones is set longer than the medium one (a review found the count left it out)."""
-    from fanzha_cli.importer import import_file
+    from fanzha_cli.files.importer import import_file
 
     conn = store.connect(tmp_path / "o.db")
     rows = [["W1", "2026-11-24 07:00:00", "中风险", "", "a", "13800000001", "阳逻派出所", "", ""]]
@@ -255,7 +255,7 @@ def test_plans_of_a_call_that_opens_its_own_transaction(tmp_path):
     """A summary opens its own snapshot: its plans are read all the same, and nothing is left open (a review)."""
     from datetime import date
 
-    from fanzha_cli import report
+    from fanzha_cli.domain import report
 
     conn = store.connect(tmp_path / "p.db")
     cutoffs = ("now", "hold_cutoff", "station_cutoff", "station_cutoff_urgent", "stop_pay_cutoff")
@@ -273,7 +273,7 @@ def _busy_error() -> sqlite3.OperationalError:
 def test_storage_errors_are_the_program_s_own_kinds(tmp_path):
     """Busy, unreachable, not a database, schema too new: each its own exception (issue 12), whatever its words,
     so that a caller (and the store of another engine) can tell them apart."""
-    from fanzha_cli.errors import DatabaseBusy, DatabaseUnreachable, NotADatabase, SchemaTooNew
+    from fanzha_cli.domain.errors import DatabaseBusy, DatabaseUnreachable, NotADatabase, SchemaTooNew
 
     assert isinstance(store.database_error(_busy_error()), DatabaseBusy)
     garbage = tmp_path / "notes.db"
@@ -296,7 +296,7 @@ def test_storage_errors_are_the_program_s_own_kinds(tmp_path):
 
 def test_a_read_that_meets_a_damaged_file_raises_the_program_s_own_error(tmp_path):
     """Outside any transaction too (a `list`, a `show`): the connection words it, no caller catches SQLite's."""
-    from fanzha_cli.errors import NotADatabase
+    from fanzha_cli.domain.errors import NotADatabase
 
     path = tmp_path / "fanzha.db"
     store.connect(path).close()

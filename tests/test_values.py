@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fanzha_cli.errors import FanzhaError
-from fanzha_cli.values import (
+from fanzha_cli.domain.errors import FanzhaError
+from fanzha_cli.domain.values import (
     FIRST_DAY,
     LAST_DAY,
     format_time,
@@ -50,7 +50,7 @@ def test_every_common_time_form_reads_as_the_same_moment(moment):
 
 
 def test_times_already_read_are_kept_no_more_than_their_limit(monkeypatch):
-    from fanzha_cli import values
+    from fanzha_cli.domain import values
 
     monkeypatch.setattr(values, "_READ", {})
     monkeypatch.setattr(values, "_READ_MAX", 3)
@@ -237,7 +237,7 @@ def test_a_stored_time_is_always_the_canonical_local_form_in_range(text):
     ],
 )
 def test_ids_are_compared_as_they_look(given_id, stored):
-    from fanzha_cli.values import normalize_id
+    from fanzha_cli.domain.values import normalize_id
 
     assert normalize_id(given_id) == stored
 
@@ -246,7 +246,7 @@ def test_ids_are_compared_as_they_look(given_id, stored):
 def test_a_normalised_id_is_stable_and_has_nothing_invisible(text):
     import unicodedata
 
-    from fanzha_cli.values import normalize_id
+    from fanzha_cli.domain.values import normalize_id
 
     once = normalize_id(text)
     assert normalize_id(once) == once
@@ -255,7 +255,7 @@ def test_a_normalised_id_is_stable_and_has_nothing_invisible(text):
 
 @pytest.mark.parametrize("officer", ["alice", "Alice", " alice ", "ａｌｉｃｅ", "ALICE\t"])
 def test_one_officer_however_the_name_is_typed(officer):
-    from fanzha_cli.values import normalize_officer
+    from fanzha_cli.domain.values import normalize_officer
 
     assert normalize_officer(officer) == "alice"
     assert normalize_officer("bob\nsmith") == "bob smith"
@@ -305,7 +305,7 @@ def test_a_zone_written_before_the_time_is_read_too(text):
     ],
 )
 def test_messages_mask_phone_and_id_numbers_however_written(text, shown):
-    from fanzha_cli.values import mask_numbers
+    from fanzha_cli.domain.values import mask_numbers
 
     assert mask_numbers(text) == shown
 
@@ -313,7 +313,7 @@ def test_messages_mask_phone_and_id_numbers_however_written(text, shown):
 def test_a_workbook_time_with_its_zone_keeps_it():
     from datetime import timedelta, timezone
 
-    from fanzha_cli.reader import _cell_text
+    from fanzha_cli.files.reader import _cell_text
 
     zoned = datetime(2026, 11, 24, 12, 15, tzinfo=timezone(timedelta(hours=8)))
     local = zoned.astimezone().replace(tzinfo=None)
@@ -338,7 +338,7 @@ def test_the_fast_path_and_the_general_parser_agree(moment, padded, seconds, sep
         date = f"{moment.year}{separator}{month}{separator}{day}"
     clock = f"{moment.hour:02d}:{moment.minute:02d}" + (f":{moment.second:02d}" if seconds else "")
     text = f"{date}{between or ' '}{clock}" if separator != "年" or between != "T" else f"{date} {clock}"
-    from fanzha_cli.values import format_time, parse_time
+    from fanzha_cli.domain.values import format_time, parse_time
 
     assert normalize_time(text) == format_time(parse_time(" ".join(text.split()) + " "))
 

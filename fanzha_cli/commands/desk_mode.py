@@ -10,10 +10,10 @@ import sys
 from collections import Counter
 
 from fanzha_cli.commands import work
-from fanzha_cli.desk import Desk
-from fanzha_cli.errors import FanzhaError
+from fanzha_cli.domain.desk import Desk
+from fanzha_cli.domain.errors import FanzhaError
+from fanzha_cli.domain.values import mask_phone
 from fanzha_cli.output import counted, err, out
-from fanzha_cli.values import mask_phone
 
 HELP = (
     "r 已接通 reached · u 未接通 unreachable · d 不信任 distrustful · e 移交 escalate · s 跳过 skip"
@@ -173,8 +173,8 @@ def _find_take_or_stop(desk: Desk, key: str, keys: Keys, shift: Shift, warning: 
     else:
         if warning is None:
             raise FanzhaError("nothing in hand to stop a payment for")
-        from fanzha_cli import stoppay
         from fanzha_cli.commands.stoppay_cmd import report_request
+        from fanzha_cli.domain import stoppay
 
         answers = []
         for prompt in ("银行 bank: ", "收款账户 account: ", "金额 amount (450000, 45万): "):

@@ -6,12 +6,12 @@ import sys
 from pathlib import Path
 
 from fanzha_cli.commands.summary import choose_days
-from fanzha_cli.desk import Desk, read_word
-from fanzha_cli.errors import FanzhaError
-from fanzha_cli.export import rows, write_csv, write_workbook
-from fanzha_cli.files import private_file
+from fanzha_cli.domain.desk import Desk, read_word
+from fanzha_cli.domain.errors import FanzhaError
+from fanzha_cli.domain.vocab import EXPORT_BY_WORDS
+from fanzha_cli.files.export import rows, write_csv, write_workbook
+from fanzha_cli.files.safe import private_file
 from fanzha_cli.output import counted, err
-from fanzha_cli.vocab import EXPORT_BY_WORDS
 
 
 def run_export(settings, *, day, start, end, output: Path | None, by: str = "warning") -> None:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from fanzha_cli import store
-from fanzha_cli.desk import Desk
+from fanzha_cli.domain.desk import Desk
+from fanzha_cli.domain.values import mask_phone, risk_name
+from fanzha_cli.domain.vocab import RISK_LABELS_ZH
 from fanzha_cli.output import err, is_terminal, out
-from fanzha_cli.values import mask_phone, risk_name
-from fanzha_cli.vocab import RISK_LABELS_ZH
+from fanzha_cli.storage.sqlite import store
 
 
 def run_find(settings, text: str, *, limit: int, as_json: bool) -> None:
-    from fanzha_cli.finding import SHOWN_CANDIDATES, find, hint
+    from fanzha_cli.domain.finding import SHOWN_CANDIDATES, find, hint
 
     conn = settings.connect()  # a search needs no officer: the login name is not even looked up
     rows, more, unlisted_ids = find(conn, text, limit=limit)
@@ -48,7 +48,7 @@ def _dump(desk: Desk, rows: list[dict]) -> None:
     """`find --json`: the items of `list --json` (phone masked, no script, why overdue) with `earlier_warnings`
     and `matched_by`."""
     from fanzha_cli.commands.work import dump_json, warning_view
-    from fanzha_cli.supervision import overdue_reasons
+    from fanzha_cli.domain.supervision import overdue_reasons
 
     contacts = {station["name"]: station for station in store.list_stations(desk.conn)}
     unanswered = store.oldest_open_requests(desk.conn, [row["id"] for row in rows]) if rows else {}
@@ -74,8 +74,8 @@ def _table(views: list[dict], year: int) -> None:
     from rich.table import Table
 
     from fanzha_cli.commands.work import RISK_STYLE
+    from fanzha_cli.domain.values import parse_risk
     from fanzha_cli.output import console
-    from fanzha_cli.values import parse_risk
 
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
     table.add_column("id", no_wrap=True, min_width=max(len(view["id"]) for view in views))

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from fanzha_cli import output
-from fanzha_cli.errors import FanzhaError, shown_file
-from fanzha_cli.importer import ImportResult, StrictImportRefused, import_file
+from fanzha_cli.domain.errors import FanzhaError, shown_file
+from fanzha_cli.files.importer import ImportResult, StrictImportRefused, import_file
 from fanzha_cli.output import counted, err, out
 
 SHOWN_REJECTS = 20

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fanzha_cli import output, store
-from fanzha_cli.errors import FanzhaError
+from fanzha_cli import output
+from fanzha_cli.domain.errors import FanzhaError
+from fanzha_cli.files.stations import canonical_name, read_station_file
 from fanzha_cli.output import counted, out
-from fanzha_cli.stations import canonical_name, read_station_file
+from fanzha_cli.storage.sqlite import store
 
 
 def show_stations(settings, *, as_json: bool) -> None:
     try:
         stations = store.list_stations(settings.connect())
     except store.NoDatabase:  # a new desk: the bundled list, read without making a database
-        from fanzha_cli.stations import bundled_stations
+        from fanzha_cli.files.stations import bundled_stations
 
         stations = bundled_stations()
     if as_json:
@@ -40,7 +41,7 @@ def add_station(settings, name: str, phone: str | None, wechat: str | None) -> N
     if not name.strip():
         raise FanzhaError("a station needs a name")
     if phone is not None and phone.strip():
-        from fanzha_cli.values import parse_phone
+        from fanzha_cli.domain.values import parse_phone
 
         try:
             parse_phone(phone)  # a duty phone is dialled: a mobile, or a landline with its area code

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fanzha_cli import output, stoppay, store
-from fanzha_cli.desk import Desk
-from fanzha_cli.money import Yuan, dumps, yuan_text
+from fanzha_cli import output
+from fanzha_cli.domain import stoppay
+from fanzha_cli.domain.desk import Desk
+from fanzha_cli.domain.money import Yuan, dumps, yuan_text
+from fanzha_cli.domain.vocab import STOP_PAY_STATUS_ZH
 from fanzha_cli.output import out
-from fanzha_cli.vocab import STOP_PAY_STATUS_ZH
+from fanzha_cli.storage.sqlite import store
 
 
 def json_view(view: dict) -> dict:

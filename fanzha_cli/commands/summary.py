@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from fanzha_cli import output
-from fanzha_cli.desk import Desk
-from fanzha_cli.errors import FanzhaError
-from fanzha_cli.money import Yuan, dumps, yuan_number, yuan_text
+from fanzha_cli.domain.desk import Desk
+from fanzha_cli.domain.errors import FanzhaError
+from fanzha_cli.domain.money import Yuan, dumps, yuan_number, yuan_text
+from fanzha_cli.domain.report import summary
+from fanzha_cli.domain.supervision import overdue_limits
+from fanzha_cli.domain.values import parse_day
 from fanzha_cli.output import counted, out, spoken_duration
-from fanzha_cli.report import summary
-from fanzha_cli.supervision import overdue_limits
-from fanzha_cli.values import parse_day
 
 CSV_COLUMNS = (
     "date",

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fanzha_cli import output, store
-from fanzha_cli.desk import Desk, read_word
+from fanzha_cli import output
+from fanzha_cli.domain.desk import Desk, read_word
+from fanzha_cli.domain.script import call_script
+from fanzha_cli.domain.values import format_time, mask_numbers, mask_phone, parse_risk, risk_name
+from fanzha_cli.domain.vocab import (
+    ACTION_ZH,
+    OPEN_WORDS,
+    OVERDUE_REASON_WORDS,
+    RISK_LABELS_ZH,
+    STATUS_LABELS_ZH,
+    STATUS_WORDS,
+)
 from fanzha_cli.output import counted, err, out, spoken_duration
-from fanzha_cli.script import call_script
-from fanzha_cli.values import format_time, mask_numbers, mask_phone, parse_risk, risk_name
-from fanzha_cli.vocab import ACTION_ZH, OPEN_WORDS, OVERDUE_REASON_WORDS, RISK_LABELS_ZH, STATUS_LABELS_ZH, STATUS_WORDS
+from fanzha_cli.storage.sqlite import store
 
 RISK_STYLE = {1: "yellow", 2: "bold red", 3: "bold white on red"}
 
@@ -100,7 +108,7 @@ def empty_queue(desk: Desk) -> str:
 
 
 def remind(desk: Desk) -> None:
-    from fanzha_cli.supervision import reminder
+    from fanzha_cli.domain.supervision import reminder
 
     line = reminder(desk)
     if line:
@@ -310,8 +318,8 @@ def clock(desk: Desk, warning: dict) -> dict:
 
 
 def run_show(settings, warning_id: str, *, as_json: bool) -> None:
-    from fanzha_cli import stoppay
-    from fanzha_cli.money import yuan_text
+    from fanzha_cli.domain import stoppay
+    from fanzha_cli.domain.money import yuan_text
 
     desk = Desk(settings.connect(), settings.officer)
     warning = desk.get(warning_id)
@@ -325,7 +333,7 @@ def run_show(settings, warning_id: str, *, as_json: bool) -> None:
     ]
     if as_json:
         from fanzha_cli.commands.stoppay_cmd import json_view
-        from fanzha_cli.money import dumps
+        from fanzha_cli.domain.money import dumps
 
         out(dumps(view | {"stop_payments": [json_view(request) for request in requests]}))
         return
@@ -366,7 +374,7 @@ def _timeline_line(entry: dict) -> str:
     if entry.get("text"):
         words.append(f"— {entry['text']}")
     if entry.get("request"):
-        from fanzha_cli.money import yuan_text
+        from fanzha_cli.domain.money import yuan_text
 
         amount = entry.get("amount_fen") or entry.get("kept_fen")
         words.append(f"request {entry['request']}" + (f" {yuan_text(amount)} 元" if amount else ""))
@@ -382,7 +390,7 @@ def _timeline_line(entry: dict) -> str:
 
 
 def run_list(settings, *, status, risk, station, overdue, date, limit, as_json) -> None:
-    from fanzha_cli.supervision import overdue_limits, overdue_reasons
+    from fanzha_cli.domain.supervision import overdue_limits, overdue_reasons
 
     desk = Desk(settings.connect(), settings.officer)
     statuses = _statuses(status) if status else None
@@ -442,13 +450,13 @@ def _statuses(text: str) -> list[str]:
 
 
 def _day(desk: Desk, text: str) -> str:
-    from fanzha_cli.values import parse_day
+    from fanzha_cli.domain.values import parse_day
 
     return str(parse_day(text, desk.now.date()))
 
 
 def _risk(word: str) -> int:
-    from fanzha_cli.errors import FanzhaError
+    from fanzha_cli.domain.errors import FanzhaError
 
     try:
         return parse_risk(word)
@@ -457,7 +465,7 @@ def _risk(word: str) -> int:
 
 
 def _station(desk: Desk, name: str) -> str:
-    from fanzha_cli.stations import StationDirectory
+    from fanzha_cli.files.stations import StationDirectory
 
     stations = StationDirectory.load(desk.conn)
     listed = stations.listed(name.strip())
@@ -467,7 +475,7 @@ def _station(desk: Desk, name: str) -> str:
 
 
 def run_config(settings, key: str | None, value: str | None, *, as_json: bool) -> None:
-    from fanzha_cli import settings as config
+    from fanzha_cli.domain import settings as config
 
     conn = settings.connect(create=value is not None)
     if value is not None:

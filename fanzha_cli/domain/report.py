@@ -7,9 +7,9 @@ import itertools
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from fanzha_cli import store
-from fanzha_cli.money import Yuan
-from fanzha_cli.vocab import RISK_LEVELS
+from fanzha_cli.domain.money import Yuan
+from fanzha_cli.domain.vocab import RISK_LEVELS
+from fanzha_cli.storage.sqlite import store
 
 OUTCOMES = ("reached", "unreachable", "distrustful")
 STOP_PAY_KEYS = ("requested", "frozen", "partial", "failed", "kept_yuan", "median_minutes_to_result")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from fanzha_cli import store
-from fanzha_cli.errors import FanzhaError
-from fanzha_cli.values import is_control
+from fanzha_cli.domain.errors import FanzhaError
+from fanzha_cli.domain.values import is_control
+from fanzha_cli.storage.sqlite import store
 
 
 class Whole(NamedTuple):

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from fanzha_cli import store
-from fanzha_cli.desk import Desk, DeskError, read_word
-from fanzha_cli.money import mask_account, parse_amount
-from fanzha_cli.report import minutes
-from fanzha_cli.vocab import STOP_PAY_RESULT_WORDS
+from fanzha_cli.domain.desk import Desk, DeskError, read_word
+from fanzha_cli.domain.money import mask_account, parse_amount
+from fanzha_cli.domain.report import minutes
+from fanzha_cli.domain.vocab import STOP_PAY_RESULT_WORDS
+from fanzha_cli.storage.sqlite import store
 
 
 def request(desk: Desk, warning_id: str, *, bank: str, account: str, amount: str, note=None, at=None) -> dict:

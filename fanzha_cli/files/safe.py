@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from fanzha_cli.errors import FanzhaError
+from fanzha_cli.domain.errors import FanzhaError
 
 PRIVATE = 0o600
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from fanzha_cli import settings as settings_module
-from fanzha_cli import store
-from fanzha_cli.errors import DeskError, FanzhaError  # noqa: F401 (DeskError: the desk's own, raised here)
-from fanzha_cli.script import sms_text
-from fanzha_cli.values import format_time, is_control, normalize_id, risk_name, storable
-from fanzha_cli.vocab import CHANNEL_WORDS, CHANNELS, OUTCOME_WORDS, VISIT_WORDS, word_key
+from fanzha_cli.domain import settings as settings_module
+from fanzha_cli.domain.errors import DeskError, FanzhaError  # noqa: F401 (DeskError: the desk's own, raised here)
+from fanzha_cli.domain.script import sms_text
+from fanzha_cli.domain.values import format_time, is_control, normalize_id, risk_name, storable
+from fanzha_cli.domain.vocab import CHANNEL_WORDS, CHANNELS, OUTCOME_WORDS, VISIT_WORDS, word_key
+from fanzha_cli.storage.sqlite import store
 
 
 def read_word(kind: str, table: dict[str, str], text: str) -> str:
@@ -61,7 +61,7 @@ class Desk:
         warning = store.get_warning(self.conn, typed) or store.get_warning(self.conn, normalize_id(typed))
         if warning is None:
             # else the one id it is a tail of, any case (SPEC §3: `0008` for WH202611240000008); several: refused
-            from fanzha_cli.finding import by_id_tail
+            from fanzha_cli.domain.finding import by_id_tail
 
             warning = by_id_tail(self.conn, typed)
         if warning is None:
@@ -275,9 +275,9 @@ class Desk:
     def _edit_values(self, given: dict[str, str]) -> tuple[dict, str | None]:
         """The values as the import would store them (stripped; a phone normalised; a short station name made the
         listed full name), or a DeskError with the import's reason; and the station, if it is not in the list."""
-        from fanzha_cli.importer import _LONG, _SHORT
-        from fanzha_cli.stations import StationDirectory
-        from fanzha_cli.values import mask_numbers, parse_phone
+        from fanzha_cli.domain.values import mask_numbers, parse_phone
+        from fanzha_cli.files.importer import _LONG, _SHORT
+        from fanzha_cli.files.stations import StationDirectory
 
         values, unlisted = {}, None
         for key in store.EDITABLE:
@@ -428,7 +428,7 @@ class Desk:
     def _station(self, name: str, warning: dict) -> str:
         """One rule for every station typed: a listed one (by its full or short name), or the warning's own as the
         platform sent it, listed or not; anything else is a typo until `stations add` says otherwise."""
-        from fanzha_cli.stations import StationDirectory
+        from fanzha_cli.files.stations import StationDirectory
 
         directory = StationDirectory.load(self.conn)
         full = directory.canonical(name.strip())
@@ -474,12 +474,12 @@ class Desk:
             store.set_state(self.conn, warning["id"], state)
         store.add_events(self.conn, events)
 
-    # --- find and take (SPEC §3; fanzha_cli.finding) -------------------------------------------------------------
+    # --- find and take (SPEC §3; domain.finding) -----------------------------------------------------------------
 
     def find(self, text: str, *, limit: int = 20) -> tuple[list[dict], bool]:
         """Warnings by phone (all of it or its last four digits), name or id, newest first; and whether more
         matched (finding.find says also which ids it left out)."""
-        from fanzha_cli.finding import find
+        from fanzha_cli.domain.finding import find
 
         found = find(self.conn, text, limit=limit)
         return found.rows, found.more

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-RESOURCES = Path(__file__).resolve().parent / "resources"
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 DEFAULT_TIP = "骗子的话术千变万化，记住一点：陌生人让您转账、给验证码的，都是诈骗。"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from fanzha_cli.vocab import RISK_LEVELS, RISK_WORDS
+from fanzha_cli.domain.vocab import RISK_LEVELS, RISK_WORDS
 
 
 def parse_risk(text: str) -> int:
@@ -321,7 +321,7 @@ LAST_DAY = date(2100, 12, 31)
 def parse_day(text: str, today: date) -> date:
     """``YYYY-MM-DD`` (or with slashes, or ``2026年11月24日``), ``today``/``今天``, ``yesterday``/``昨天``; raises
     FanzhaError otherwise."""
-    from fanzha_cli.errors import FanzhaError
+    from fanzha_cli.domain.errors import FanzhaError
 
     shortcuts = {"today": 0, "今天": 0, "yesterday": 1, "昨天": 1}
     key = text.strip().lower()

@@ -11,12 +11,20 @@ from functools import partial
 from operator import itemgetter
 from pathlib import Path
 
-from fanzha_cli import store
-from fanzha_cli.errors import FanzhaError, ImportFileError, shown_file
-from fanzha_cli.files import inert, private_file
-from fanzha_cli.reader import Records, open_records
-from fanzha_cli.stations import StationDirectory
-from fanzha_cli.values import format_time, mask_numbers, normalize_id, normalize_time, parse_phone, parse_risk, storable
+from fanzha_cli.domain.errors import FanzhaError, ImportFileError, shown_file
+from fanzha_cli.domain.values import (
+    format_time,
+    mask_numbers,
+    normalize_id,
+    normalize_time,
+    parse_phone,
+    parse_risk,
+    storable,
+)
+from fanzha_cli.files.reader import Records, open_records
+from fanzha_cli.files.safe import inert, private_file
+from fanzha_cli.files.stations import StationDirectory
+from fanzha_cli.storage.sqlite import store
 
 # The warning's fields in the order of store.WARNING_COLUMNS, with the header names an export may give them.
 COLUMNS: dict[str, tuple[str, ...]] = {

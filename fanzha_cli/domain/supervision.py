@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from fanzha_cli import store
-from fanzha_cli.values import format_time
+from fanzha_cli.domain.values import format_time
+from fanzha_cli.storage.sqlite import store
 
 
 def overdue_limits(desk) -> dict[str, str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fanzha_cli import store
-from fanzha_cli.errors import FanzhaError
+from fanzha_cli.domain.errors import FanzhaError
+from fanzha_cli.storage.sqlite import store
 
 SUFFIX = "派出所"
 

@@ -11,12 +11,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from fanzha_cli import store
-from fanzha_cli.files import FORMULA_START, inert, private_file
-from fanzha_cli.money import mask_account
+from fanzha_cli.domain.money import mask_account
+from fanzha_cli.domain.values import mask_phone
+from fanzha_cli.domain.vocab import OUTCOME_ZH, RISK_LABELS_ZH, STATUS_LABELS_ZH, VISIT_ZH
+from fanzha_cli.files.safe import FORMULA_START, inert, private_file
 from fanzha_cli.output import visible
-from fanzha_cli.values import mask_phone
-from fanzha_cli.vocab import OUTCOME_ZH, RISK_LABELS_ZH, STATUS_LABELS_ZH, VISIT_ZH
+from fanzha_cli.storage.sqlite import store
 
 HEADERS = (
     "预警编号",

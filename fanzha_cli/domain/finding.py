@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from fanzha_cli import store
-from fanzha_cli.errors import DeskError
-from fanzha_cli.values import normalize_id, parse_phone, storable
+from fanzha_cli.domain.errors import DeskError
+from fanzha_cli.domain.values import normalize_id, parse_phone, storable
+from fanzha_cli.storage.sqlite import store
 
 MIN_TAIL = 4  # an id's tail is at least this long; so is a phone's
 SHOWN_CANDIDATES = 10  # the candidates an ambiguous tail lists

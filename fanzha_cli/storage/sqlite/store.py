@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from fanzha_cli.errors import DatabaseBusy, DatabaseError, DatabaseUnreachable, NotADatabase, SchemaTooNew
+from fanzha_cli.domain.errors import DatabaseBusy, DatabaseError, DatabaseUnreachable, NotADatabase, SchemaTooNew
 
-# The number of migrations in fanzha_cli.migrations; kept here so that opening an up-to-date database does not
-# import them. tests/test_store.py checks that the two agree.
+# The number of migrations (storage.sqlite.migrations); kept here so that opening an up-to-date database does
+# not import them. tests/test_store.py checks that the two agree.
 SCHEMA_VERSION = 6
 
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -306,7 +306,7 @@ def _upgrade(conn: sqlite3.Connection, version: int, path: Path | str) -> None:
         conn.execute("BEGIN IMMEDIATE")  # another process may be migrating the same file right now
         try:
             if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-                from fanzha_cli.migrations import migrate
+                from fanzha_cli.storage.sqlite.migrations import migrate
 
                 migrate(conn)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

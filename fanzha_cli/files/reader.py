@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from pathlib import Path
 
-from fanzha_cli.errors import ImportFileError
-from fanzha_cli.values import ExcelNumber
+from fanzha_cli.domain.errors import ImportFileError
+from fanzha_cli.domain.values import ExcelNumber
 
 SAMPLE_BYTES = 1 << 16
 MAX_FIELD_CHARS = 1 << 20  # past this, a field is an unclosed quote swallowing the file, not data

@@ -36,9 +36,9 @@ from synth import write_csv  # noqa: E402
 
 def build(db: Path, warnings: int, work: Path) -> None:
     from fanzha_cli.files.importer import import_file
-    from fanzha_cli.storage.sqlite import store
+    from fanzha_cli.storage import open_store
 
-    conn = store.connect(db)
+    conn = open_store(db, create=True)
     first = datetime(2026, 9, 10)
     sizes = [(warnings - HEAVY) // DAYS] * DAYS + [HEAVY]
     for n, size in enumerate(sizes):
@@ -47,26 +47,28 @@ def build(db: Path, warnings: int, work: Path) -> None:
         import_file(conn, export, officer="bench", now=datetime(2026, 11, 25))
         export.unlink()
     # most of the past is worked: the queue holds the last two days, which have a thousand calls each
-    conn.execute("UPDATE warnings SET status = 'closed', closed_at = time WHERE time < ?", (ORDINARY_DAY,))
+    conn.conn.execute("UPDATE warnings SET status = 'closed', closed_at = time WHERE time < ?", (ORDINARY_DAY,))
     from fanzha_cli.domain.desk import Desk
 
     desk = Desk(conn, "bench", datetime(2026, 11, 25, 12))
     for day in (ORDINARY_DAY, HEAVY_DAY):
-        ids = [row[0] for row in conn.execute("SELECT id FROM warnings WHERE time >= ? LIMIT 1000", (day,))]
+        ids = [row[0] for row in conn.conn.execute("SELECT id FROM warnings WHERE time >= ? LIMIT 1000", (day,))]
         for n, warning_id in enumerate(ids):
             desk.log(("reached", "unreachable", "distrustful")[n % 3], warning_id, at=f"{day} 23:00:00")
-    conn.execute("ANALYZE")
+    conn.conn.execute("ANALYZE")
     conn.close()
 
 
 def plans(db: Path) -> None:
-    from fanzha_cli.storage.sqlite import store
+    from fanzha_cli.storage import open_store
+    from fanzha_cli.storage.sqlite import plans as sqlite_plans
+    from fanzha_cli.storage.sqlite import store as sqlite_store
 
-    conn = store.connect(db, create=False)
-    for name in store.HOT_QUERIES:
-        print(f"plan {name}: {' | '.join(store.query_plan(conn, name))}")
-    for kind in store.FIND:
-        print(f"plan find_{kind}: {' | '.join(store.find_plan(conn, kind))}")
+    conn = open_store(db, create=False)
+    for name in sqlite_plans.HOT_QUERIES:
+        print(f"plan {name}: {' | '.join(sqlite_plans.query_plan(conn, name))}")
+    for kind in sqlite_store.FIND:
+        print(f"plan find_{kind}: {' | '.join(sqlite_plans.find_plan(conn, kind))}")
 
 
 def find_words(db: Path) -> tuple[str, str]:

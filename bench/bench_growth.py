@@ -91,26 +91,27 @@ def plans(db: Path) -> None:
     from fanzha_cli.domain import finding, report
     from fanzha_cli.domain.desk import Desk
     from fanzha_cli.domain.supervision import overdue_limits
-    from fanzha_cli.storage.sqlite import store
+    from fanzha_cli.storage import open_store
+    from fanzha_cli.storage.sqlite import plans as sqlite_plans
 
-    conn = store.connect(db, create=False)
+    conn = open_store(db, create=False)
     desk = Desk(conn, "bench", datetime(2026, 11, 20, 9))
     limits = overdue_limits(desk)
-    station = conn.execute("SELECT station FROM warnings LIMIT 1").fetchone()[0]
+    station = conn.conn.execute("SELECT station FROM warnings LIMIT 1").fetchone()[0]
     day = f"{LAST:%Y-%m-%d}"
     calls = {
-        "list": lambda c: store.list_warnings(c, limit=20),
-        "list --status closed": lambda c: store.list_warnings(c, statuses=["closed"], limit=20),
-        "list --risk": lambda c: store.list_warnings(c, risk_level=3, limit=20),
-        "list --station": lambda c: store.list_warnings(c, station=station, limit=20),
-        "list --date": lambda c: store.list_warnings(c, day=day, limit=20),
-        "list --overdue": lambda c: store.list_warnings(c, overdue=limits, limit=20),
+        "list": lambda c: c.list_warnings(limit=20),
+        "list --status closed": lambda c: c.list_warnings(statuses=["closed"], limit=20),
+        "list --risk": lambda c: c.list_warnings(risk_level=3, limit=20),
+        "list --station": lambda c: c.list_warnings(station=station, limit=20),
+        "list --date": lambda c: c.list_warnings(day=day, limit=20),
+        "list --overdue": lambda c: c.list_warnings(overdue=limits, limit=20),
         "summary (a range)": lambda c: report.summary(c, date(2026, 10, 20), LAST.date(), limits, as_range=True),
-        "export": lambda c: store.export_rows(c, f"{day} 00:00:00", f"{day} 24:00:00"),
+        "export": lambda c: c.export_rows(f"{day} 00:00:00", f"{day} 24:00:00"),
         "find": lambda c: finding.find(c, "1234", limit=20),
     }
     for name, call in calls.items():
-        for sql, plan in store.plans_of(conn, call):
+        for sql, plan in sqlite_plans.plans_of(conn, call):
             print(f"plan {name}: {' '.join(sql.split())[:100]}…\n    {' | '.join(plan)}")
 
 

@@ -105,9 +105,9 @@ def city_database(warnings: int = 2_000_000) -> Path:
 def build(db: Path, warnings: int) -> None:
     from fanzha_cli.domain.desk import Desk
     from fanzha_cli.files.importer import import_file
-    from fanzha_cli.storage.sqlite import store
+    from fanzha_cli.storage import open_store
 
-    conn = store.connect(db)
+    conn = open_store(db, create=True)
     days = -(-warnings // PER_DAY)
     first = LAST + timedelta(days=2 - days)
     with tempfile.TemporaryDirectory(prefix="fanzha-city-") as tmp:
@@ -119,16 +119,16 @@ def build(db: Path, warnings: int) -> None:
             print(f"\rimported day {n + 1}/{days}", end="", file=sys.stderr)
     print(file=sys.stderr)
     marks = {"live": f"{LAST:%Y-%m-%d}", "fortnight": f"{LAST - timedelta(days=14):%Y-%m-%d}"}
-    with store.transaction(conn):
+    with conn.transaction():
         for statement in (_WORKED, _CLOSED_AT, _EVENTS):
-            conn.execute(statement, marks)
+            conn.conn.execute(statement, marks)
     desk = Desk(conn, "bench", NOW)
     for day in (LAST, LAST + timedelta(days=1)):
         start = f"{day:%Y-%m-%d}"
-        ids = [row[0] for row in conn.execute("SELECT id FROM warnings WHERE time >= ? LIMIT 1000", (start,))]
+        ids = [row[0] for row in conn.conn.execute("SELECT id FROM warnings WHERE time >= ? LIMIT 1000", (start,))]
         for n, warning_id in enumerate(ids):
             desk.log(("reached", "unreachable", "distrustful")[n % 3], warning_id, at=f"{start} 23:00:00")
-    conn.execute("ANALYZE")
+    conn.conn.execute("ANALYZE")
     conn.close()
 
 

@@ -17,8 +17,8 @@ from fanzha_cli import __version__
 from fanzha_cli.domain.errors import FanzhaError
 from fanzha_cli.output import OutputLost, err
 
-if TYPE_CHECKING:  # the store is imported when a command first needs the database, not to name a type
-    from fanzha_cli.storage.sqlite.store import Connection
+if TYPE_CHECKING:  # the store is imported when a command first needs the data, not to name a type
+    from fanzha_cli.storage.protocol import Store
 
 app = typer.Typer(
     name="fanzha",
@@ -40,13 +40,14 @@ def _usage_error_in_one_line(self, file=None) -> None:
 typer._click.exceptions.UsageError.show = _usage_error_in_one_line  # typer is pinned below 0.29 (pyproject)
 
 
-class Settings:
-    """What the global options chose: where the database is and who is at the desk."""
+class Session:
+    """What the global options chose: where the data is and who is at the desk. (The database's own settings,
+    the desk's configuration, are domain.settings.)"""
 
     def __init__(self, db: str | None, officer: str | None):
         self.db_option = db
         self.officer_given = officer or os.environ.get("FANZHA_OFFICER") or _login_name()
-        self.opened: list[Connection] = []
+        self.opened: list[Store] = []
 
     @property
     def officer(self) -> str:
@@ -64,17 +65,17 @@ class Settings:
 
     @property
     def db_path(self) -> Path:
-        from fanzha_cli.storage.sqlite.store import resolve_db_path
+        from fanzha_cli.storage.location import resolve_db_path
 
         return resolve_db_path(self.db_option)
 
-    def connect(self, *, create: bool = False) -> "Connection":
-        """The database; only the commands that bring data in (import, stations, a setting) create it."""
-        from fanzha_cli.storage.sqlite.store import connect
+    def open_store(self, *, create: bool = False) -> "Store":
+        """The data; only the commands that bring data in (import, stations, a setting) create it."""
+        from fanzha_cli.storage import open_store
 
-        conn = connect(self.db_path, create=create)
-        self.opened.append(conn)
-        return conn
+        store = open_store(self.db_path, create=create)
+        self.opened.append(store)
+        return store
 
     def close(self) -> None:
         """Close what the command opened, when it ends, however it ends (Click calls it as the context closes)."""
@@ -115,7 +116,7 @@ def _global(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    ctx.obj = Settings(db, officer)
+    ctx.obj = Session(db, officer)
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -226,9 +227,7 @@ def _completing(kind: str):
 def _complete_station(ctx: typer.Context, incomplete: str) -> list[str]:
     """The listed stations (the database's, else the bundled list): completion must never fail or create."""
     try:
-        from fanzha_cli.storage.sqlite import store
-
-        names = store.station_names(Settings(ctx.find_root().params.get("db"), None).connect())
+        names = Session(ctx.find_root().params.get("db"), None).open_store().station_names()
     except Exception:
         from fanzha_cli.files.stations import bundled_stations
 
@@ -394,7 +393,7 @@ def note_(
     if len(words) == 2:
         warning_id, words = words[0], words[1:]
     with reported():
-        result = Desk(ctx.obj.connect(), ctx.obj.officer).note(words[0], warning_id, at=_at(at))
+        result = Desk(ctx.obj.open_store(), ctx.obj.officer).note(words[0], warning_id, at=_at(at))
         out(f"{result['warning']}: note added")
 
 
@@ -816,6 +815,6 @@ def _discard_pending_output() -> None:
 
 def _exit_code_after_lost_output(code: int = 2) -> int:
     """2 when nothing was done; 1 when the command stored something whose report was lost (SPEC §4)."""
-    store = sys.modules.get("fanzha_cli.storage.sqlite.store")
-    stored = store is not None and getattr(store, "writes_committed", 0) > 0
+    writes = sys.modules.get("fanzha_cli.storage.writes")  # not imported: nothing was opened, nothing stored
+    stored = writes is not None and writes.any_committed()
     return 1 if stored or code == 1 else 2

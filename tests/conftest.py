@@ -126,9 +126,9 @@ def synthetic_database(folder: Path, *, days: int, per_day: int, first_day: int)
     from synth import write_csv
 
     from fanzha_cli.files.importer import import_file
-    from fanzha_cli.storage.sqlite import store
+    from fanzha_cli.storage import open_store
 
-    conn = store.connect(folder / "big.db")
+    conn = open_store(folder / "big.db", create=True)
     for day in range(days):
         path = folder / f"day{day}.csv"
         write_csv(path, per_day, day=datetime(2026, 11, first_day + day), seed=day)

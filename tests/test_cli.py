@@ -174,17 +174,17 @@ def test_the_console_script_lists_the_commands_for_an_unknown_one(tmp_path):
 
 @pytest.mark.parametrize("command", [["list"], ["summary"], ["show", "NO-SUCH-ID"], ["next"], ["log", "reached"]])
 def test_every_connection_a_command_opens_is_closed_when_it_ends_even_on_an_error(run, db_path, monkeypatch, command):
-    from fanzha_cli.storage.sqlite import store
+    from fanzha_cli.storage.sqlite import connect as sqlite_connect
 
     assert run("config", "district", "新洲区").exit_code == 0  # a database to open
     opened = []
-    real = store.connect
+    real = sqlite_connect.connect
 
     def connect(*args, **kwargs):
         opened.append(real(*args, **kwargs))
         return opened[-1]
 
-    monkeypatch.setattr(store, "connect", connect)
+    monkeypatch.setattr(sqlite_connect, "connect", connect)
     run(*command)
     assert opened
     for conn in opened:

@@ -22,7 +22,7 @@ import pytest
 from conftest import deadline, warning_row, write_export
 
 from fanzha_cli.files.importer import import_file
-from fanzha_cli.storage.sqlite import store
+from fanzha_cli.storage import open_store
 
 OFFICERS = ("o1", "o2", "o3", "o4")
 PER_OFFICER = 25
@@ -42,7 +42,7 @@ def import_warnings(db_path: Path, folder: Path, count: int) -> list[str]:
     """``count`` due warnings in the database, imported as the morning file would be; returns their ids."""
     rows = [warning_row(n) for n in range(1, count + 1)]
     path = write_export(folder / "morning.csv", rows)
-    conn = store.connect(db_path)
+    conn = open_store(db_path, create=True)
     try:
         result = import_file(conn, path, officer="import")
         assert (result.new, result.rejected) == (count, 0)
@@ -155,11 +155,11 @@ def test_four_officers_at_the_cli_are_handed_100_different_warnings(db_path, db,
 # A Python process per officer; it says "ready" once connected, waits for "go" on stdin, and prints its record as JSON.
 WORKER = r"""
 import json, sys, time
-from fanzha_cli.storage.sqlite import store
+from fanzha_cli.storage import open_store
 from fanzha_cli.domain.desk import Desk
 
 db, officer, mode, limit = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-conn = store.connect(db)
+conn = open_store(db, create=True)
 print("ready", flush=True)
 assert sys.stdin.readline().strip() == "go"
 started = time.monotonic()

@@ -10,7 +10,7 @@ from conftest import day_rows, warning_row, write_export
 
 from fanzha_cli.domain.desk import Desk, DeskError
 from fanzha_cli.files.importer import import_file
-from fanzha_cli.storage.sqlite import store
+from fanzha_cli.storage import open_store
 
 DAY = [
     # id, time, risk: the queue order is W3 W6 (urgent, oldest first), W5 W2 (high), W4 W1 (medium)
@@ -233,7 +233,7 @@ def test_config_show_and_set(run):
 
 @pytest.fixture
 def conn(db_path, tmp_path):
-    conn = store.connect(db_path)
+    conn = open_store(db_path, create=True)
     rows = [warning_row(n, id=wid, time=time, risk=risk) for n, (wid, time, risk) in enumerate(DAY)]
     import_file(conn, write_export(tmp_path / "d.csv", rows), officer="t", now=datetime(2026, 11, 24, 12))
     return conn
@@ -248,7 +248,7 @@ def test_retry_is_due_after_its_delay_and_then_competes(conn):
         desk.log("reached", wid)
     assert desk.take_next()[0]["id"] == "W4"
     desk.log("unreachable")
-    assert store.get_warning(conn, "W4")["due_at"] == "2026-11-24 12:15:00"
+    assert conn.get_warning("W4")["due_at"] == "2026-11-24 12:15:00"
     assert Desk(conn, "li", NOON + timedelta(minutes=14)).take_next()[0]["id"] == "W1"
     Desk(conn, "li", NOON + timedelta(minutes=14)).release()
     later = Desk(conn, "li", NOON + timedelta(minutes=15))
@@ -263,9 +263,9 @@ def test_medium_escalates_on_the_configured_attempt(conn):
     desk = Desk(conn, "li", NOON)
     for _attempt in (1, 2):
         desk.log("unreachable", "W1")
-        assert store.get_warning(conn, "W1")["status"] == "retry"
+        assert conn.get_warning("W1")["status"] == "retry"
     desk.log("unreachable", "W1")
-    warning = store.get_warning(conn, "W1")
+    warning = conn.get_warning("W1")
     assert (warning["status"], warning["attempts"], warning["escalated_to"]) == ("escalated", 3, "阳逻派出所")
 
 
@@ -274,7 +274,7 @@ def test_visit_while_the_call_is_in_hand_leaves_the_call_to_finish(conn):
     assert desk.take_next()[0]["id"] == "W3"
     desk.escalate()
     desk.visit("W3", "dissuaded")
-    assert store.get_warning(conn, "W3")["status"] == "taken"
+    assert conn.get_warning("W3")["status"] == "taken"
     assert desk.log("reached")["status"] == "closed"  # the station has reported: nothing waits any more
 
 
@@ -286,7 +286,7 @@ def test_undo_refuses_to_overwrite_another_officers_later_work(conn):
         li.undo()
     wang.undo()
     assert li.undo()["undid"] == "escalate"
-    assert store.get_warning(conn, "W1")["escalated_at"] is None
+    assert conn.get_warning("W1")["escalated_at"] is None
 
 
 def test_undo_of_a_call_gives_back_the_warning_and_returns_the_one_taken_since(conn):
@@ -297,7 +297,7 @@ def test_undo_of_a_call_gives_back_the_warning_and_returns_the_one_taken_since(c
     result = desk.undo()
     assert (result["warning"], result["status"], result["released"]) == ("W3", "taken", "W6")
     assert desk.in_hand()["id"] == "W3"
-    assert store.get_warning(conn, "W6")["status"] == "new"
+    assert conn.get_warning("W6")["status"] == "new"
 
 
 def test_overdue_in_hand_retry_and_station(conn, run):
@@ -312,7 +312,7 @@ def test_overdue_in_hand_retry_and_station(conn, run):
 
     def overdue(at):
         desk = Desk(conn, "x", at)
-        return [w["id"] for w in store.list_warnings(conn, overdue=overdue_limits(desk))]
+        return [w["id"] for w in conn.list_warnings(overdue=overdue_limits(desk))]
 
     assert overdue(NOON + timedelta(minutes=10)) == []
     assert overdue(NOON + timedelta(minutes=20)) == ["W1"]
@@ -360,7 +360,7 @@ def test_a_station_dissuading_during_the_call_closes_it_whatever_the_call_did(co
     result = desk.release() if then == "release" else desk.log(then)
     assert result["status"] == "closed"
     assert result.get("sms") is None  # no SMS to someone the station has already dissuaded
-    assert store.get_warning(conn, "W3")["status"] == "closed"
+    assert conn.get_warning("W3")["status"] == "closed"
     assert Desk(conn, "wang", NOON).take_next()[0]["id"] != "W3"
 
 
@@ -377,7 +377,7 @@ def test_undo_of_a_note_leaves_a_later_take_alone(conn):
     desk.note("家属来电", "W3")
     assert desk.take_next()[0]["id"] == "W3"
     desk.undo()
-    warning = store.get_warning(conn, "W3")
+    warning = conn.get_warning("W3")
     assert (warning["status"], warning["holder"]) == ("taken", "li")
     assert Desk(conn, "wang", NOON).take_next()[0]["id"] == "W6"
 
@@ -396,7 +396,7 @@ def test_undo_of_a_call_keeps_the_warning_taken_since_in_hand(conn):
     for _ in range(5):
         desk.undo()  # the five reached calls
     desk.undo()  # the unreachable call on W1
-    warning = store.get_warning(conn, "W1")
+    warning = conn.get_warning("W1")
     assert (warning["status"], warning["holder"], warning["attempts"]) == ("taken", "li", 0)
 
 
@@ -418,8 +418,8 @@ def test_undo_will_not_give_another_officer_a_second_warning(conn, tmp_path):
     assert wang.take_next()[0]["id"] == "W0"
     with pytest.raises(DeskError, match="would go back to wang, who holds W0"):
         li.undo()
-    assert store.held_by(conn, "wang")["id"] == "W0"
-    assert store.get_warning(conn, "W3")["status"] == "new"
+    assert conn.held_by("wang")["id"] == "W0"
+    assert conn.get_warning("W3")["status"] == "new"
 
 
 def test_escalation_needs_a_channel(conn):

@@ -13,7 +13,7 @@ import pytest
 from conftest import day_rows, warning_row, write_export
 
 from fanzha_cli.domain.desk import Desk
-from fanzha_cli.storage.sqlite import store
+from fanzha_cli.storage import open_store
 
 DAY = [
     ("W1", "2026-11-24 08:00:00", "中风险"),
@@ -32,7 +32,7 @@ def conn(tmp_path):
     """The same day through the library, for rules that need a clock of their own."""
     from fanzha_cli.files.importer import import_file
 
-    conn = store.connect(tmp_path / "f.db")
+    conn = open_store(tmp_path / "f.db", create=True)
     rows = [warning_row(n, id=wid, time=time, risk=risk) for n, (wid, time, risk) in enumerate(DAY)]
     import_file(conn, write_export(tmp_path / "d.csv", rows), officer="x", now=datetime(2026, 11, 25))
     return conn
@@ -81,7 +81,7 @@ def test_a_stranded_hold_is_reclaimed_by_the_next_take_of_anyone(conn):
     assert Desk(conn, "li", noon + timedelta(minutes=59)).take_next()[0]["id"] == "W2"  # not yet
     Desk(conn, "li", noon + timedelta(minutes=59)).log("distrustful")
     assert Desk(conn, "li", noon + timedelta(minutes=61)).take_next()[0]["id"] == "W3"  # taken back, handed on
-    actions = [e["action"] for e in store.warning_events(conn, "W3")]
+    actions = [e["action"] for e in conn.warning_events("W3")]
     assert actions == ["take", "reclaimed", "take"]
     assert Desk(conn, "crashed", noon + timedelta(minutes=62)).in_hand() is None
 
@@ -187,7 +187,7 @@ def test_shell_completion_offers_the_words(tmp_path):
 
 def test_an_old_hold_in_the_database_is_reclaimed_through_the_cli(run, day, db_path):
     two_hours_ago = datetime.now() - timedelta(hours=2)
-    assert Desk(store.connect(db_path), "walked-away", two_hours_ago).take_next()[0]["id"] == "W3"
+    assert Desk(open_store(db_path, create=True), "walked-away", two_hours_ago).take_next()[0]["id"] == "W3"
     assert taken(run) == "W3"
     assert "reclaimed" in run("show", "W3").stdout
 

@@ -170,17 +170,18 @@ def test_the_columns_are_those_of_the_default_export(run, backlog, tmp_path):
 def test_the_queries_read_the_events_of_the_range_not_all_warnings(run, backlog, db_path, analyzed):
     """Found from the range's events by events_at, each warning then by its key; or, for the earlier warnings of
     given days of receipt, those days' warnings by warnings_time, each one's events by events_warning."""
-    from fanzha_cli.storage.sqlite import store
+    from fanzha_cli.storage import open_store
+    from fanzha_cli.storage.sqlite import plans as sqlite_plans
 
-    conn = store.connect(db_path, create=False)
+    conn = open_store(db_path, create=False)
     if analyzed:
-        conn.execute("ANALYZE")
+        conn.conn.execute("ANALYZE")
     start, end = f"{DAY2} 00:00:00", f"{DAY2} 24:00:00"
     by_events = {
-        "acted on rows": store.plans_of(conn, lambda c: store.acted_on_export_rows(c, start, end)),
-        "earlier, by the range's events": store.plans_of(conn, lambda c: store.earlier_acted_on(c, start, end)),
+        "acted on rows": sqlite_plans.plans_of(conn, lambda c: c.acted_on_export_rows(start, end)),
+        "earlier, by the range's events": sqlite_plans.plans_of(conn, lambda c: c.earlier_acted_on(start, end)),
     }
-    by_warnings = store.plans_of(conn, lambda c: store.earlier_acted_on(c, start, end, [DAY1]))
+    by_warnings = sqlite_plans.plans_of(conn, lambda c: c.earlier_acted_on(start, end, [DAY1]))
     conn.close()
     for name, plans in by_events.items():
         (text,) = [" | ".join(plan) for _, plan in plans]
@@ -208,7 +209,7 @@ def test_the_last_call_s_outcome_whatever_length_of_time_another_program_wrote(r
             (CALLED, at, at),
         )
     conn.close()
-    from fanzha_cli.storage.sqlite import store
+    from fanzha_cli.storage import open_store
 
-    found = store.export_rows(store.connect(db_path, create=False), f"{DAY1} 00:00:00", f"{DAY1} 24:00:00")
+    found = open_store(db_path).export_rows(f"{DAY1} 00:00:00", f"{DAY1} 24:00:00")
     assert {row["id"]: row["last_outcome"] for row in found}[CALLED] == "distrustful"

@@ -11,7 +11,9 @@ import sys
 import pytest
 from conftest import REPO, synthetic_database, warning_row, write_export
 
-from fanzha_cli.storage.sqlite import store
+from fanzha_cli.storage import open_store
+from fanzha_cli.storage.sqlite import plans as sqlite_plans
+from fanzha_cli.storage.sqlite import store as sqlite_store
 
 # id, time, risk, name, phone. W…0008 and W…0108 share no tail of four; X…0008 makes `0008` ambiguous (below).
 ROWS = [
@@ -362,7 +364,7 @@ def _assert_indexed(plan: list[str], index: str, *, sorted_by_index: bool = True
 def big_db(tmp_path_factory):
     """40,000 warnings of four days, the statistics gathered."""
     conn = synthetic_database(tmp_path_factory.mktemp("big"), days=4, per_day=10_000, first_day=20)
-    conn.execute("ANALYZE")
+    conn.conn.execute("ANALYZE")
     return conn
 
 
@@ -370,21 +372,23 @@ def big_db(tmp_path_factory):
 def test_find_and_short_ids_read_their_index(big_db, tmp_path, analyzed):
     conn = big_db
     if not analyzed:  # a desk's file that never ran ANALYZE
-        conn = store.connect(tmp_path / "fresh.db")
-    _assert_indexed(store.find_plan(conn, "phone_tail"), "warnings_phone_tail")
-    _assert_indexed(store.find_plan(conn, "phone"), "warnings_phone_tail")
-    _assert_indexed(store.find_plan(conn, "name"), "warnings_name")
-    _assert_indexed(store.find_plan(conn, "name_start"), "warnings_name", sorted_by_index=False)  # a range: sorted
-    _assert_indexed(store.find_plan(conn, "id_tail"), "warnings_id_tail")
-    _assert_indexed(store.find_plan(conn, "id"), "sqlite_autoindex_warnings_1")
-    for kind in store.FIND:  # earlier warnings of the same phone: through the phone's index as well
-        assert any("SEARCH o USING INDEX warnings_phone_tail" in step for step in store.find_plan(conn, kind))
+        conn = open_store(tmp_path / "fresh.db", create=True)
+    _assert_indexed(sqlite_plans.find_plan(conn, "phone_tail"), "warnings_phone_tail")
+    _assert_indexed(sqlite_plans.find_plan(conn, "phone"), "warnings_phone_tail")
+    _assert_indexed(sqlite_plans.find_plan(conn, "name"), "warnings_name")
+    _assert_indexed(
+        sqlite_plans.find_plan(conn, "name_start"), "warnings_name", sorted_by_index=False
+    )  # a range: sorted
+    _assert_indexed(sqlite_plans.find_plan(conn, "id_tail"), "warnings_id_tail")
+    _assert_indexed(sqlite_plans.find_plan(conn, "id"), "sqlite_autoindex_warnings_1")
+    for kind in sqlite_store.FIND:  # earlier warnings of the same phone: through the phone's index as well
+        assert any("SEARCH o USING INDEX warnings_phone_tail" in step for step in sqlite_plans.find_plan(conn, kind))
 
 
 def test_find_on_many_warnings(big_db):
     from fanzha_cli.domain.finding import by_id_tail, find
 
-    phone, name = big_db.execute("SELECT phone, name FROM warnings LIMIT 1 OFFSET 12345").fetchone()
+    phone, name = big_db.conn.execute("SELECT phone, name FROM warnings LIMIT 1 OFFSET 12345").fetchone()
     rows, _, _ = find(big_db, phone[-4:])
     assert phone in {row["phone"] for row in rows}
     times = [row["time"] for row in rows]

@@ -245,7 +245,7 @@ def test_a_hand_recorded_before_names_had_one_form_stays_in_that_hand(tmp_path):
     from sqlite_utils import Database
 
     from fanzha_cli.domain.desk import Desk
-    from fanzha_cli.storage.sqlite import store
+    from fanzha_cli.storage import open_store
     from fanzha_cli.storage.sqlite.migrations import migrations
 
     path = first_release_database(tmp_path / "old.db")
@@ -260,10 +260,10 @@ def test_a_hand_recorded_before_names_had_one_form_stays_in_that_hand(tmp_path):
             (warning_id, holder, since),
         )
     old.close()
-    conn = store.connect(path)
+    conn = open_store(path, create=True)
     assert Desk(conn, "alice").in_hand()["id"] == "W1"  # the one she took last
     assert Desk(conn, "carol").in_hand()["id"] == "W3"
-    assert conn.execute("SELECT status, holder FROM warnings WHERE id = 'W2'").fetchone() == ("new", None)
+    assert conn.conn.execute("SELECT status, holder FROM warnings WHERE id = 'W2'").fetchone() == ("new", None)
 
 
 def test_a_file_name_that_is_not_utf8_is_imported_and_named(tmp_path, db_path, db):

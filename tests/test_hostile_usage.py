@@ -16,6 +16,8 @@ from conftest import REPO, first_release_database, warning_row, write_export
 
 from fanzha_cli.domain import settings
 from fanzha_cli.domain.errors import DatabaseError
+from fanzha_cli.storage import open_store
+from fanzha_cli.storage.sqlite import connect as sqlite_connect
 from fanzha_cli.storage.sqlite import store
 
 HUGE = str(10**30)
@@ -109,7 +111,7 @@ def test_settings_stored_out_of_range_by_an_older_release_do_not_stop_the_desk(r
     conn.close()
     desk_still_works(run)
     assert run("log", "unreachable").exit_code in (0, 1)
-    values = settings.load(store.connect(db_path))
+    values = settings.load(open_store(db_path, create=True))
     assert values["station_hours"] == 30 * 24  # clamped to its bound
     assert values["hold_minutes"] == settings.WEEK_MINUTES
     assert values["retry_minutes"] == 0
@@ -187,47 +189,47 @@ def test_a_full_disk_stores_nothing_and_loses_nothing(tmp_path):
     from fanzha_cli.files.importer import import_file
 
     path = tmp_path / "f.db"
-    conn = store.connect(path)
+    conn = open_store(path, create=True)
     import_file(conn, write_export(tmp_path / "small.csv", [warning_row(n) for n in range(5)]), officer="x")
-    pages = conn.execute("PRAGMA page_count").fetchone()[0]
-    conn.execute(f"PRAGMA max_page_count = {pages + 2}")  # the disk as good as full
+    pages = conn.conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.conn.execute(f"PRAGMA max_page_count = {pages + 2}")  # the disk as good as full
     with pytest.raises(DatabaseError, match="the disk is full") as caught:
         import_file(conn, _big_export(tmp_path), officer="x")
     assert "rollback" not in str(caught.value) and "not a fanzha database" not in str(caught.value)
-    assert not conn.in_transaction
-    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    assert conn.execute("SELECT count(*) FROM warnings").fetchone() == (5,)
-    assert conn.execute("SELECT count(*) FROM batches").fetchone() == (1,)
+    assert not conn.conn.in_transaction
+    assert conn.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert conn.conn.execute("SELECT count(*) FROM warnings").fetchone() == (5,)
+    assert conn.conn.execute("SELECT count(*) FROM batches").fetchone() == (1,)
     conn.close()
-    fresh = store.connect(path)  # the file was fine all along
-    assert fresh.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    assert fresh.execute("SELECT count(*) FROM warnings").fetchone() == (5,)
+    fresh = open_store(path, create=True)  # the file was fine all along
+    assert fresh.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert fresh.conn.execute("SELECT count(*) FROM warnings").fetchone() == (5,)
     import_file(fresh, _big_export(tmp_path, 50), officer="x")  # and takes more once there is room
-    assert fresh.execute("SELECT count(*) FROM warnings").fetchone() == (55,)
+    assert fresh.conn.execute("SELECT count(*) FROM warnings").fetchone() == (55,)
 
 
 def test_a_full_disk_in_a_small_transaction_is_the_same_line(tmp_path):
-    conn = store.connect(tmp_path / "f.db")
-    pages = conn.execute("PRAGMA page_count").fetchone()[0]
-    conn.execute(f"PRAGMA max_page_count = {pages}")
+    conn = open_store(tmp_path / "f.db", create=True)
+    pages = conn.conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.conn.execute(f"PRAGMA max_page_count = {pages}")
     for durable in (True, False):
-        with pytest.raises(DatabaseError, match="the disk is full"), store.transaction(conn, durable=durable):
-            conn.execute("INSERT INTO settings VALUES ('k', ?)", ("v" * 100_000,))
-        assert not conn.in_transaction
-    with pytest.raises(DatabaseError, match="the disk is full"), store.rehearsal(conn):
-        conn.execute("INSERT INTO settings VALUES ('k', ?)", ("v" * 100_000,))
-    assert conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL again after the non-durable one
-    assert conn.execute("SELECT count(*) FROM settings").fetchone() == (0,)
+        with pytest.raises(DatabaseError, match="the disk is full"), conn.transaction(durable=durable):
+            conn.conn.execute("INSERT INTO settings VALUES ('k', ?)", ("v" * 100_000,))
+        assert not conn.conn.in_transaction
+    with pytest.raises(DatabaseError, match="the disk is full"), conn.rehearsal():
+        conn.conn.execute("INSERT INTO settings VALUES ('k', ?)", ("v" * 100_000,))
+    assert conn.conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL again after the non-durable one
+    assert conn.conn.execute("SELECT count(*) FROM settings").fetchone() == (0,)
 
 
 def test_an_error_of_the_statement_itself_is_not_hidden_by_the_rollback(tmp_path):
     """A constraint failure keeps its own exception (its code may catch it); the rollback leaves it alone."""
-    conn = store.connect(tmp_path / "f.db")
-    with pytest.raises(sqlite3.IntegrityError), store.transaction(conn):
-        conn.execute("INSERT INTO settings VALUES ('k', 'v')")
-        conn.execute("INSERT INTO settings VALUES ('k', 'w')")
-    assert not conn.in_transaction
-    assert conn.execute("SELECT count(*) FROM settings").fetchone() == (0,)
+    conn = open_store(tmp_path / "f.db", create=True)
+    with pytest.raises(sqlite3.IntegrityError), conn.transaction():
+        conn.conn.execute("INSERT INTO settings VALUES ('k', 'v')")
+        conn.conn.execute("INSERT INTO settings VALUES ('k', 'w')")
+    assert not conn.conn.in_transaction
+    assert conn.conn.execute("SELECT count(*) FROM settings").fetchone() == (0,)
 
 
 @contextlib.contextmanager
@@ -316,7 +318,7 @@ def _foreign(path: Path, *, version: int = 0) -> bytes:
     return path.read_bytes()
 
 
-@pytest.mark.parametrize("version", [0, 1, 3, store.SCHEMA_VERSION + 1])
+@pytest.mark.parametrize("version", [0, 1, 3, sqlite_connect.SCHEMA_VERSION + 1])
 def test_another_programs_database_is_refused_untouched(run, tmp_path, version):
     path = tmp_path / "contacts.db"
     before = _foreign(path, version=version)
@@ -327,7 +329,7 @@ def test_another_programs_database_is_refused_untouched(run, tmp_path, version):
     assert path.read_bytes() == before  # not a byte changed: no tables added, still in its own journal mode
     assert not path.with_name(path.name + "-wal").exists()
     with pytest.raises(DatabaseError, match="another program"):
-        store.connect(path)
+        open_store(path, create=True)
     assert path.read_bytes() == before
 
 
@@ -348,7 +350,7 @@ def test_an_empty_file_and_a_new_path_become_fanzha_databases(run, tmp_path):
     for path in (empty, tmp_path / "new" / "f.db"):
         assert run("--db", path, "config", "district", "新洲区").exit_code == 0
         conn = sqlite3.connect(path)
-        assert conn.execute("PRAGMA user_version").fetchone() == (store.SCHEMA_VERSION,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (sqlite_connect.SCHEMA_VERSION,)
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         conn.close()
 
@@ -358,7 +360,7 @@ def test_an_older_fanzha_database_still_upgrades_through_the_cli(run, tmp_path):
     result = run("--db", path, "stations")
     assert result.exit_code == 0 and "阳逻派出所" in result.stdout
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone() == (store.SCHEMA_VERSION,)
+    assert conn.execute("PRAGMA user_version").fetchone() == (sqlite_connect.SCHEMA_VERSION,)
     assert conn.execute("SELECT count(*) FROM batches").fetchone() == (1,)
 
 
@@ -386,7 +388,9 @@ def test_memory_from_the_environment_is_refused(run, monkeypatch):
 
 
 def test_the_library_still_opens_memory_databases():
-    assert store.connect(":memory:").execute("PRAGMA user_version").fetchone() == (store.SCHEMA_VERSION,)
+    assert open_store(":memory:", create=True).conn.execute("PRAGMA user_version").fetchone() == (
+        sqlite_connect.SCHEMA_VERSION,
+    )
 
 
 # --- 7. paths the system refuses --------------------------------------------------------------------------------

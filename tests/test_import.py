@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fanzha_cli.files.importer import import_file
-from fanzha_cli.storage.sqlite import store
+from fanzha_cli.storage import open_store
 
 
 @pytest.fixture
@@ -195,8 +195,8 @@ def test_rejects_option_names_the_file(run, sample, tmp_path):
 def test_a_stored_warning_is_not_changed_by_a_reimport(run, db, tmp_path):
     first = write_export(tmp_path / "a.csv", [warning_row(1)])
     run("import", first)
-    conn = store.connect(db("PRAGMA database_list")[0][2])
-    conn.execute("UPDATE warnings SET status = 'taken', holder = 'li', attempts = 1")
+    conn = open_store(db("PRAGMA database_list")[0][2], create=True)
+    conn.conn.execute("UPDATE warnings SET status = 'taken', holder = 'li', attempts = 1")
     conn.close()
     changed = write_export(tmp_path / "b.csv", [warning_row(1, name="别人", risk="紧急"), warning_row(2)])
     result = run("import", changed, "--json")
@@ -294,7 +294,7 @@ def test_several_files_one_bad(run, db, tmp_path):
 def test_interrupted_import_leaves_nothing(db_path, tmp_path):
     """A failure in the middle of the stream (injected at the first progress report) rolls the file back."""
     path = write_export(tmp_path / "x.csv", [warning_row(n) for n in range(6000)])
-    conn = store.connect(db_path)
+    conn = open_store(db_path, create=True)
     calls = 0
 
     def fail_midway(_done):
@@ -305,8 +305,8 @@ def test_interrupted_import_leaves_nothing(db_path, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         import_file(conn, path, officer="t", progress=fail_midway)
     assert calls == 1
-    assert conn.execute("SELECT count(*) FROM warnings").fetchone() == (0,)
-    assert conn.execute("SELECT count(*) FROM batches").fetchone() == (0,)
+    assert conn.conn.execute("SELECT count(*) FROM warnings").fetchone() == (0,)
+    assert conn.conn.execute("SELECT count(*) FROM batches").fetchone() == (0,)
 
 
 row_kinds = st.lists(st.sampled_from(["new", "again", "bad", "blank"]), max_size=40)
@@ -317,7 +317,7 @@ row_kinds = st.lists(st.sampled_from(["new", "again", "bad", "blank"]), max_size
 def test_every_record_is_exactly_one_of_new_duplicate_rejected(tmp_path_factory, kinds):
     """A model of SPEC §5: ids seen before (in the file or stored) are duplicates; failing records are rejected."""
     folder = tmp_path_factory.mktemp("p")
-    conn = store.connect(folder / "p.db")
+    conn = open_store(folder / "p.db", create=True)
     stored = {warning_row(0)[0]}
     import_file(conn, write_export(folder / "seed.csv", [warning_row(0)]), officer="t")
     rows, expected = [], {"new": 0, "duplicate": 0, "rejected": 0}
@@ -341,7 +341,7 @@ def test_every_record_is_exactly_one_of_new_duplicate_rejected(tmp_path_factory,
         expected["rejected"],
     )
     assert result.rows == sum(expected.values())
-    assert conn.execute("SELECT count(*) FROM warnings").fetchone()[0] == len(seen)
+    assert conn.conn.execute("SELECT count(*) FROM warnings").fetchone()[0] == len(seen)
 
 
 def test_a_workbook_date_without_a_time_is_refused_like_in_a_csv(run, tmp_path):
@@ -400,9 +400,9 @@ def test_a_first_load_builds_the_indexes_after_the_rows_and_a_failed_one_keeps_t
 def test_indexes_are_built_after_the_rows_only_when_the_file_outnumbers_the_table(tmp_path):
     from fanzha_cli.files.importer import import_file
 
-    conn = store.connect(tmp_path / "fanzha.db")
+    conn = open_store(tmp_path / "fanzha.db", create=True)
     statements: list[str] = []
-    conn.set_trace_callback(statements.append)
+    conn.conn.set_trace_callback(statements.append)
     first = [warning_row(n, id=f"WH2026112400{n:04d}") for n in range(300)]
     import_file(conn, write_export(tmp_path / "first.csv", first), officer="t")
     assert any(sql.startswith("DROP INDEX") for sql in statements)  # 300 rows into none: built after
@@ -410,4 +410,4 @@ def test_indexes_are_built_after_the_rows_only_when_the_file_outnumbers_the_tabl
     morning = [warning_row(n, id=f"WH2026112500{n:04d}", time="2026-11-25 08:00:00") for n in range(20)]
     import_file(conn, write_export(tmp_path / "morning.csv", morning), officer="t")
     assert not any(sql.startswith("DROP INDEX") for sql in statements)  # 20 rows into 300: each added
-    assert conn.execute("SELECT count(*) FROM warnings").fetchone() == (320,)
+    assert conn.conn.execute("SELECT count(*) FROM warnings").fetchone() == (320,)

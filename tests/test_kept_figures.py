@@ -25,7 +25,7 @@ from fanzha_cli.domain.errors import FanzhaError
 from fanzha_cli.domain.money import dumps
 from fanzha_cli.domain.supervision import overdue_limits
 from fanzha_cli.files.importer import import_file
-from fanzha_cli.storage.sqlite import store
+from fanzha_cli.storage import open_store
 
 FIRST, LAST = date(2026, 11, 20), date(2026, 11, 23)
 NOW = datetime(2026, 11, 24, 9)
@@ -46,7 +46,7 @@ def rows(batch: int, count: int, day: int):
 
 def direct(conn, first: date, last: date, limits: dict) -> dict:
     """What the summary must show, from the rows alone: no day kept, the range as one period."""
-    overdue = dict(store.overdue_by_day(conn, *report.bounds(first, last), limits))
+    overdue = dict(conn.overdue_by_day(*report.bounds(first, last), limits))
     days = [report.shown(report.period(conn, day, day), overdue.get(str(day), 0)) for day in _days(first, last)]
     total = report.shown(report.period(conn, first, last), sum(overdue.values()))
     total["date"] = f"{first}/{last}"
@@ -63,13 +63,13 @@ def plain(value) -> dict:
 
 
 def kept_days(conn) -> set[str]:
-    return {row[0] for row in conn.execute("SELECT day FROM day_figures")}
+    return {row[0] for row in conn.conn.execute("SELECT day FROM day_figures")}
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
     path = tmp_path_factory.mktemp("kept") / "template.db"
-    conn = store.connect(path)
+    conn = open_store(path, create=True)
     import_file(conn, write_export(path.with_suffix(".csv"), rows(0, 6, 0)), officer="t", now=NOW)
     conn.close()
     return path
@@ -93,9 +93,11 @@ def act(conn, step, batch: int) -> None:
     if op == "undo":
         desk.undo()
         return
-    ids = [row[0] for row in conn.execute("SELECT id FROM warnings ORDER BY rowid")]
+    ids = [row[0] for row in conn.conn.execute("SELECT id FROM warnings ORDER BY rowid")]
     warning_id = ids[which % len(ids)]
-    since = datetime.fromisoformat(conn.execute("SELECT time FROM warnings WHERE id = ?", (warning_id,)).fetchone()[0])
+    since = datetime.fromisoformat(
+        conn.conn.execute("SELECT time FROM warnings WHERE id = ?", (warning_id,)).fetchone()[0]
+    )
     at = f"{min(since + timedelta(days=day, minutes=minute), NOW):%Y-%m-%d %H:%M:%S}"
     if op == "call":
         desk.log(("reached", "unreachable", "distrustful")[choice], warning_id, at=at)
@@ -108,7 +110,7 @@ def act(conn, step, batch: int) -> None:
     elif op == "stop-pay":
         stoppay.request(desk, warning_id, bank="工商银行", account=f"62220202001122{which:05d}", amount="5000", at=at)
     elif op == "result":
-        request = conn.execute("SELECT max(id) FROM stop_payments").fetchone()[0]
+        request = conn.conn.execute("SELECT max(id) FROM stop_payments").fetchone()[0]
         stoppay.record_result(desk, str(request), ("frozen", "failed")[choice % 2], reason="余额不足", at=at)
     elif op == "edit":
         desk.edit(warning_id, {"fraud_type": ("刷单返利", "冒充公检法", "虚假贷款")[choice]}, at=at)
@@ -117,7 +119,7 @@ def act(conn, step, batch: int) -> None:
 def conn_path(conn):
     from pathlib import Path
 
-    return Path(conn.execute("PRAGMA database_list").fetchone()[2])
+    return Path(conn.conn.execute("PRAGMA database_list").fetchone()[2])
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -125,7 +127,7 @@ def conn_path(conn):
 def test_kept_figures_always_equal_the_figures_from_the_rows(template, tmp_path_factory, steps):
     path = tmp_path_factory.mktemp("day") / "fanzha.db"
     shutil.copy(template, path)
-    conn = store.connect(path)
+    conn = open_store(path, create=True)
     limits = overdue_limits(Desk(conn, "t", NOW))
     for batch, step in enumerate(steps, start=1):
         if step[0] == "summary":
@@ -149,17 +151,17 @@ def test_kept_figures_always_equal_the_figures_from_the_rows(template, tmp_path_
 def test_a_write_during_the_summary_keeps_nothing_and_a_read_only_database_still_sums(template, tmp_path):
     path = tmp_path / "fanzha.db"
     shutil.copy(template, path)
-    reader, writer = store.connect(path), store.connect(path)
+    reader, writer = open_store(path, create=True), open_store(path, create=True)
     limits = overdue_limits(Desk(reader, "t", NOW))
-    with store.snapshot(reader):
+    with reader.snapshot():
         _, computed, checked = report.kept_days(reader, FIRST, FIRST)
         Desk(writer, "w", NOW).log("reached", "K000", at=stamp(0, 600))  # the snapshot is outdated now
-        assert not store.keep_figures(reader, computed, report.FIGURES_VERSION, checked)
+        assert not reader.keep_figures(computed, report.FIGURES_VERSION, checked)
     assert kept_days(reader) == set()
-    reader.execute("PRAGMA query_only = 1")  # as a user who may only read the file
+    reader.conn.execute("PRAGMA query_only = 1")  # as a user who may only read the file
     assert report.summary(reader, FIRST, LAST, limits)["days"][0]["calls"]["reached"] == 1
     assert kept_days(reader) == set()
-    reader.execute("PRAGMA query_only = 0")
+    reader.conn.execute("PRAGMA query_only = 0")
     report.summary(reader, FIRST, LAST, limits)
     assert kept_days(reader) == {str(day) for day in _days(FIRST, LAST)}
 
@@ -167,10 +169,10 @@ def test_a_write_during_the_summary_keeps_nothing_and_a_read_only_database_still
 def test_kept_figures_of_another_form_are_computed_again(template, tmp_path, monkeypatch):
     path = tmp_path / "fanzha.db"
     shutil.copy(template, path)
-    conn = store.connect(path)
+    conn = open_store(path, create=True)
     limits = overdue_limits(Desk(conn, "t", NOW))
     report.summary(conn, FIRST, FIRST, limits)
-    conn.execute("UPDATE day_figures SET figures = '{\"received\": 999}', version = version - 1")
+    conn.conn.execute("UPDATE day_figures SET figures = '{\"received\": 999}', version = version - 1")
     assert report.summary(conn, FIRST, FIRST, limits)["received"] == 6
 
 
@@ -210,22 +212,25 @@ RAW_WRITES = {
 def test_any_write_touching_a_day_drops_its_kept_figures_whoever_writes(template, tmp_path, write):
     path = tmp_path / "fanzha.db"
     shutil.copy(template, path)
-    conn = store.connect(path)
-    conn.execute(  # a warning of another day, whose stop-payment (on the 21st) is there to be answered or withdrawn
+    conn = open_store(path, create=True)
+    # a warning of another day, whose stop-payment (on the 21st) is there to be answered or withdrawn
+    conn.conn.execute(
         "INSERT INTO warnings (id, time, risk_level, name, phone, station, batch_id)"
         " VALUES ('X0', '2026-11-19 08:00:00', 1, 'n', '10000000001', '阳逻派出所', 1)"
     )
     if "stop-payment" in write and "requested" not in write:
-        conn.execute(RAW_WRITES["a stop-payment requested that day"])
-    conn.execute("UPDATE warnings SET time = '2026-11-21 07:00:00' WHERE id = 'K001'")  # K001: a warning of the 21st
+        conn.conn.execute(RAW_WRITES["a stop-payment requested that day"])
+    conn.conn.execute(
+        "UPDATE warnings SET time = '2026-11-21 07:00:00' WHERE id = 'K001'"
+    )  # K001: a warning of the 21st
     limits = overdue_limits(Desk(conn, "t", NOW))
     report.summary(conn, FIRST, LAST, limits, as_range=True)
     assert "2026-11-21" in kept_days(conn)
     if "deleted" in write:
-        conn.execute("PRAGMA foreign_keys = OFF")  # as another program might, with the warning's events left
-    conn.execute(RAW_WRITES[write])
+        conn.conn.execute("PRAGMA foreign_keys = OFF")  # as another program might, with the warning's events left
+    conn.conn.execute(RAW_WRITES[write])
     if "imported" in write:  # found by its rowid, past the last check: the day is taken afresh
-        assert store.kept_figures(conn, "2026-11-20", "2026-11-23", report.FIGURES_VERSION)[0].keys() == {
+        assert conn.kept_figures("2026-11-20", "2026-11-23", report.FIGURES_VERSION)[0].keys() == {
             "2026-11-20",
             "2026-11-22",
             "2026-11-23",
@@ -240,18 +245,18 @@ def test_a_warning_moved_or_deleted_by_another_program_leaves_no_day_stale(templ
     before the next check (a review found both)."""
     path = tmp_path / "fanzha.db"
     shutil.copy(template, path)
-    conn = store.connect(path)
+    conn = open_store(path, create=True)
     limits = overdue_limits(Desk(conn, "t", NOW))
     Desk(conn, "a", NOW).log("reached", "K005", at=stamp(2, 600))  # K005 of the 20th, called on the 22nd
     report.summary(conn, FIRST, LAST, limits, as_range=True)
-    conn.execute("UPDATE warnings SET time = '2026-11-21 07:00:00' WHERE id = 'K005'")
+    conn.conn.execute("UPDATE warnings SET time = '2026-11-21 07:00:00' WHERE id = 'K005'")
     for first in _days(FIRST, LAST):
         assert plain(report.summary(conn, first, LAST, limits, as_range=True)) == plain(
             direct(conn, first, LAST, limits)
         )
-    conn.execute("PRAGMA foreign_keys = OFF")
-    newest = conn.execute("SELECT max(rowid) FROM warnings").fetchone()[0]
-    conn.execute("DELETE FROM warnings WHERE rowid = ?", (newest,))
+    conn.conn.execute("PRAGMA foreign_keys = OFF")
+    newest = conn.conn.execute("SELECT max(rowid) FROM warnings").fetchone()[0]
+    conn.conn.execute("DELETE FROM warnings WHERE rowid = ?", (newest,))
     import_file(conn, write_export(tmp_path / "again.csv", rows(9, 1, 3)), officer="t", now=NOW)  # takes its row id
     assert plain(report.summary(conn, FIRST, LAST, limits, as_range=True)) == plain(direct(conn, FIRST, LAST, limits))
 
@@ -260,13 +265,13 @@ def test_deleting_an_old_warning_does_not_make_every_day_new_again(template, tmp
     """Only a freed highest row id can be taken again: deleting any other leaves the check where it was."""
     path = tmp_path / "fanzha.db"
     shutil.copy(template, path)
-    conn = store.connect(path)
+    conn = open_store(path, create=True)
     report.summary(conn, FIRST, LAST, overdue_limits(Desk(conn, "t", NOW)), as_range=True)
-    upto = conn.execute("SELECT upto FROM day_figures_checked").fetchone()
-    conn.execute("DELETE FROM warnings WHERE id = 'K000'")
-    assert conn.execute("SELECT upto FROM day_figures_checked").fetchone() == upto
-    conn.execute("DELETE FROM warnings WHERE rowid = (SELECT max(rowid) FROM warnings)")
-    assert conn.execute("SELECT upto FROM day_figures_checked").fetchone() == (upto[0] - 1,)
+    upto = conn.conn.execute("SELECT upto FROM day_figures_checked").fetchone()
+    conn.conn.execute("DELETE FROM warnings WHERE id = 'K000'")
+    assert conn.conn.execute("SELECT upto FROM day_figures_checked").fetchone() == upto
+    conn.conn.execute("DELETE FROM warnings WHERE rowid = (SELECT max(rowid) FROM warnings)")
+    assert conn.conn.execute("SELECT upto FROM day_figures_checked").fetchone() == (upto[0] - 1,)
 
 
 def test_summaries_beside_a_desk_at_work_keep_nothing_stale(template, tmp_path):
@@ -277,14 +282,14 @@ def test_summaries_beside_a_desk_at_work_keep_nothing_stale(template, tmp_path):
 
     path = tmp_path / "fanzha.db"
     shutil.copy(template, path)
-    with store.connect(path) as conn:
+    with open_store(path, create=True) as conn:
         import_file(conn, write_export(tmp_path / "more.csv", rows(7, 40, 1)), officer="t", now=NOW)
     ids = [row[0] for row in sqlite3.connect(path).execute("SELECT id FROM warnings WHERE risk_level = 1")]
     failures: list[BaseException] = []
 
     def desk_at_work() -> None:
         try:
-            conn = store.connect(path)
+            conn = open_store(path, create=True)
             desk = Desk(conn, "a", NOW)
             for n, warning_id in enumerate(ids):
                 with contextlib.suppress(FanzhaError):
@@ -294,7 +299,7 @@ def test_summaries_beside_a_desk_at_work_keep_nothing_stale(template, tmp_path):
             failures.append(exc)
 
     worker = threading.Thread(target=desk_at_work)
-    reader = store.connect(path)
+    reader = open_store(path, create=True)
     limits = overdue_limits(Desk(reader, "t", NOW))
     worker.start()
     while worker.is_alive():

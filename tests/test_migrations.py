@@ -16,7 +16,8 @@ import pytest
 
 from fanzha_cli.domain import report
 from fanzha_cli.files import export
-from fanzha_cli.storage.sqlite import store
+from fanzha_cli.storage import open_store
+from fanzha_cli.storage.sqlite import connect as sqlite_connect
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OLD_TABLES = ("warnings", "events", "batches", "stations", "settings", "stop_payments", "skips", "_sqlite_migrations")
@@ -40,9 +41,9 @@ def upgraded(tmp_path) -> Path:
 def test_the_last_release_s_database_upgrades_with_every_row_intact(upgraded):
     before = rows_of(upgraded)
     assert sqlite3.connect(upgraded).execute("PRAGMA user_version").fetchone() == (5,)
-    conn = store.connect(upgraded, create=False)
-    assert conn.execute("PRAGMA user_version").fetchone() == (store.SCHEMA_VERSION,)
-    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    conn = open_store(upgraded, create=False)
+    assert conn.conn.execute("PRAGMA user_version").fetchone() == (sqlite_connect.SCHEMA_VERSION,)
+    assert conn.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     conn.close()
     after = rows_of(upgraded)
     for table in OLD_TABLES[:-1]:
@@ -53,7 +54,7 @@ def test_the_last_release_s_database_upgrades_with_every_row_intact(upgraded):
 
 def test_the_upgraded_database_shows_what_the_last_release_showed(upgraded):
     shown = json.loads((FIXTURES / "release-0005.json").read_text(encoding="utf-8"))
-    conn = store.connect(upgraded, create=False)
+    conn = open_store(upgraded, create=False)
     limits = shown["limits"]
     day, first, last = date(2026, 11, 24), date(2026, 11, 23), date(2026, 11, 25)
 
@@ -68,8 +69,8 @@ def test_the_upgraded_database_shows_what_the_last_release_showed(upgraded):
     for _ in range(2):  # computed from the rows, then added up from the days kept
         assert plain(report.summary(conn, day, day, limits)) == shown["summary_day"]
         assert plain(report.summary(conn, first, last, limits, as_range=True)) == shown["summary_range"]
-    assert store.list_warnings(conn, limit=None) == shown["list"]
-    assert store.list_warnings(conn, overdue=limits, limit=None) == shown["list_overdue"]
+    assert conn.list_warnings(limit=None) == shown["list"]
+    assert conn.list_warnings(overdue=limits, limit=None) == shown["list_overdue"]
     assert cells(export.rows(conn, day, day)) == shown["export"]
     assert cells(export.rows(conn, day, day, by="action")) == shown["export_by_action"]
 
@@ -78,8 +79,8 @@ def test_the_stations_seeded_by_migration_0002_are_those_the_first_release_bundl
     """0002 carries its stations as data: what it seeds never follows the station file or its parser."""
     from fanzha_cli.files.stations import bundled_stations
 
-    conn = store.connect(tmp_path / "new.db")
-    seeded = conn.execute("SELECT name, duty_phone, wechat_group FROM stations ORDER BY rowid").fetchall()
+    conn = open_store(tmp_path / "new.db", create=True)
+    seeded = conn.conn.execute("SELECT name, duty_phone, wechat_group FROM stations ORDER BY rowid").fetchall()
     assert seeded == rows_of(FIXTURES / "release-0005.db")["stations"]
     bundled = [(s["name"], s["duty_phone"], s["wechat_group"]) for s in bundled_stations()]
     assert seeded == bundled  # the file has not changed since; when it does, this line goes and 0002 stays

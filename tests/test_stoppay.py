@@ -209,14 +209,14 @@ def test_any_amount_survives_store_and_print(tmp_path_factory, fen):
     from fanzha_cli.domain import stoppay
     from fanzha_cli.domain.desk import Desk
     from fanzha_cli.files.importer import import_file
-    from fanzha_cli.storage.sqlite import store
+    from fanzha_cli.storage import open_store
 
     folder = tmp_path_factory.mktemp("m")
-    conn = store.connect(folder / "m.db")
+    conn = open_store(folder / "m.db", create=True)
     import_file(conn, write_export(folder / "w.csv", [warning_row(1, id="W1")]), officer="t")
     desk = Desk(conn, "t")
     row = stoppay.request(desk, "W1", bank="b", account="62220000", amount=officer_forms(fen)[1])
-    assert conn.execute("SELECT amount_fen, typeof(amount_fen) FROM stop_payments").fetchone() == (fen, "integer")
+    assert conn.conn.execute("SELECT amount_fen, typeof(amount_fen) FROM stop_payments").fetchone() == (fen, "integer")
     view = stoppay.view(row, desk.now, 30, full_account=False)
     text = dumps(json_view(view))
     assert Decimal(re.search(r'"amount_yuan": ([0-9.]+)', text).group(1)) * 100 == fen

@@ -8,8 +8,11 @@ import stat
 import pytest
 from conftest import first_release_database, synthetic_database, write_export
 
+from fanzha_cli.domain import model
 from fanzha_cli.domain.errors import DatabaseError
-from fanzha_cli.storage.sqlite import store
+from fanzha_cli.storage import open_store
+from fanzha_cli.storage.sqlite import connect as sqlite_connect
+from fanzha_cli.storage.sqlite import plans as sqlite_plans
 from fanzha_cli.storage.sqlite.migrations import migrations
 
 
@@ -20,23 +23,23 @@ def test_schema_version_counts_the_migrations():
     migrate(conn)
     applied = [row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
     assert applied == [m.name for m in migrations.pending(__import__("sqlite_utils").Database(":memory:"))]
-    assert len(applied) == store.SCHEMA_VERSION
+    assert len(applied) == sqlite_connect.SCHEMA_VERSION
 
 
 def test_in_memory_database_is_migrated():
-    conn = store.connect(":memory:")
-    assert conn.execute("PRAGMA user_version").fetchone() == (store.SCHEMA_VERSION,)
-    assert len(store.list_stations(conn)) == 16
+    conn = open_store(":memory:", create=True)
+    assert conn.conn.execute("PRAGMA user_version").fetchone() == (sqlite_connect.SCHEMA_VERSION,)
+    assert len(conn.list_stations()) == 16
 
 
 def test_new_database_is_private_and_in_wal_mode(tmp_path):
     path = tmp_path / "deep" / "er" / "f.db"
-    conn = store.connect(path)
+    conn = open_store(path, create=True)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-    assert conn.execute("PRAGMA page_size").fetchone() == (16384,)
-    with store.transaction(conn):
-        conn.execute("INSERT INTO settings VALUES ('k', 'v')")
+    assert conn.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert conn.conn.execute("PRAGMA page_size").fetchone() == (16384,)
+    with conn.transaction():
+        conn.conn.execute("INSERT INTO settings VALUES ('k', 'v')")
     for suffix in ("-wal", "-shm"):
         side = path.with_name(path.name + suffix)
         if side.exists():
@@ -45,25 +48,25 @@ def test_new_database_is_private_and_in_wal_mode(tmp_path):
 
 def test_busy_timeout_lets_a_second_writer_wait(tmp_path):
     path = tmp_path / "f.db"
-    store.connect(path)
-    second = store.connect(path)
-    assert second.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    open_store(path, create=True)
+    second = open_store(path, create=True)
+    assert second.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
 
 
 def test_old_database_is_migrated_on_open(tmp_path):
     """A file made by the first release (migration 0001 only, no stations) gains what came after."""
     path = first_release_database(tmp_path / "old.db")
-    conn = store.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone() == (store.SCHEMA_VERSION,)
-    assert len(store.list_stations(conn)) == 16
-    assert conn.execute("SELECT count(*) FROM batches").fetchone() == (1,)  # nothing lost on the way
+    conn = open_store(path, create=True)
+    assert conn.conn.execute("PRAGMA user_version").fetchone() == (sqlite_connect.SCHEMA_VERSION,)
+    assert len(conn.list_stations()) == 16
+    assert conn.conn.execute("SELECT count(*) FROM batches").fetchone() == (1,)  # nothing lost on the way
 
 
 def test_database_from_a_newer_version_is_refused(tmp_path):
     path = tmp_path / "new.db"
-    store.connect(path).execute(f"PRAGMA user_version = {store.SCHEMA_VERSION + 1}")
+    open_store(path, create=True).conn.execute(f"PRAGMA user_version = {sqlite_connect.SCHEMA_VERSION + 1}")
     with pytest.raises(DatabaseError, match="newer fanzha"):
-        store.connect(path)
+        open_store(path, create=True)
 
 
 def test_a_file_that_is_not_a_database_is_refused(tmp_path, run, monkeypatch):
@@ -77,22 +80,24 @@ def test_a_file_that_is_not_a_database_is_refused(tmp_path, run, monkeypatch):
 
 
 def test_event_log_is_append_only():
-    conn = store.connect(":memory:")
-    conn.execute("INSERT INTO batches (id, file, imported_at, officer) VALUES (1, 'f', 't', 'o')")
-    conn.execute(
+    conn = open_store(":memory:", create=True)
+    conn.conn.execute("INSERT INTO batches (id, file, imported_at, officer) VALUES (1, 'f', 't', 'o')")
+    conn.conn.execute(
         "INSERT INTO warnings (id, time, risk_level, name, phone, station, batch_id)"
         " VALUES ('W1', '2026-11-24 08:00:00', 2, 'n', '13800000000', 's', 1)"
     )
-    conn.execute("INSERT INTO events (warning_id, at, logged_at, officer, action) VALUES ('W1', 'a', 'a', 'o', 'x')")
+    conn.conn.execute(
+        "INSERT INTO events (warning_id, at, logged_at, officer, action) VALUES ('W1', 'a', 'a', 'o', 'x')"
+    )
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        conn.execute("UPDATE events SET action = 'y'")
+        conn.conn.execute("UPDATE events SET action = 'y'")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        conn.execute("DELETE FROM events")
+        conn.conn.execute("DELETE FROM events")
 
 
 def test_schema_refuses_impossible_values():
-    conn = store.connect(":memory:")
-    conn.execute("INSERT INTO batches (id, file, imported_at, officer) VALUES (1, 'f', 't', 'o')")
+    conn = open_store(":memory:", create=True)
+    conn.conn.execute("INSERT INTO batches (id, file, imported_at, officer) VALUES (1, 'f', 't', 'o')")
     bad = [
         "INSERT INTO warnings (id, time, risk_level, name, phone, station, batch_id)"
         " VALUES ('a', 't', 4, 'n', 'p', 's', 1)",
@@ -103,34 +108,34 @@ def test_schema_refuses_impossible_values():
     ]
     for sql in bad:
         with pytest.raises(sqlite3.IntegrityError):
-            conn.execute(sql)
+            conn.conn.execute(sql)
 
 
 @pytest.fixture(scope="module")
 def big_db(tmp_path_factory):
     """200,000 warnings of ten days, with a part of them already worked, as the plans must be read on."""
     conn = synthetic_database(tmp_path_factory.mktemp("big"), days=10, per_day=20_000, first_day=10)
-    conn.execute("UPDATE warnings SET status = 'closed' WHERE time < '2026-11-18'")
-    conn.execute("ANALYZE")
+    conn.conn.execute("UPDATE warnings SET status = 'closed' WHERE time < '2026-11-18'")
+    conn.conn.execute("ANALYZE")
     return conn
 
 
 def test_queue_head_reads_the_partial_index_in_order(big_db):
-    plan = " | ".join(store.query_plan(big_db, "queue_head"))
+    plan = " | ".join(sqlite_plans.query_plan(big_db, "queue_head"))
     assert "USING INDEX warnings_queue" in plan
     assert "TEMP B-TREE" not in plan  # no sort of the queue
-    head = store.queue_head(big_db, "2026-11-25 00:00:00", limit=50)
-    rows = [big_db.execute("SELECT risk_level, time FROM warnings WHERE id = ?", (i,)).fetchone() for i in head]
+    head = big_db.queue_head("2026-11-25 00:00:00", limit=50)
+    rows = [big_db.conn.execute("SELECT risk_level, time FROM warnings WHERE id = ?", (i,)).fetchone() for i in head]
     assert rows == sorted(rows, key=lambda r: (-r[0], r[1]))
     assert rows[0][0] == 3
 
 
-@pytest.mark.parametrize("name", store.HOT_QUERIES)
+@pytest.mark.parametrize("name", sqlite_plans.HOT_QUERIES)
 def test_every_hot_query_reads_an_index_and_sorts_nothing(big_db, name):
     """Read from the statements as they run (store.plans_of), a write rolled back. The overdue counts read each
     kind from its partial index, and count each warning once (a warning with two stop-payments waiting): that
     b-tree holds the few overdue ones, never the table."""
-    plan = store.query_plan(big_db, name)
+    plan = sqlite_plans.query_plan(big_db, name)
     known = ("USING", "SUBQUERY", "count(DISTINCT)")
     assert plan and all(any(word in step for word in known) or step.startswith("SCAN o") for step in plan), plan
     assert not any("TEMP B-TREE" in step and "count(DISTINCT)" not in step for step in plan), plan
@@ -138,15 +143,17 @@ def test_every_hot_query_reads_an_index_and_sorts_nothing(big_db, name):
 
 
 def test_reading_a_plan_leaves_nothing_written(big_db):
-    before = big_db.execute("SELECT count(*) FROM warnings WHERE status = 'taken'").fetchone()
-    assert any("UPDATE" in sql for sql, _ in store.plans_of(big_db, store.HOT_QUERIES["take_head"], writes=True))
-    assert big_db.execute("SELECT count(*) FROM warnings WHERE status = 'taken'").fetchone() == before
+    before = big_db.conn.execute("SELECT count(*) FROM warnings WHERE status = 'taken'").fetchone()
+    assert any(
+        "UPDATE" in sql for sql, _ in sqlite_plans.plans_of(big_db, sqlite_plans.HOT_QUERIES["take_head"], writes=True)
+    )
+    assert big_db.conn.execute("SELECT count(*) FROM warnings WHERE status = 'taken'").fetchone() == before
 
 
 def test_received_per_day_uses_the_time_index(big_db):
-    plan = " | ".join(store.query_plan(big_db, "count_received"))
+    plan = " | ".join(sqlite_plans.query_plan(big_db, "count_received"))
     assert "warnings_time" in plan
-    assert store.count_received(big_db, "2026-11-12") == 20_000
+    assert big_db.count_received("2026-11-12") == 20_000
 
 
 def test_queue_order_urgent_then_high_then_medium_then_oldest(tmp_path):
@@ -157,14 +164,14 @@ def test_queue_order_urgent_then_high_then_medium_then_oldest(tmp_path):
         ["H-old", "2026-11-24 08:00:00", "高风险", "", "d", "13800000004", "阳逻派出所", "", ""],
         ["M-new", "2026-11-24 10:00:00", "中风险", "", "e", "13800000005", "阳逻派出所", "", ""],
     ]
-    conn = store.connect(tmp_path / "q.db")
+    conn = open_store(tmp_path / "q.db", create=True)
     from fanzha_cli.files.importer import import_file
 
     import_file(conn, write_export(tmp_path / "q.csv", rows), officer="t")
-    assert store.queue_head(conn, "2026-11-24 12:00:00", limit=10) == ["U-new", "H-old", "H-new", "M-old", "M-new"]
-    conn.execute("UPDATE warnings SET status = 'retry', due_at = '2026-11-24 13:00:00' WHERE id = 'U-new'")
-    assert store.queue_head(conn, "2026-11-24 12:00:00") == ["H-old"]  # a retry not yet due waits
-    assert store.queue_head(conn, "2026-11-24 13:00:00") == ["U-new"]  # and competes again once due
+    assert conn.queue_head("2026-11-24 12:00:00", limit=10) == ["U-new", "H-old", "H-new", "M-old", "M-new"]
+    conn.conn.execute("UPDATE warnings SET status = 'retry', due_at = '2026-11-24 13:00:00' WHERE id = 'U-new'")
+    assert conn.queue_head("2026-11-24 12:00:00") == ["H-old"]  # a retry not yet due waits
+    assert conn.queue_head("2026-11-24 13:00:00") == ["U-new"]  # and competes again once due
 
 
 LIST_VIEWS = {
@@ -183,17 +190,17 @@ def test_list_reads_each_status_in_queue_order_and_merges_them(big_db, view):
     """`list` costs what it shows (issue 11): each status is read through warnings_status, already in queue order,
     and the merge is the order one ORDER BY over all of them would give."""
     filters = LIST_VIEWS[view]
-    read = store.plans_of(big_db, lambda conn: store.list_warnings(conn, limit=20, **filters))
+    read = sqlite_plans.plans_of(big_db, lambda conn: conn.list_warnings(limit=20, **filters))
     plans = [" | ".join(plan) for _, plan in read]
     # in queue order from an index (warnings_status, or the queue's own); for a day, perhaps the day's rows from
     # warnings_time and a sort of that day: never a read of the whole table, never a sort of more than a day
     assert plans and all("SEARCH warnings USING INDEX" in plan and "SCAN" not in plan for plan in plans), plans
     assert all("TEMP B-TREE" not in plan or "warnings_time" in plan for plan in plans), plans
-    listed = store.list_warnings(big_db, limit=20, **filters)
-    everything = store.list_warnings(big_db, limit=None, **filters)
+    listed = big_db.list_warnings(limit=20, **filters)
+    everything = big_db.list_warnings(limit=None, **filters)
     order = [(-row["risk_level"], row["time"]) for row in everything]
     assert order == sorted(order) and listed == everything[:20]
-    statuses = set(filters.get("statuses", store.OPEN_STATUSES))
+    statuses = set(filters.get("statuses", model.OPEN_STATUSES))
     assert listed and {row["status"] for row in everything} <= statuses
     if "station" in filters:
         assert all(filters["station"] in (row["station"], row["escalated_to"]) for row in everything)
@@ -208,18 +215,18 @@ def test_list_overdue_reads_each_kind_in_queue_order(big_db, filters):
     (warnings_waiting), merged with the few overdue of the other kinds: the same rows as sorting them all."""
     cutoffs = ("now", "hold_cutoff", "station_cutoff", "station_cutoff_urgent", "stop_pay_cutoff")
     limits = dict.fromkeys(cutoffs, "2026-11-25 00:00:00")
-    big_db.execute("BEGIN")
+    big_db.conn.execute("BEGIN")
     try:
-        big_db.execute(  # one in fifty of the past handed to its station, no result yet
+        big_db.conn.execute(  # one in fifty of the past handed to its station, no result yet
             "UPDATE warnings SET status = 'escalated', closed_at = NULL, escalated_at = time, escalated_to = station,"
             " station_since = time WHERE rowid % 50 = 0 AND time < '2026-11-18'"
         )
-        big_db.execute("UPDATE warnings SET status = 'retry', due_at = '2026-11-19' WHERE rowid % 997 = 0")
-        listed = store.list_warnings(big_db, overdue=limits, limit=20, **filters)
-        everything = store.list_warnings(big_db, overdue=limits, limit=None, **filters)
-        plans = store.plans_of(big_db, lambda conn: store.list_warnings(conn, overdue=limits, limit=20, **filters))
+        big_db.conn.execute("UPDATE warnings SET status = 'retry', due_at = '2026-11-19' WHERE rowid % 997 = 0")
+        listed = big_db.list_warnings(overdue=limits, limit=20, **filters)
+        everything = big_db.list_warnings(overdue=limits, limit=None, **filters)
+        plans = sqlite_plans.plans_of(big_db, lambda conn: conn.list_warnings(overdue=limits, limit=20, **filters))
     finally:
-        big_db.execute("ROLLBACK")
+        big_db.conn.execute("ROLLBACK")
     order = [(-row["risk_level"], row["time"]) for row in everything]
     assert order == sorted(order) and listed == everything[:20] and len({row["id"] for row in everything}) == len(order)
     assert bool(listed) == (filters != {"statuses": ["closed"]})
@@ -233,10 +240,10 @@ def test_overdue_counted_and_listed_agree_whichever_station_limit_is_longer(tmp_
     limit for high and urgent ones is set longer than the medium one (a review found the count left it out)."""
     from fanzha_cli.files.importer import import_file
 
-    conn = store.connect(tmp_path / "o.db")
+    conn = open_store(tmp_path / "o.db", create=True)
     rows = [["W1", "2026-11-24 07:00:00", "中风险", "", "a", "13800000001", "阳逻派出所", "", ""]]
     import_file(conn, write_export(tmp_path / "o.csv", rows), officer="t")
-    conn.execute(
+    conn.conn.execute(
         "UPDATE warnings SET status = 'escalated', escalated_at = '2026-11-24 08:00:00', escalated_to = station,"
         " station_since = '2026-11-24 08:00:00' WHERE id = 'W1'"
     )
@@ -247,8 +254,8 @@ def test_overdue_counted_and_listed_agree_whichever_station_limit_is_longer(tmp_
         "station_cutoff_urgent": "2026-11-22 12:00:00",  # station_hours_urgent 48
         "stop_pay_cutoff": "2026-11-24 11:00:00",
     }
-    assert store.count_overdue(conn, limits)["station"] == 1
-    assert [row["id"] for row in store.list_warnings(conn, overdue=limits)] == ["W1"]
+    assert conn.count_overdue(limits)["station"] == 1
+    assert [row["id"] for row in conn.list_warnings(overdue=limits)] == ["W1"]
 
 
 def test_plans_of_a_call_that_opens_its_own_transaction(tmp_path):
@@ -257,11 +264,11 @@ def test_plans_of_a_call_that_opens_its_own_transaction(tmp_path):
 
     from fanzha_cli.domain import report
 
-    conn = store.connect(tmp_path / "p.db")
+    conn = open_store(tmp_path / "p.db", create=True)
     cutoffs = ("now", "hold_cutoff", "station_cutoff", "station_cutoff_urgent", "stop_pay_cutoff")
     limits = dict.fromkeys(cutoffs, "2026-11-25 00:00:00")
-    plans = store.plans_of(conn, lambda c: report.summary(c, date(2026, 11, 24), date(2026, 11, 24), limits))
-    assert plans and not conn.in_transaction
+    plans = sqlite_plans.plans_of(conn, lambda c: report.summary(c, date(2026, 11, 24), date(2026, 11, 24), limits))
+    assert plans and not conn.conn.in_transaction
 
 
 def _busy_error() -> sqlite3.OperationalError:
@@ -275,23 +282,23 @@ def test_storage_errors_are_the_program_s_own_kinds(tmp_path):
     so that a caller (and the store of another engine) can tell them apart."""
     from fanzha_cli.domain.errors import DatabaseBusy, DatabaseUnreachable, NotADatabase, SchemaTooNew
 
-    assert isinstance(store.database_error(_busy_error()), DatabaseBusy)
+    assert isinstance(sqlite_connect.database_error(_busy_error()), DatabaseBusy)
     garbage = tmp_path / "notes.db"
     garbage.write_bytes(b"not a database at all" * 100)
     with pytest.raises(NotADatabase):
-        store.connect(garbage)
+        open_store(garbage, create=True)
     other = tmp_path / "other.db"
     sqlite3.connect(other).execute("CREATE TABLE photos (id)").connection.close()
     with pytest.raises(NotADatabase, match="another program"):
-        store.connect(other)
+        open_store(other, create=True)
     newer = tmp_path / "newer.db"
-    store.connect(newer).execute(f"PRAGMA user_version = {store.SCHEMA_VERSION + 1}")
+    open_store(newer, create=True).conn.execute(f"PRAGMA user_version = {sqlite_connect.SCHEMA_VERSION + 1}")
     with pytest.raises(SchemaTooNew):
-        store.connect(newer)
+        open_store(newer, create=True)
     with pytest.raises(DatabaseUnreachable):
-        store.connect(garbage / "under-a-file.db")  # a folder path through a file
+        open_store(garbage / "under-a-file.db", create=True)  # a folder path through a file
     with pytest.raises(NotADatabase):
-        store.connect(tmp_path)  # a directory
+        open_store(tmp_path, create=True)  # a directory
 
 
 def test_a_read_that_meets_a_damaged_file_raises_the_program_s_own_error(tmp_path):
@@ -299,11 +306,11 @@ def test_a_read_that_meets_a_damaged_file_raises_the_program_s_own_error(tmp_pat
     from fanzha_cli.domain.errors import NotADatabase
 
     path = tmp_path / "fanzha.db"
-    store.connect(path).close()
+    open_store(path, create=True).close()
     with open(path, "r+b") as handle:
         handle.write(b"this is no longer a database header")
-    conn = sqlite3.connect(path, factory=store.Connection, isolation_level=None)  # as connect() opens it
+    conn = sqlite3.connect(path, factory=sqlite_connect.Connection, isolation_level=None)  # as connect() opens it
     with pytest.raises(NotADatabase, match="not a fanzha database"):
         conn.execute("SELECT count(*) FROM warnings")
     with pytest.raises(sqlite3.OperationalError, match="no such table"):  # a statement's own error stays SQLite's
-        store.connect(":memory:").execute("SELECT * FROM no_such_table")
+        open_store(":memory:", create=True).conn.execute("SELECT * FROM no_such_table")

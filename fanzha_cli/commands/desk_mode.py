@@ -86,12 +86,12 @@ class Shift:
         )
 
 
-def run_desk(settings, stream=None) -> None:
-    conn = settings.connect()
+def run_desk(session, stream=None) -> None:
+    store = session.open_store()
     keys, shift = Keys(stream), Shift()
     found: list[dict] = []  # what `/` found last, for `t`
     while True:
-        desk = Desk(conn, settings.officer)
+        desk = Desk(store, session.officer)
         warning, _ = desk.take_next()
         work.remind(desk)
         if warning is None:
@@ -104,10 +104,10 @@ def run_desk(settings, stream=None) -> None:
         if key in (None, "q"):
             break
         try:
-            _act(Desk(conn, settings.officer), key, keys, shift, warning=warning, found=found)
+            _act(Desk(store, session.officer), key, keys, shift, warning=warning, found=found)
         except FanzhaError as exc:
             err(f"fanzha: {exc}", "bold red")
-    held = Desk(conn, settings.officer).in_hand()
+    held = Desk(store, session.officer).in_hand()
     if held:
         out(f"{held['id']} is still in your hand: `fanzha next` shows it again.")
     out(shift.line())

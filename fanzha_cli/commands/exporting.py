@@ -14,13 +14,13 @@ from fanzha_cli.files.safe import private_file
 from fanzha_cli.output import counted, err
 
 
-def run_export(settings, *, day, start, end, output: Path | None, by: str = "warning") -> None:
+def run_export(session, *, day, start, end, output: Path | None, by: str = "warning") -> None:
     by = read_word("--by", EXPORT_BY_WORDS, by)
     if output is not None and output.suffix.lower() not in (".csv", ".xlsx"):
         raise FanzhaError(f"-o {output}: export writes .csv or .xlsx files")
-    desk = Desk(settings.connect(), settings.officer)
+    desk = Desk(session.open_store(), session.officer)
     first, last = choose_days(day, start, end, desk.now.date())
-    records = rows(desk.conn, first, last, by=by)
+    records = rows(desk.store, first, last, by=by)
     if output is None:
         write_csv(records, sys.stdout, bom=True)  # so that `> day.csv` opens in Excel with its Chinese
         return

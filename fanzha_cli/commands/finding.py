@@ -6,17 +6,16 @@ from fanzha_cli.domain.desk import Desk
 from fanzha_cli.domain.values import mask_phone, risk_name
 from fanzha_cli.domain.vocab import RISK_LABELS_ZH
 from fanzha_cli.output import err, is_terminal, out
-from fanzha_cli.storage.sqlite import store
 
 
-def run_find(settings, text: str, *, limit: int, as_json: bool) -> None:
+def run_find(session, text: str, *, limit: int, as_json: bool) -> None:
     from fanzha_cli.domain.finding import SHOWN_CANDIDATES, find, hint
 
-    conn = settings.connect()  # a search needs no officer: the login name is not even looked up
-    rows, more, unlisted_ids = find(conn, text, limit=limit)
+    store = session.open_store()  # a search needs no officer: the login name is not even looked up
+    rows, more, unlisted_ids = find(store, text, limit=limit)
     views = [_view(row) for row in rows]
     if as_json:
-        _dump(Desk(conn, settings.officer), rows)
+        _dump(Desk(store, session.officer), rows)
     elif not views:
         why = hint(text)
         err(
@@ -50,8 +49,8 @@ def _dump(desk: Desk, rows: list[dict]) -> None:
     from fanzha_cli.commands.work import dump_json, warning_view
     from fanzha_cli.domain.supervision import overdue_reasons
 
-    contacts = {station["name"]: station for station in store.list_stations(desk.conn)}
-    unanswered = store.oldest_open_requests(desk.conn, [row["id"] for row in rows]) if rows else {}
+    contacts = {station["name"]: station for station in desk.store.list_stations()}
+    unanswered = desk.store.oldest_open_requests([row["id"] for row in rows]) if rows else {}
     views = [
         warning_view(desk, row, full_phone=False, contacts=contacts)
         | {"overdue": overdue_reasons(desk, row, unanswered)}
@@ -107,8 +106,8 @@ def _table(views: list[dict], year: int) -> None:
     console().print(table)
 
 
-def run_take(settings, warning_id: str) -> None:
-    report_take(Desk(settings.connect(), settings.officer).take(warning_id))
+def run_take(session, warning_id: str) -> None:
+    report_take(Desk(session.open_store(), session.officer).take(warning_id))
 
 
 def report_take(result: dict) -> None:

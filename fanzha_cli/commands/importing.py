@@ -14,15 +14,15 @@ SHOWN_REJECTS = 20
 PROGRESS_FROM_BYTES = 2 << 20
 
 
-def run_import(settings, files: list[Path], *, dry_run: bool, strict: bool, rejects: Path | None, as_json: bool) -> int:
+def run_import(session, files: list[Path], *, dry_run: bool, strict: bool, rejects: Path | None, as_json: bool) -> int:
     """Import each file in turn (one failing does not stop the rest); the exit code is the worst of them."""
     if rejects is not None and len(files) > 1:
         raise FanzhaError("--rejects names one file, so it takes one input file at a time")
-    conn = settings.connect(create=True)
+    store = session.open_store(create=True)
     results, code = [], 0
     for path in files:
         try:
-            result = _import_one(conn, settings.officer, path, dry_run, strict, rejects, quiet=as_json)
+            result = _import_one(store, session.officer, path, dry_run, strict, rejects, quiet=as_json)
         except StrictImportRefused as exc:
             err(f"fanzha: {exc}", "bold red")
             _report_rejects(exc.result)
@@ -44,10 +44,10 @@ def run_import(settings, files: list[Path], *, dry_run: bool, strict: bool, reje
     return code
 
 
-def _import_one(conn, officer: str, path: Path, dry_run, strict, rejects, quiet: bool) -> ImportResult:
+def _import_one(store, officer: str, path: Path, dry_run, strict, rejects, quiet: bool) -> ImportResult:
     size = path.stat().st_size if path.is_file() else 0
     if quiet or size < PROGRESS_FROM_BYTES or not output.is_terminal(sys.stderr):
-        return import_file(conn, path, officer=officer, dry_run=dry_run, strict=strict, rejects_path=rejects)
+        return import_file(store, path, officer=officer, dry_run=dry_run, strict=strict, rejects_path=rejects)
     from rich.progress import BarColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
     columns = ("{task.description}", BarColumn(), TransferSpeedColumn(), TimeRemainingColumn())
@@ -58,7 +58,7 @@ def _import_one(conn, officer: str, path: Path, dry_run, strict, rejects, quiet:
 
         task = bar.add_task(escape(visible(path.name)), total=size)  # a file's name is text, never markup
         return import_file(
-            conn,
+            store,
             path,
             officer=officer,
             dry_run=dry_run,

@@ -5,16 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from fanzha_cli import output
-from fanzha_cli.domain.errors import FanzhaError
+from fanzha_cli.domain.errors import FanzhaError, NoDatabase
+from fanzha_cli.domain.model import STATION_COLUMNS
 from fanzha_cli.files.stations import canonical_name, read_station_file
 from fanzha_cli.output import counted, out
-from fanzha_cli.storage.sqlite import store
 
 
-def show_stations(settings, *, as_json: bool) -> None:
+def show_stations(session, *, as_json: bool) -> None:
     try:
-        stations = store.list_stations(settings.connect())
-    except store.NoDatabase:  # a new desk: the bundled list, read without making a database
+        stations = session.open_store().list_stations()
+    except NoDatabase:  # a new desk: the bundled list, read without making a database
         from fanzha_cli.files.stations import bundled_stations
 
         stations = bundled_stations()
@@ -34,10 +34,10 @@ def show_stations(settings, *, as_json: bool) -> None:
         console().print(table)
         return
     for station in stations:
-        out("\t".join(station[key] or "" for key in store.STATION_COLUMNS))
+        out("\t".join(station[key] or "" for key in STATION_COLUMNS))
 
 
-def add_station(settings, name: str, phone: str | None, wechat: str | None) -> None:
+def add_station(session, name: str, phone: str | None, wechat: str | None) -> None:
     if not name.strip():
         raise FanzhaError("a station needs a name")
     if phone is not None and phone.strip():
@@ -47,22 +47,22 @@ def add_station(settings, name: str, phone: str | None, wechat: str | None) -> N
             parse_phone(phone)  # a duty phone is dialled: a mobile, or a landline with its area code
         except ValueError as exc:
             raise FanzhaError(f"--phone: {exc}") from None
-    conn = settings.connect(create=True)
+    store = session.open_store(create=True)
     full = canonical_name(name)
-    existing = {s["name"]: s for s in store.list_stations(conn)}.get(full, {})
+    existing = {s["name"]: s for s in store.list_stations()}.get(full, {})
     station = {
         "name": full,
         "duty_phone": phone if phone is not None else existing.get("duty_phone"),
         "wechat_group": wechat if wechat is not None else existing.get("wechat_group"),
     }
-    with store.transaction(conn):
-        store.save_stations(conn, [station])
+    with store.transaction():
+        store.save_stations([station])
     out(f"{'updated' if existing else 'added'} {full}")
 
 
-def import_stations(settings, file: Path) -> None:
+def import_stations(session, file: Path) -> None:
     stations = read_station_file(file)
-    conn = settings.connect(create=True)
-    with store.transaction(conn):
-        store.save_stations(conn, stations)
+    store = session.open_store(create=True)
+    with store.transaction():
+        store.save_stations(stations)
     out(f"{counted(len(stations), 'station')} added or updated from {file}")

@@ -8,7 +8,6 @@ from fanzha_cli.domain.desk import Desk
 from fanzha_cli.domain.money import Yuan, dumps, yuan_text
 from fanzha_cli.domain.vocab import STOP_PAY_STATUS_ZH
 from fanzha_cli.output import out
-from fanzha_cli.storage.sqlite import store
 
 
 def json_view(view: dict) -> dict:
@@ -37,8 +36,8 @@ def _say(view: dict) -> None:
         )
 
 
-def run_add(settings, warning_id, bank, account, amount, note, at, *, as_json: bool) -> None:
-    desk = Desk(settings.connect(), settings.officer)
+def run_add(session, warning_id, bank, account, amount, note, at, *, as_json: bool) -> None:
+    desk = Desk(session.open_store(), session.officer)
     row = stoppay.request(desk, warning_id, bank=bank, account=account, amount=amount, note=note, at=at)
     if as_json:
         out(dumps(json_view(_view(desk, row, full_account=True))))
@@ -52,8 +51,8 @@ def report_request(desk: Desk, row: dict) -> None:
     out("  read the account to the bank in full; record its answer with `fanzha stop-pay result`")
 
 
-def run_result(settings, request_id, result, kept, reason, at, *, as_json: bool) -> None:
-    desk = Desk(settings.connect(), settings.officer)
+def run_result(session, request_id, result, kept, reason, at, *, as_json: bool) -> None:
+    desk = Desk(session.open_store(), session.officer)
     row = stoppay.record_result(desk, request_id, result, kept=kept, reason=reason, at=at)
     view = _view(desk, row, full_account=True)
     if as_json:
@@ -62,11 +61,11 @@ def run_result(settings, request_id, result, kept, reason, at, *, as_json: bool)
     _say(view)
 
 
-def run_list(settings, *, open_only: bool, warning_id: str | None, as_json: bool) -> None:
-    desk = Desk(settings.connect(), settings.officer)
+def run_list(session, *, open_only: bool, warning_id: str | None, as_json: bool) -> None:
+    desk = Desk(session.open_store(), session.officer)
     if warning_id is not None:
         warning_id = desk.get(warning_id)["id"]  # an unknown warning is an error, not an empty list
-    rows = store.list_stop_payments(desk.conn, warning_id=warning_id, open_only=open_only)
+    rows = desk.store.list_stop_payments(warning_id=warning_id, open_only=open_only)
     views = [_view(desk, row, full_account=False) for row in rows]
     if as_json:
         out(dumps([json_view(view) for view in views]))

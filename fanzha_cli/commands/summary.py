@@ -64,12 +64,12 @@ def choose_days(day: str | None, start: str | None, end: str | None, today: date
     return first, last
 
 
-def run_summary(settings, *, day, start, end, as_json: bool, as_csv: bool) -> None:
+def run_summary(session, *, day, start, end, as_json: bool, as_csv: bool) -> None:
     if as_json and as_csv:
         raise FanzhaError("--json or --csv, not both")
-    desk = Desk(settings.connect(), settings.officer)
+    desk = Desk(session.open_store(), session.officer)
     first, last = choose_days(day, start, end, desk.now.date())
-    report = summary(desk.conn, first, last, overdue_limits(desk), as_range=bool(start or end))
+    report = summary(desk.store, first, last, overdue_limits(desk), as_range=bool(start or end))
     if as_json:
         out(dumps(report))
     elif as_csv:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from fanzha_cli import output
 from fanzha_cli.domain.desk import Desk, read_word
+from fanzha_cli.domain.model import OPEN_STATUSES
 from fanzha_cli.domain.script import call_script
 from fanzha_cli.domain.values import format_time, mask_numbers, mask_phone, parse_risk, risk_name
 from fanzha_cli.domain.vocab import (
@@ -17,7 +18,6 @@ from fanzha_cli.domain.vocab import (
     STATUS_WORDS,
 )
 from fanzha_cli.output import counted, err, out, spoken_duration
-from fanzha_cli.storage.sqlite import store
 
 RISK_STYLE = {1: "yellow", 2: "bold red", 3: "bold white on red"}
 
@@ -26,7 +26,7 @@ def warning_view(desk: Desk, warning: dict, *, full_phone: bool, contacts: dict 
     """A warning as the officer and --json see it (SPEC §4's keys first). ``contacts`` (station name → row), when
     given, saves a query per warning of a list."""
     station_name = warning["escalated_to"] or warning["station"]
-    contact = store.get_station(desk.conn, station_name) if contacts is None else contacts.get(station_name)
+    contact = desk.store.get_station(station_name) if contacts is None else contacts.get(station_name)
     target = desk.settings[f"target_minutes_{risk_name(warning['risk_level'])}"]
     waiting = minutes_between(warning["time"], desk.now)
     return {
@@ -78,8 +78,8 @@ def dump_json(value) -> None:
 # --- next ------------------------------------------------------------------------------------------------------
 
 
-def run_next(settings, *, as_json: bool) -> None:
-    desk = Desk(settings.connect(), settings.officer)
+def run_next(session, *, as_json: bool) -> None:
+    desk = Desk(session.open_store(), session.officer)
     warning, _taken_now = desk.take_next()
     if as_json:
         dump_json(warning and warning_view(desk, warning, full_phone=True))
@@ -93,7 +93,7 @@ def run_next(settings, *, as_json: bool) -> None:
 
 def empty_queue(desk: Desk) -> str:
     """Nothing is due: say what the queue is waiting for, or that nothing was imported yet."""
-    outlook = store.queue_outlook(desk.conn)
+    outlook = desk.store.queue_outlook()
     if not outlook["any"]:
         return "队列已空 — nothing imported yet: `fanzha import FILE` brings the platform's export in"
     parts = []
@@ -178,9 +178,9 @@ def _rich_card(view: dict, level: int, banner: str | None, facts: str, station_l
 # --- acts ------------------------------------------------------------------------------------------------------
 
 
-def run_log(settings, outcome: str, warning_id: str | None, note: str | None, at: str | None) -> int:
+def run_log(session, outcome: str, warning_id: str | None, note: str | None, at: str | None) -> int:
     """Log a call; 1 when the officer must look at something (a high/urgent warning closed, never handed over)."""
-    return report_log(Desk(settings.connect(), settings.officer).log(outcome, warning_id, note=note, at=at))
+    return report_log(Desk(session.open_store(), session.officer).log(outcome, warning_id, note=note, at=at))
 
 
 def report_log(result: dict) -> int:
@@ -199,29 +199,31 @@ def report_log(result: dict) -> int:
     return 0
 
 
-def run_escalate(settings, warning_id, station, via, note, at) -> None:
-    result = Desk(settings.connect(), settings.officer).escalate(warning_id, station=station, via=via, note=note, at=at)
+def run_escalate(session, warning_id, station, via, note, at) -> None:
+    result = Desk(session.open_store(), session.officer).escalate(
+        warning_id, station=station, via=via, note=note, at=at
+    )
     channels = ", ".join(result["channels"])
     out(f"{result['warning']}: handed to {result['station']} via {channels}")
     if result["status"] == "taken":
         out("  the call goes on: log its outcome when it ends")
 
 
-def run_visit(settings, warning_id, result_word, to, note, at) -> None:
-    result = Desk(settings.connect(), settings.officer).visit(warning_id, result_word, to=to, note=note, at=at)
+def run_visit(session, warning_id, result_word, to, note, at) -> None:
+    result = Desk(session.open_store(), session.officer).visit(warning_id, result_word, to=to, note=note, at=at)
     out(f"{result['warning']}: visit {result['result']} ({result['station']}) → {result['status']}")
 
 
-def run_release(settings, warning_id, at) -> None:
-    desk = Desk(settings.connect(), settings.officer)
+def run_release(session, warning_id, at) -> None:
+    desk = Desk(session.open_store(), session.officer)
     result = desk.release(warning_id, at=at)
-    whose = "" if result["holder"] == settings.officer else f" (was in {result['holder']}'s hand)"
+    whose = "" if result["holder"] == session.officer else f" (was in {result['holder']}'s hand)"
     where = {"escalated": "back with its station", "closed": "closed (its station had dissuaded the person)"}
     out(f"{result['warning']}: {where.get(result['status'], 'back in the queue')}{whose}")
 
 
-def run_undo(settings, *, dry_run: bool = False) -> None:
-    report_undo(Desk(settings.connect(), settings.officer).undo(dry_run=dry_run))
+def run_undo(session, *, dry_run: bool = False) -> None:
+    report_undo(Desk(session.open_store(), session.officer).undo(dry_run=dry_run))
 
 
 def report_undo(result: dict) -> None:
@@ -248,9 +250,9 @@ def report_undo(result: dict) -> None:
         out(f"  {result['released']}, taken since, {went} {where.get(result['released_to'], 'back to the queue')}")
 
 
-def run_edit(settings, warning_id: str, fields: dict, note: str | None, at: str | None) -> None:
+def run_edit(session, warning_id: str, fields: dict, note: str | None, at: str | None) -> None:
     """Correct an imported warning; print what changed, phones masked."""
-    result = Desk(settings.connect(), settings.officer).edit(warning_id, fields, note=note, at=at)
+    result = Desk(session.open_store(), session.officer).edit(warning_id, fields, note=note, at=at)
     if result["unlisted_station"]:
         err(
             f"note: station not in the list, kept as written: {result['unlisted_station']}."
@@ -285,9 +287,9 @@ def _edit_value(key: str, value: str | None) -> str:
 def timeline(desk: Desk, warning: dict) -> list[dict]:
     import json
 
-    batch = store.batch_of(desk.conn, warning["batch_id"])
+    batch = desk.store.batch_of(warning["batch_id"])
     entries = [{"at": batch["imported_at"], "action": "import", "officer": batch["officer"], "batch": batch["id"]}]
-    for event in store.warning_events(desk.conn, warning["id"]):
+    for event in desk.store.warning_events(warning["id"]):
         details = json.loads(event["details"]) if event["details"] else {}
         details.pop("before", None)
         details.pop("before_request", None)
@@ -310,18 +312,18 @@ def clock(desk: Desk, warning: dict) -> dict:
     if warning["first_call_at"] is None:
         return {"first_call_from_warning": None, "first_call_from_import": None}
     called = datetime.fromisoformat(warning["first_call_at"])
-    imported = datetime.fromisoformat(store.batch_of(desk.conn, warning["batch_id"])["imported_at"])
+    imported = datetime.fromisoformat(desk.store.batch_of(warning["batch_id"])["imported_at"])
     return {
         "first_call_from_warning": minutes_between(warning["time"], called),
         "first_call_from_import": max(0, int((called - imported).total_seconds() // 60)),
     }
 
 
-def run_show(settings, warning_id: str, *, as_json: bool) -> None:
+def run_show(session, warning_id: str, *, as_json: bool) -> None:
     from fanzha_cli.domain import stoppay
     from fanzha_cli.domain.money import yuan_text
 
-    desk = Desk(settings.connect(), settings.officer)
+    desk = Desk(session.open_store(), session.officer)
     warning = desk.get(warning_id)
     view = warning_view(desk, warning, full_phone=True) | {
         "events": timeline(desk, warning),
@@ -329,7 +331,7 @@ def run_show(settings, warning_id: str, *, as_json: bool) -> None:
     }
     requests = [
         stoppay.view(row, desk.now, desk.settings["stop_pay_minutes"], full_account=True)
-        for row in store.list_stop_payments(desk.conn, warning_id=warning["id"])
+        for row in desk.store.list_stop_payments(warning_id=warning["id"])
     ]
     if as_json:
         from fanzha_cli.commands.stoppay_cmd import json_view
@@ -389,13 +391,12 @@ def _timeline_line(entry: dict) -> str:
     return "  ".join(words)
 
 
-def run_list(settings, *, status, risk, station, overdue, date, limit, as_json) -> None:
+def run_list(session, *, status, risk, station, overdue, date, limit, as_json) -> None:
     from fanzha_cli.domain.supervision import overdue_limits, overdue_reasons
 
-    desk = Desk(settings.connect(), settings.officer)
+    desk = Desk(session.open_store(), session.officer)
     statuses = _statuses(status) if status else None
-    rows = store.list_warnings(
-        desk.conn,
+    rows = desk.store.list_warnings(
         statuses=statuses,
         risk_level=_risk(risk) if risk else None,
         station=_station(desk, station) if station else None,
@@ -403,8 +404,8 @@ def run_list(settings, *, status, risk, station, overdue, date, limit, as_json) 
         overdue=overdue_limits(desk) if overdue else None,
         limit=limit,
     )
-    contacts = {station["name"]: station for station in store.list_stations(desk.conn)}
-    unanswered = store.oldest_open_requests(desk.conn, [row["id"] for row in rows]) if rows else {}
+    contacts = {station["name"]: station for station in desk.store.list_stations()}
+    unanswered = desk.store.oldest_open_requests([row["id"] for row in rows]) if rows else {}
     views = [
         warning_view(desk, row, full_phone=False, contacts=contacts)
         | {"overdue": overdue_reasons(desk, row, unanswered)}
@@ -444,7 +445,7 @@ def _overdue_text(reason: dict) -> str:
 
 def _statuses(text: str) -> list[str]:
     words = ["".join(word.split()) for word in text.replace("，", ",").split(",")]
-    open_ones = [status for status in store.OPEN_STATUSES if any(word.lower() in OPEN_WORDS for word in words)]
+    open_ones = [status for status in OPEN_STATUSES if any(word.lower() in OPEN_WORDS for word in words)]
     named = [read_word("status", STATUS_WORDS, word) for word in words if word.lower() not in OPEN_WORDS]
     return list(dict.fromkeys(open_ones + named))
 
@@ -467,22 +468,22 @@ def _risk(word: str) -> int:
 def _station(desk: Desk, name: str) -> str:
     from fanzha_cli.files.stations import StationDirectory
 
-    stations = StationDirectory.load(desk.conn)
+    stations = StationDirectory.load(desk.store)
     listed = stations.listed(name.strip())
     if listed is None:  # a typo shows nothing; a station an export names but the list lacks shows its warnings
         err(f"'{name.strip()}' is not in the station list (fanzha stations): warnings naming it as written", "yellow")
     return listed or name.strip()
 
 
-def run_config(settings, key: str | None, value: str | None, *, as_json: bool) -> None:
+def run_config(session, key: str | None, value: str | None, *, as_json: bool) -> None:
     from fanzha_cli.domain import settings as config
 
-    conn = settings.connect(create=value is not None)
+    store = session.open_store(create=value is not None)
     if value is not None:
-        stored = config.change(conn, key, value)
+        stored = config.change(store, key, value)
         out(f"{key} = {stored}")
         return
-    values = config.load(conn)
+    values = config.load(store)
     if key is not None:
         if key not in values:
             raise config.SettingError(f"unknown setting '{key}'; the settings are: {', '.join(values)}")

@@ -9,13 +9,17 @@ snapshot of the warning kept on its first event.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from fanzha_cli.domain import settings as settings_module
 from fanzha_cli.domain.errors import DeskError, FanzhaError  # noqa: F401 (DeskError: the desk's own, raised here)
+from fanzha_cli.domain.model import EDITABLE, WARNING_STATE
 from fanzha_cli.domain.script import sms_text
 from fanzha_cli.domain.values import format_time, is_control, normalize_id, risk_name, storable
 from fanzha_cli.domain.vocab import CHANNEL_WORDS, CHANNELS, OUTCOME_WORDS, VISIT_WORDS, word_key
-from fanzha_cli.storage.sqlite import store
+
+if TYPE_CHECKING:  # for the type only: the engine is chosen by storage.open_store
+    from fanzha_cli.storage.protocol import Store
 
 
 def read_word(kind: str, table: dict[str, str], text: str) -> str:
@@ -38,8 +42,8 @@ def read_channels(text: str | None) -> list[str]:
 class Desk:
     """One officer at the desk, at one moment (``now``)."""
 
-    def __init__(self, conn: store.Connection, officer: str, now: datetime | None = None):
-        self.conn = conn
+    def __init__(self, store: Store, officer: str, now: datetime | None = None):
+        self.store = store
         self.officer = officer
         self.now = now or datetime.now()
         self._settings: dict | None = None
@@ -47,23 +51,23 @@ class Desk:
     @property
     def settings(self) -> dict:
         if self._settings is None:
-            self._settings = settings_module.load(self.conn)
+            self._settings = settings_module.load(self.store)
         return self._settings
 
     # --- reading -------------------------------------------------------------------------------------------
 
     def in_hand(self) -> dict | None:
-        return store.held_by(self.conn, self.officer)
+        return self.store.held_by(self.officer)
 
     def get(self, warning_id: str) -> dict:
         # as given first: an id read back from the database (or stored by a release that kept invisible characters)
         typed = storable(warning_id)  # a byte of a command line that is not UTF-8: no id, and SQLite cannot take it
-        warning = store.get_warning(self.conn, typed) or store.get_warning(self.conn, normalize_id(typed))
+        warning = self.store.get_warning(typed) or self.store.get_warning(normalize_id(typed))
         if warning is None:
             # else the one id it is a tail of, any case (SPEC §3: `0008` for WH202611240000008); several: refused
             from fanzha_cli.domain.finding import by_id_tail
 
-            warning = by_id_tail(self.conn, typed)
+            warning = by_id_tail(self.store, typed)
         if warning is None:
             short = " (an id's tail needs at least 4 characters)" if len(normalize_id(typed)) < 4 else ""
             raise DeskError(f"no warning '{warning_id}'{short}")
@@ -73,24 +77,24 @@ class Desk:
 
     def take_next(self) -> tuple[dict | None, bool]:
         """The warning in hand, or the most urgent due one, taken now; and whether it was taken just now."""
-        with store.transaction(self.conn, durable=False):  # a take lost in a power cut just returns to the queue
+        with self.store.transaction(durable=False):  # a take lost in a power cut just returns to the queue
             now = format_time(self.now)
             self._reclaim_stale_holds(now)
             held = self.in_hand()
             if held is not None:
                 return held, False
-            warning_id = store.take_head(self.conn, self.officer, now)
+            warning_id = self.store.take_head(self.officer, now)
             if warning_id is None:
                 return None, False
-            store.add_events(self.conn, [self.event(warning_id, "take", at=now)])
+            self.store.add_events([self.event(warning_id, "take", at=now)])
             return self.get(warning_id), True
 
     def _reclaim_stale_holds(self, now: str) -> None:
         """SPEC §3: a hold is a lease; a desk that crashed or walked away never strands a warning."""
         cutoff = format_time(self.now - timedelta(minutes=self.settings["reclaim_minutes"]))
-        for stale in store.stale_holds(self.conn, cutoff):
-            store.set_state(self.conn, stale["id"], self.way_back(self.get(stale["id"]), now))
-            store.add_events(self.conn, [self.event(stale["id"], "reclaimed", at=now, holder=stale["holder"])])
+        for stale in self.store.stale_holds(cutoff):
+            self.store.set_state(stale["id"], self.way_back(self.get(stale["id"]), now))
+            self.store.add_events([self.event(stale["id"], "reclaimed", at=now, holder=stale["holder"])])
 
     def way_back(self, held: dict, at: str) -> dict:
         """Where a warning in hand goes when it leaves the hand without a call logged (release, reclaim, a take of
@@ -105,13 +109,13 @@ class Desk:
 
     def _taken_from(self, warning_id: str) -> str | None:
         """The status a warning had when `take` last took it (None: taken by `next`, which keeps none)."""
-        details = store.last_take_details(self.conn, warning_id)
+        details = self.store.last_take_details(warning_id)
         return _json().loads(details).get("before", {}).get("status") if details else None
 
     def log(self, outcome: str, warning_id: str | None = None, *, note: str | None = None, at: str | None = None):
         """A call outcome, with what it entails: the SMS, the retry time, an escalation."""
         outcome = read_word("call outcome", OUTCOME_WORDS, outcome)
-        with store.transaction(self.conn):
+        with self.store.transaction():
             warning = self._target(warning_id, "log a call")
             self._refuse_closed(warning)
             self._refuse_others_hand(warning)
@@ -178,7 +182,7 @@ class Desk:
         channels = read_channels(via)
         if not channels:
             raise DeskError("--via names no channel: use platform, wechat and/or phone")
-        with store.transaction(self.conn):
+        with self.store.transaction():
             warning = self._target(warning_id, "escalate")
             self._refuse_closed(warning)
             at = self.when(at, warning)
@@ -196,7 +200,7 @@ class Desk:
             raise DeskError("a 'moved' visit needs --to STATION: the station that takes it over")
         if to and result != "moved":
             raise DeskError("--to goes with the result 'moved'")
-        with store.transaction(self.conn):
+        with self.store.transaction():
             warning = self.get(warning_id)
             self._refuse_closed(warning)
             if not warning["escalated_at"]:
@@ -223,7 +227,7 @@ class Desk:
 
     def release(self, warning_id: str | None = None, *, at: str | None = None) -> dict:
         """Put a warning in hand back in the queue, due at once (or close it, if its station has dissuaded)."""
-        with store.transaction(self.conn):
+        with self.store.transaction():
             warning = self._target(warning_id, "release")
             if warning["status"] != "taken":
                 raise DeskError(f"{warning['id']} is not in anyone's hand")
@@ -232,13 +236,13 @@ class Desk:
             event = self.event(warning["id"], "release", at=at, holder=warning["holder"])
             self._commit(warning, [event], state)
             until = self.now + timedelta(minutes=self.settings["skip_minutes"])
-            store.skip(self.conn, self.officer, warning["id"], format_time(self.now), format_time(until))
+            self.store.skip(self.officer, warning["id"], format_time(self.now), format_time(until))
             return {"warning": warning["id"], "holder": warning["holder"], "status": state["status"]}
 
     def note(self, text: str, warning_id: str | None = None, *, at: str | None = None) -> dict:
         if not text.strip():
             raise DeskError("the note is empty")
-        with store.transaction(self.conn):
+        with self.store.transaction():
             warning = self._target(warning_id, "add a note")
             self._commit(warning, [self.event(warning["id"], "note", at=self.when(at, warning), note=text)], {})
             return {"warning": warning["id"]}
@@ -254,7 +258,7 @@ class Desk:
             raise DeskError("nothing to edit: give --phone, --name, --station, --address and/or --fraud-type")
         if note is not None and not note.strip():
             raise DeskError("the note is empty")
-        with store.transaction(self.conn):
+        with self.store.transaction():
             warning = self.get(warning_id)
             at = self.when(at, warning)
             values, unlisted = self._edit_values(given)
@@ -268,8 +272,8 @@ class Desk:
             if changed:
                 before = {key: warning[key] for key in changed}
                 event = self.event(warning["id"], "edit", at=at, changes=result["changes"], note=note, before=before)
-                store.set_state(self.conn, warning["id"], changed, edit=True)
-                store.add_events(self.conn, [event])
+                self.store.set_state(warning["id"], changed, edit=True)
+                self.store.add_events([event])
             return result
 
     def _edit_values(self, given: dict[str, str]) -> tuple[dict, str | None]:
@@ -280,7 +284,7 @@ class Desk:
         from fanzha_cli.files.stations import StationDirectory
 
         values, unlisted = {}, None
-        for key in store.EDITABLE:
+        for key in EDITABLE:
             if key not in given:
                 continue
             option = "--" + key.replace("_", "-")
@@ -301,7 +305,7 @@ class Desk:
             elif key == "station":
                 if not value:
                     raise DeskError(f"{option}: the police station is empty")
-                listed = StationDirectory.load(self.conn).listed(value)
+                listed = StationDirectory.load(self.store).listed(value)
                 unlisted = None if listed else value
                 value = listed or value  # an unlisted station is kept as written, as the import keeps it
             elif key in ("address", "fraud_type"):
@@ -317,7 +321,7 @@ class Desk:
         puts back in this officer's hand sends the one taken since back to the queue; one it would put back in
         another officer's busy hand is refused. ``dry_run``: what it would reverse, refused alike, nothing changed.
         """
-        with (store.rehearsal if dry_run else store.transaction)(self.conn):
+        with self.store.rehearsal() if dry_run else self.store.transaction():
             plan = self._plan_undo()
             if not dry_run:
                 self._apply_undo(plan)
@@ -325,19 +329,19 @@ class Desk:
 
     def _plan_undo(self) -> dict:
         """What undo would do, from reads alone; every refusal is made here, so that a dry run says the same."""
-        last = store.last_act(self.conn, self.officer)
+        last = self.store.last_act(self.officer)
         if last is None:
             raise DeskError("nothing to undo")
         warning = self.get(last["warning_id"])
         retaken = self._later_takes(last)
         details = _json().loads(last["details"]) if last["details"] else {}
         before = details.get("before", {})
-        restore = {key: value for key, value in before.items() if key in store.WARNING_STATE}
+        restore = {key: value for key, value in before.items() if key in WARNING_STATE}
         if retaken:
             restore = {key: value for key, value in restore.items() if key not in ("status", "holder", "held_since")}
         fields = {}
         if last["action"] == "edit":
-            fields = {key: value for key, value in before.items() if key in store.EDITABLE}
+            fields = {key: value for key, value in before.items() if key in EDITABLE}
         displaced = self._room_for(warning, restore)
         return {
             "last": last,
@@ -368,22 +372,22 @@ class Desk:
         events = [self.event(warning["id"], "undo", at=now, undid=last["action"], outcome=last["outcome"])]
         held = plan["displaced"]
         if held is not None:
-            store.set_state(self.conn, held["id"], self.way_back(held, now))
+            self.store.set_state(held["id"], self.way_back(held, now))
             events.append(self.event(held["id"], "release", at=now, holder=self.officer))
-        store.set_state(self.conn, warning["id"], plan["restore"] | plan["fields"], edit=bool(plan["fields"]))
-        store.add_events(self.conn, events, undoes=last["id"])
+        self.store.set_state(warning["id"], plan["restore"] | plan["fields"], edit=bool(plan["fields"]))
+        self.store.add_events(events, undoes=last["id"])
 
     def _undo_stop_payment(self, details: dict) -> None:
         """A request made is withdrawn; a result recorded goes back to the request waiting for the bank."""
         if "before_request" in details:
-            store.set_stop_payment_result(self.conn, details["request"], details["before_request"])
+            self.store.set_stop_payment_result(details["request"], details["before_request"])
         else:
-            store.withdraw_stop_payment(self.conn, details["request"])
+            self.store.withdraw_stop_payment(details["request"])
 
     def _later_takes(self, last: dict) -> bool:
         """Refuse if anyone else has acted on the warning since ``last``; say whether this officer took it since."""
         retaken = False
-        for event in store.standing_events_after(self.conn, last["warning_id"], last["id"]):
+        for event in self.store.standing_events_after(last["warning_id"], last["id"]):
             if event["action"] == "take" and event["officer"] == self.officer:
                 retaken = True
                 continue
@@ -400,7 +404,7 @@ class Desk:
         holder = restore.get("holder", warning["holder"])
         if restore.get("status", warning["status"]) != "taken" or holder is None:
             return None
-        held = store.held_by(self.conn, holder)
+        held = self.store.held_by(holder)
         if held is None or held["id"] == warning["id"]:
             return None
         if holder != self.officer:
@@ -430,7 +434,7 @@ class Desk:
         platform sent it, listed or not; anything else is a typo until `stations add` says otherwise."""
         from fanzha_cli.files.stations import StationDirectory
 
-        directory = StationDirectory.load(self.conn)
+        directory = StationDirectory.load(self.store)
         full = directory.canonical(name.strip())
         if full not in directory.known and full != warning["station"]:
             raise DeskError(f"'{name}' is not in the station list (see `fanzha stations`; add it with `stations add`)")
@@ -466,13 +470,13 @@ class Desk:
     def _commit(self, warning: dict, events: list[dict], state: dict) -> None:
         """The new state and the act's events together; the first event keeps what the act changed, as it was
         before, for undo."""
-        before = {key: warning[key] for key in store.WARNING_STATE if key in state and state[key] != warning[key]}
+        before = {key: warning[key] for key in WARNING_STATE if key in state and state[key] != warning[key]}
         first = events[0]
         details = _json().loads(first["details"]) if first["details"] else {}
         first["details"] = _json().dumps(details | {"before": before}, ensure_ascii=False)
         if state:
-            store.set_state(self.conn, warning["id"], state)
-        store.add_events(self.conn, events)
+            self.store.set_state(warning["id"], state)
+        self.store.add_events(events)
 
     # --- find and take (SPEC §3; domain.finding) -----------------------------------------------------------------
 
@@ -481,7 +485,7 @@ class Desk:
         matched (finding.find says also which ids it left out)."""
         from fanzha_cli.domain.finding import find
 
-        found = find(self.conn, text, limit=limit)
+        found = find(self.store, text, limit=limit)
         return found.rows, found.more
 
     def take(self, warning_id: str) -> dict:
@@ -496,7 +500,7 @@ class Desk:
         Undo: a take is not an act to undo (SPEC §3), but the release it made is: when it sent a warning back, the
         release comes first in the act, so `undo` puts that warning back in hand and this one back in the queue.
         """
-        with store.transaction(self.conn):
+        with self.store.transaction():
             warning = self.get(warning_id)
             result = {
                 "warning": warning["id"],
@@ -531,12 +535,12 @@ class Desk:
                 events.append(
                     self.event(held["id"], "release", at=now, holder=self.officer, before=_before(held, back))
                 )
-                store.set_state(self.conn, held["id"], back)
+                self.store.set_state(held["id"], back)
                 result |= {"released": held["id"], "released_status": back["status"]}
             state = {"status": "taken", "holder": self.officer, "held_since": now, "due_at": None}
             events.append(self.event(warning["id"], "take", at=now, before=_before(warning, state)))
-            store.set_state(self.conn, warning["id"], state)
-            store.add_events(self.conn, events)
+            self.store.set_state(warning["id"], state)
+            self.store.add_events(events)
             return result
 
 
@@ -553,4 +557,4 @@ def _status(warning: dict, state: dict) -> str:
 
 def _before(warning: dict, state: dict) -> dict:
     """What ``state`` changes of the warning, as it was: the snapshot undo restores (as Desk._commit keeps it)."""
-    return {key: warning[key] for key in store.WARNING_STATE if key in state and state[key] != warning[key]}
+    return {key: warning[key] for key in WARNING_STATE if key in state and state[key] != warning[key]}

@@ -50,3 +50,7 @@ class NotADatabase(DatabaseError):
 
 class SchemaTooNew(DatabaseError):
     """The database was written by a newer fanzha: this one must not change it."""
+
+
+class NoDatabase(DatabaseError):
+    """A command that only reads was pointed at a path with no database: a typo must not look like an empty queue."""

@@ -7,11 +7,13 @@ id as typed is not stored. Every lookup reads an index (store, "find and take"),
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from fanzha_cli.domain.errors import DeskError
 from fanzha_cli.domain.values import normalize_id, parse_phone, storable
-from fanzha_cli.storage.sqlite import store
+
+if TYPE_CHECKING:  # for the type only: the engine is chosen by storage.open_store
+    from fanzha_cli.storage.protocol import Store
 
 MIN_TAIL = 4  # an id's tail is at least this long; so is a phone's
 SHOWN_CANDIDATES = 10  # the candidates an ambiguous tail lists
@@ -31,17 +33,17 @@ MATCHED_BY = {
 # --- short ids -----------------------------------------------------------------------------------------------
 
 
-def by_id_tail(conn: store.Connection, text: str) -> dict | None:
+def by_id_tail(store: Store, text: str) -> dict | None:
     """The one warning whose id ends with ``text`` (four characters or more, any case), or None; a tail that
     fits several raises a DeskError naming them (newest first), so that nothing is done to the wrong one."""
     tail = normalize_id(storable(text))
     if len(tail) < MIN_TAIL:
         return None
-    found = store.find_warnings(conn, "id_tail", SHOWN_CANDIDATES + 1, tail=tail)
+    found = store.find_warnings("id_tail", SHOWN_CANDIDATES + 1, tail=tail)
     if not found:
         return None
     if len(found) == 1:
-        return store.get_warning(conn, found[0]["id"])
+        return store.get_warning(found[0]["id"])
     shown = ", ".join(f"{row['id']} ({row['time'][:16]})" for row in found[:SHOWN_CANDIDATES])
     how_many = f"more than {SHOWN_CANDIDATES}" if len(found) > SHOWN_CANDIDATES else str(len(found))
     newest = ", the newest" if len(found) > SHOWN_CANDIDATES else ""
@@ -83,7 +85,7 @@ class Found(NamedTuple):
     unlisted_ids: int  # warnings whose id the digits end with, not listed (0, or 2 up to SHOWN_CANDIDATES + 1)
 
 
-def find(conn: store.Connection, text: str, *, limit: int = DEFAULT_LIMIT) -> Found:
+def find(store: Store, text: str, *, limit: int = DEFAULT_LIMIT) -> Found:
     """The warnings ``text`` finds, open and closed, newest first (by their own time), at most ``limit`` (0: all).
     Each row is a stored warning with ``earlier_warnings`` (the same phone's warnings before it) and
     ``matched_by`` (``phone``, ``name`` and/or ``id``).
@@ -96,13 +98,13 @@ def find(conn: store.Connection, text: str, *, limit: int = DEFAULT_LIMIT) -> Fo
     unlisted = 0
     for kind, params in kinds:
         if kind == "id_tail" and phone:
-            rows = store.find_warnings(conn, kind, SHOWN_CANDIDATES + 1, **params)
+            rows = store.find_warnings(kind, SHOWN_CANDIDATES + 1, **params)
             if len(rows) > 1:
                 unlisted = len(rows)
                 continue
         else:
             # one more than asked: each kind's newest limit + 1 hold the newest limit + 1 of them all
-            rows = store.find_warnings(conn, kind, limit + 1 if limit else None, **params)
+            rows = store.find_warnings(kind, limit + 1 if limit else None, **params)
         for row in rows:
             seen = found.setdefault(row["id"], row | {"matched_by": []})
             if MATCHED_BY[kind] not in seen["matched_by"]:

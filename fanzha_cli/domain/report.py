@@ -9,7 +9,6 @@ from datetime import date, timedelta
 
 from fanzha_cli.domain.money import Yuan
 from fanzha_cli.domain.vocab import RISK_LEVELS
-from fanzha_cli.storage.sqlite import store
 
 OUTCOMES = ("reached", "unreachable", "distrustful")
 STOP_PAY_KEYS = ("requested", "frozen", "partial", "failed", "kept_yuan", "median_minutes_to_result")
@@ -122,40 +121,40 @@ def bounds(first: date, last: date) -> tuple[str, str]:
     return f"{first} 00:00:00", f"{last + timedelta(days=1)} 00:00:00"
 
 
-def period(conn, first: date, last: date) -> dict:
+def period(store, first: date, last: date) -> dict:
     """The figures of the days from ``first`` to ``last`` taken together, computed from the rows."""
     start, end = bounds(first, last)
     figures = empty(str(first) if first == last else f"{first}/{last}")
-    totals = store.warning_totals(conn, start, end)
+    totals = store.warning_totals(start, end)
     figures |= {key: totals[key] for key in ("received", "disposed", "closed", "open", "high_not_escalated")}
     figures["by_risk"] = {risk: totals[risk] for risk in RISK_LEVELS.values()}
-    figures["by_fraud_type"] = {kind or "未填写": count for kind, count in store.fraud_type_counts(conn, start, end)}
-    for action, outcome, events in store.action_counts(conn, start, end):
+    figures["by_fraud_type"] = {kind or "未填写": count for kind, count in store.fraud_type_counts(start, end)}
+    for action, outcome, events in store.action_counts(start, end):
         if action == "call":
             figures["calls"][outcome] = events
         elif action == "sms":
             figures["sms"] = events
         else:
             figures["visits"][outcome] = events
-    figures["escalated"], by_station = store.escalated_warnings(conn, start, end)
+    figures["escalated"], by_station = store.escalated_warnings(start, end)
     figures["by_station"] = dict(by_station)
     figures["by_channel"] = dict(
-        zip(("platform", "wechat", "phone"), store.escalations_by_channel(conn, start, end), strict=True)
+        zip(("platform", "wechat", "phone"), store.escalations_by_channel(start, end), strict=True)
     )
-    for status, count, kept_fen in store.stop_payment_counts(conn, start, end):
+    for status, count, kept_fen in store.stop_payment_counts(start, end):
         figures["stop_payments"][status] = count
         figures["stop_payments"]["kept_fen"] += kept_fen or 0
     by_level: dict[int, list] = {level: [] for level in RISK_LEVELS}
-    for level, delay, count in store.first_call_minutes(conn, start, end):
+    for level, delay, count in store.first_call_minutes(start, end):
         by_level[level].append((delay, count))
     # each kept as a list of delays(): a range's total lists its days' instead of adding them up
     figures["first_call"] = {str(level): [delays(pairs)] for level, pairs in by_level.items()}
-    figures["stop_pay_minutes"] = [delays(store.stop_payment_minutes(conn, start, end))]
-    figures["earlier_by_day"] = {day: counts for day, *counts in store.earlier_acted_on(conn, start, end)}
+    figures["stop_pay_minutes"] = [delays(store.stop_payment_minutes(start, end))]
+    figures["earlier_by_day"] = {day: counts for day, *counts in store.earlier_acted_on(start, end)}
     return with_medians(figures)
 
 
-def added_up(conn, days: list[dict], first: date, last: date) -> dict:
+def added_up(store, days: list[dict], first: date, last: date) -> dict:
     """The figures of the days from ``first`` to ``last`` taken together, from each day's: equal to period() over
     them (tests/test_kept_figures.py). What does not add up is counted again over the range: the warnings handed
     over (each once, from the escalations' own index), and the earlier ones, on the days of receipt the days name."""
@@ -169,7 +168,7 @@ def added_up(conn, days: list[dict], first: date, last: date) -> dict:
         for key in _ADDED_STOP_PAY:
             total["stop_payments"][key] += day["stop_payments"][key]
     start, end = bounds(first, last)
-    total["escalated"], by_station = store.escalated_warnings(conn, start, end)
+    total["escalated"], by_station = store.escalated_warnings(start, end)
     total["by_station"] = dict(by_station)
     total["first_call"] = {
         level: [histogram for day in days for histogram in day["first_call"][level]] for level in days[0]["first_call"]
@@ -179,7 +178,7 @@ def added_up(conn, days: list[dict], first: date, last: date) -> dict:
     received = sorted(
         {day_received for day in days for day_received in day["earlier_by_day"] if day_received < str(first)}
     )
-    total["earlier_by_day"] = {day: counts for day, *counts in store.earlier_acted_on(conn, start, end, received)}
+    total["earlier_by_day"] = {day: counts for day, *counts in store.earlier_acted_on(start, end, received)}
     return with_medians(total)
 
 
@@ -211,33 +210,33 @@ def shown(figures: dict, overdue: int) -> dict:
     return result
 
 
-def kept_days(conn, first: date, last: date) -> tuple[list[dict], list[tuple[str, str]], dict]:
+def kept_days(store, first: date, last: date) -> tuple[list[dict], list[tuple[str, str]], dict]:
     """Each day's figures: kept ones as kept, the others from the rows; those others, in the form kept; and what
     the check of the kept ones found (store.kept_figures)."""
     import json
 
-    kept, checked = store.kept_figures(conn, str(first), str(last), FIGURES_VERSION)
+    kept, checked = store.kept_figures(str(first), str(last), FIGURES_VERSION)
     days, computed = [], []
     for n in range((last - first).days + 1):
         day = first + timedelta(days=n)
         if str(day) in kept:
             days.append(json.loads(kept[str(day)]))
             continue
-        days.append(period(conn, day, day))
+        days.append(period(store, day, day))
         computed.append((str(day), json.dumps(days[-1], ensure_ascii=False)))
     return days, computed, checked
 
 
-def summary(conn, first: date, last: date, limits: dict, *, as_range: bool = False) -> dict:
+def summary(store, first: date, last: date, limits: dict, *, as_range: bool = False) -> dict:
     """One day's object, or for a range (even of one day, when asked as one) ``{"days", "total", "busiest_day"}``.
 
     All of it from one snapshot of the database; the days computed afresh are kept at the end, if nothing was
     written meanwhile (store.keep_figures)."""
-    with store.snapshot(conn):
-        days, computed, checked = kept_days(conn, first, last)
-        overdue = dict(store.overdue_by_day(conn, *bounds(first, last), limits))
-        total = added_up(conn, days, first, last) if as_range or first != last else None
-        store.keep_figures(conn, computed, FIGURES_VERSION, checked)
+    with store.snapshot():
+        days, computed, checked = kept_days(store, first, last)
+        overdue = dict(store.overdue_by_day(*bounds(first, last), limits))
+        total = added_up(store, days, first, last) if as_range or first != last else None
+        store.keep_figures(computed, FIGURES_VERSION, checked)
     days = [shown(day, overdue.get(day["date"], 0)) for day in days]
     if total is None:
         return days[0]

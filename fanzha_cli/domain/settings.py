@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from fanzha_cli.domain.errors import FanzhaError
 from fanzha_cli.domain.values import is_control
-from fanzha_cli.storage.sqlite import store
+
+if TYPE_CHECKING:  # for the type only: the engine is chosen by storage.open_store
+    from fanzha_cli.storage.protocol import Store
 
 
 class Whole(NamedTuple):
@@ -77,20 +79,20 @@ class SettingError(FanzhaError):
     pass
 
 
-def load(conn: store.Connection) -> dict[str, int | str]:
+def load(store: Store) -> dict[str, int | str]:
     """Every setting: the stored value where the officer set one, else the default.
 
     A stored value this release would refuse (kept by an older one, which checked less, or written by hand) never
     stops the desk: a number out of range counts as its nearest bound, anything else as the default.
     """
-    stored = store.get_settings(conn)
+    stored = store.get_settings()
     return {key: _stored(key, stored[key]) if key in stored else default for key, (default, *_) in SETTINGS.items()}
 
 
-def change(conn: store.Connection, key: str, text: str) -> int | str:
+def change(store: Store, key: str, text: str) -> int | str:
     value = _convert(key, text)
-    with store.transaction(conn):
-        store.put_setting(conn, key, str(value))
+    with store.transaction():
+        store.put_setting(key, str(value))
     return value
 
 

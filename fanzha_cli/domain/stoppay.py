@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from fanzha_cli.domain.desk import Desk, DeskError, read_word
+from fanzha_cli.domain.model import STOP_PAY_RESULT
 from fanzha_cli.domain.money import mask_account, parse_amount
 from fanzha_cli.domain.report import minutes
 from fanzha_cli.domain.vocab import STOP_PAY_RESULT_WORDS
-from fanzha_cli.storage.sqlite import store
 
 
 def request(desk: Desk, warning_id: str, *, bank: str, account: str, amount: str, note=None, at=None) -> dict:
@@ -26,10 +26,10 @@ def request(desk: Desk, warning_id: str, *, bank: str, account: str, amount: str
         amount_fen = parse_amount(amount)
     except ValueError as exc:
         raise DeskError(f"--amount: {exc}") from None
-    with store.transaction(desk.conn):
+    with desk.store.transaction():
         warning = desk.get(warning_id)
         at = desk.when(at, warning)
-        for earlier in store.list_stop_payments(desk.conn, warning_id=warning["id"], open_only=True):
+        for earlier in desk.store.list_stop_payments(warning_id=warning["id"], open_only=True):
             if earlier["account"] == account:
                 raise DeskError(f"request {earlier['id']} for this account is still open: one request per account")
         row = {
@@ -41,21 +41,21 @@ def request(desk: Desk, warning_id: str, *, bank: str, account: str, amount: str
             "officer": desk.officer,
             "note": note,
         }
-        request_id = store.add_stop_payment(desk.conn, row)
+        request_id = desk.store.add_stop_payment(row)
         event = desk.event(
             warning["id"], "stop-pay", at=at, outcome="requested", request=request_id, bank=bank,
             account=mask_account(account), amount_fen=amount_fen, note=note,
         )  # fmt: skip
-        store.add_events(desk.conn, [event])
-        return store.get_stop_payment(desk.conn, request_id)
+        desk.store.add_events([event])
+        return desk.store.get_stop_payment(request_id)
 
 
 def record_result(desk: Desk, request_id: str, result: str, *, kept=None, reason=None, at=None) -> dict:
     """The bank's answer: frozen (all of it), partial (with the amount kept) or failed (with a reason)."""
     result = read_word("stop-payment result", STOP_PAY_RESULT_WORDS, result)
     number = _number(request_id)
-    with store.transaction(desk.conn):
-        row = store.get_stop_payment(desk.conn, number)
+    with desk.store.transaction():
+        row = desk.store.get_stop_payment(number)
         if row is None:
             raise DeskError(f"no stop-payment request {request_id}")
         if row["status"] != "open":
@@ -65,14 +65,14 @@ def record_result(desk: Desk, request_id: str, result: str, *, kept=None, reason
         if at < row["requested_at"]:
             raise DeskError(f"--at {at} is before the request itself ({row['requested_at']})")
         decided = {"status": result, "result_at": at} | _kept(result, row["amount_fen"], kept, reason)
-        store.set_stop_payment_result(desk.conn, number, decided)
-        before = {key: row[key] for key in store.STOP_PAY_RESULT}
+        desk.store.set_stop_payment_result(number, decided)
+        before = {key: row[key] for key in STOP_PAY_RESULT}
         event = desk.event(
             warning["id"], "stop-pay", at=at, outcome=result, request=number, kept_fen=decided["kept_fen"],
             reason=decided["reason"], before_request=before,
         )  # fmt: skip
-        store.add_events(desk.conn, [event])
-        return store.get_stop_payment(desk.conn, number)
+        desk.store.add_events([event])
+        return desk.store.get_stop_payment(number)
 
 
 def _kept(result: str, amount_fen: int, kept: str | None, reason: str | None) -> dict:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from fanzha_cli.domain.values import format_time
-from fanzha_cli.storage.sqlite import store
 
 
 def overdue_limits(desk) -> dict[str, str]:
@@ -47,7 +46,7 @@ def overdue_reasons(desk, warning: dict, unanswered: dict[str, str]) -> list[dic
 
 def reminder(desk) -> str | None:
     """One line for the top of `next` when anything is overdue, else None."""
-    counts = store.count_overdue(desk.conn, overdue_limits(desk))
+    counts = desk.store.count_overdue(overdue_limits(desk))
     if not any(counts.values()):
         return None
     words = {  # (one, several)

@@ -16,7 +16,6 @@ from fanzha_cli.domain.values import mask_phone
 from fanzha_cli.domain.vocab import OUTCOME_ZH, RISK_LABELS_ZH, STATUS_LABELS_ZH, VISIT_ZH
 from fanzha_cli.files.safe import FORMULA_START, inert, private_file
 from fanzha_cli.output import visible
-from fanzha_cli.storage.sqlite import store
 
 HEADERS = (
     "预警编号",
@@ -79,12 +78,12 @@ def yuan_decimal(fen: int | None) -> Decimal | None:
     return None if fen is None else Decimal(fen).scaleb(-2)
 
 
-def rows(conn, first: date, last: date, *, by: str = "warning") -> list[list]:
+def rows(store, first: date, last: date, *, by: str = "warning") -> list[list]:
     """The export's records: the warnings whose own time is in the days (``by="warning"``), or those acted on in
-    them (``by="action"``, store.DISPOSITIONS), each with its whole disposition as it stands now."""
+    them (``by="action"``, DISPOSITIONS), each with its whole disposition as it stands now."""
     start, end = f"{first} 00:00:00", f"{last + timedelta(days=1)} 00:00:00"
-    found = store.acted_on_export_rows(conn, start, end) if by == "action" else store.export_rows(conn, start, end)
-    accounts = store.stop_payment_accounts(conn, [row["id"] for row in found if row["stop_pays"]])
+    found = store.acted_on_export_rows(start, end) if by == "action" else store.export_rows(start, end)
+    accounts = store.stop_payment_accounts([row["id"] for row in found if row["stop_pays"]])
     return [_record(row, accounts.get(row["id"], ())) for row in found]
 
 

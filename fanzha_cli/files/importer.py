@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from operator import itemgetter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fanzha_cli.domain.errors import FanzhaError, ImportFileError, shown_file
 from fanzha_cli.domain.values import (
@@ -24,9 +25,11 @@ from fanzha_cli.domain.values import (
 from fanzha_cli.files.reader import Records, open_records
 from fanzha_cli.files.safe import inert, private_file
 from fanzha_cli.files.stations import StationDirectory
-from fanzha_cli.storage.sqlite import store
 
-# The warning's fields in the order of store.WARNING_COLUMNS, with the header names an export may give them.
+if TYPE_CHECKING:  # for the type only: the engine is chosen by storage.open_store
+    from fanzha_cli.storage.protocol import Store
+
+# The warning's fields in the order of WARNING_COLUMNS, with the header names an export may give them.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "id": ("预警编号", "编号", "预警id", "warning_id", "id"),
     "time": ("预警时间", "时间", "下发时间", "warning_time", "time"),
@@ -220,7 +223,7 @@ class RowChecker:
 
 
 def import_file(
-    conn: store.Connection,
+    store: Store,
     path: Path,
     *,
     officer: str,
@@ -238,7 +241,7 @@ def import_file(
     now = now or datetime.now()
     if not _is_stream(path):
         with open_records(path) as records:
-            return _import_records(conn, path, records, officer, now, dry_run, strict, rejects_path, progress)
+            return _import_records(store, path, records, officer, now, dry_run, strict, rejects_path, progress)
     shown = str(path)
     if rejects_path is None and not dry_run:
         rejects_path = Path(f"{'stdin' if str(path) == '-' else path.name}.rejects.csv")  # in the current folder
@@ -246,7 +249,7 @@ def import_file(
         try:
             with open_records(copy) as records:
                 records.name = shown
-                return _import_records(conn, path, records, officer, now, dry_run, strict, rejects_path, progress)
+                return _import_records(store, path, records, officer, now, dry_run, strict, rejects_path, progress)
         except ImportFileError as exc:
             raise ImportFileError(shown, exc.reason, exc.line, exc.column) from None
 
@@ -280,7 +283,7 @@ def _spooled(path: Path, shown: str) -> Iterator[Path]:
         yield copy
 
 
-def _import_records(conn, path, records, officer, now, dry_run, strict, rejects_path, progress) -> ImportResult:
+def _import_records(store, path, records, officer, now, dry_run, strict, rejects_path, progress) -> ImportResult:
     records.name = storable(records.name)  # a file name that is not UTF-8 is kept with its bytes as \xff
     positions = map_header(records.name, records.header)
     records.looks_like_row = partial(_looks_like_row, positions)
@@ -289,16 +292,16 @@ def _import_records(conn, path, records, officer, now, dry_run, strict, rejects_
     rejects = _RejectsWriter(rejects_path or default_rejects_path(path), records.header) if write_rejects else None
     session = store.rehearsal if dry_run else store.transaction
     try:
-        with store.bulk_insert(conn), session(conn):
-            batch_id = store.begin_batch(conn, file=records.name, officer=officer, at=format_time(now))
-            checker = RowChecker(records.header, positions, StationDirectory.load(conn), now, batch_id)
-            with store.indexes_built_after(conn, 0 if dry_run else _rows_expected(path)):  # a rehearsal keeps none
-                result.new = store.insert_new_warnings(conn, _valid_rows(records, checker, result, rejects, progress))
+        with store.bulk_insert(), session():
+            batch_id = store.begin_batch(file=records.name, officer=officer, at=format_time(now))
+            checker = RowChecker(records.header, positions, StationDirectory.load(store), now, batch_id)
+            with store.indexes_built_after(0 if dry_run else _rows_expected(path)):  # a rehearsal keeps none
+                result.new = store.insert_new_warnings(_valid_rows(records, checker, result, rejects, progress))
             result.duplicate = result.rows - result.new - result.rejected
             if strict and result.rejected:
                 raise StrictImportRefused(result)
-            result.earlier_imports = store.batches_of_file(conn, records.sha256)
-            store.finish_batch(conn, batch_id, sha256=records.sha256, counts=result.to_json())
+            result.earlier_imports = store.batches_of_file(records.sha256)
+            store.finish_batch(batch_id, sha256=records.sha256, counts=result.to_json())
     except StrictImportRefused:
         result.stored = False
         if rejects:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fanzha_cli.domain.errors import FanzhaError
-from fanzha_cli.storage.sqlite import store
+from fanzha_cli.domain.model import STATION_COLUMNS
+
+if TYPE_CHECKING:  # for the type only: the engine is chosen by storage.open_store
+    from fanzha_cli.storage.protocol import Store
 
 SUFFIX = "派出所"
 
@@ -57,8 +61,7 @@ def parse_station_text(text: str, source: str) -> list[dict]:
         cells = {key: row[index].strip() if index < len(row) else "" for key, index in positions.items()}
         if cells["name"]:
             stations.append(
-                {key: (cells.get(key) or None) for key in store.STATION_COLUMNS}
-                | {"name": canonical_name(cells["name"])}
+                {key: (cells.get(key) or None) for key in STATION_COLUMNS} | {"name": canonical_name(cells["name"])}
             )
     return stations
 
@@ -83,8 +86,8 @@ class StationDirectory:
         self._full = short | {f"{key}所": name for key, name in short.items()} | {name: name for name in self.known}
 
     @classmethod
-    def load(cls, conn: store.Connection) -> StationDirectory:
-        return cls(frozenset(store.station_names(conn)))
+    def load(cls, store: Store) -> StationDirectory:
+        return cls(frozenset(store.station_names()))
 
     def canonical(self, name: str) -> str:
         """A listed station's full name for a short one; a name not in the list is kept as written."""

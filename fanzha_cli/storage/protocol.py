@@ -1,0 +1,244 @@
+"""The one interface through which the domain and the commands reach fanzha's data (issue 12).
+
+Every engine implements it: today SQLite (``storage.sqlite``), next PostgreSQL (SPEC §8). Its methods take and
+return plain values (str, int, dict, list); times are text ``YYYY-MM-DD HH:MM:SS``; a warning is a dict keyed by
+the fields of ``domain.model``. Errors of the engine come out as the program's own (``domain.errors``:
+DatabaseBusy, DatabaseUnreachable, NotADatabase, SchemaTooNew). Imported for its types only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+
+class Store(Protocol):
+    """fanzha's data: warnings and their events, batches, stations, settings, stop-payments, kept figures."""
+
+    def close(self) -> None:
+        """Close the connection; the store is not used after."""
+        ...
+
+    def __enter__(self) -> Store: ...
+
+    def __exit__(self, *exc_info) -> None: ...
+
+    @property
+    def where(self) -> str:
+        """Where the data is, for a message (a file's path; a server's host and database, never a password)."""
+        ...
+
+    def transaction(self, *, durable: bool = True) -> AbstractContextManager:
+        """One write transaction: all of it is stored, or none of it. ``durable=False``: harmless to lose in a power
+        cut (a take)."""
+        ...
+
+    def rehearsal(self) -> AbstractContextManager:
+        """A transaction always rolled back: a dry run does all the work and keeps none of it."""
+        ...
+
+    def snapshot(self) -> AbstractContextManager:
+        """One read transaction, so that all the figures of a report come from one state of the data."""
+        ...
+
+    def bulk_insert(self) -> AbstractContextManager:
+        """Around an import's transaction: the engine set for a bulk insert, and set back after."""
+        ...
+
+    def indexes_built_after(self, rows_expected: int) -> AbstractContextManager:
+        """Inside an import's transaction: indexes rebuilt after the insert when that is faster."""
+        ...
+
+    def begin_batch(self, *, file: str, officer: str, at: str) -> int:
+        """The batch row comes first so that every warning of the file can point to it."""
+        ...
+
+    def finish_batch(self, batch_id: int, *, sha256: str, counts: dict[str, int]) -> None: ...
+
+    def insert_new_warnings(self, rows: Iterable[tuple]) -> int:
+        """Insert the rows (``WARNING_COLUMNS`` then the batch id) whose id is not stored yet; returns how many."""
+        ...
+
+    def batches_of_file(self, sha256: str) -> list[dict]:
+        """Earlier imports of a file with the same content."""
+        ...
+
+    def queue_head(self, now: str, limit: int = 1) -> list[str]:
+        """The ids of the most urgent warnings due at ``now``, in the order ``next`` hands them out."""
+        ...
+
+    def count_received(self, day: str) -> int:
+        """Warnings whose own time falls on ``day`` (YYYY-MM-DD): the day's 'received'."""
+        ...
+
+    def get_warning(self, warning_id: str) -> dict | None: ...
+
+    def held_by(self, officer: str) -> dict | None:
+        """The warning in this officer's hand, if any."""
+        ...
+
+    def take_head(self, officer: str, now: str) -> str | None:
+        """Hand the head of the queue to ``officer`` in one statement, so that two officers never get the same one."""
+        ...
+
+    def queue_outlook(self) -> dict:
+        """What an empty queue is waiting for: anything at all, the next retry, the stations, other hands (each an
+        index read)."""
+        ...
+
+    def skip(self, officer: str, warning_id: str, now: str, until: str) -> None:
+        """Not to be handed to ``officer`` again before ``until`` while anything else is due; old skips go."""
+        ...
+
+    def stale_holds(self, cutoff: str) -> list[dict]: ...
+
+    def set_state(self, warning_id: str, state: dict, *, edit: bool = False) -> None:
+        """Write the state columns given in ``state``; with ``edit``, also the data fields of ``EDITABLE`` (an edit, or
+        the undo of one). Any other key is ignored."""
+        ...
+
+    def add_events(self, events: list[dict], *, undoes: int | None = None) -> int:
+        """Append the events of one act (the officer's one command); returns the act's id, its first event's."""
+        ...
+
+    def last_act(self, officer: str) -> dict | None:
+        """The officer's latest act that still stands and can be undone (taking a warning is not one)."""
+        ...
+
+    def standing_events_after(self, warning_id: str, act: int) -> list[dict]:
+        """Events on a warning that came after an act, from other acts that still stand."""
+        ...
+
+    def warning_events(self, warning_id: str) -> list[dict]:
+        """A warning's whole timeline, undone acts and undos included (the log keeps everything)."""
+        ...
+
+    def batch_of(self, batch_id: int) -> dict: ...
+
+    def oldest_open_requests(self, warning_ids: list[str]) -> dict[str, str]:
+        """Each listed warning's oldest stop-payment still waiting for the bank: when it was requested."""
+        ...
+
+    def count_overdue(self, limits: dict[str, str]) -> dict[str, int]:
+        """How many warnings are overdue, by kind; ``limits`` as made by supervision.overdue_limits."""
+        ...
+
+    def list_warnings(
+        self,
+        *,
+        statuses: list[str] | None = None,
+        risk_level: int | None = None,
+        station: str | None = None,
+        day: str | None = None,
+        overdue: dict[str, str] | None = None,
+        limit: int | None = None,
+    ) -> list[dict]:
+        """Warnings in queue order, filtered; open ones (not closed) when no status nor overdue is asked for."""
+        ...
+
+    def get_station(self, name: str) -> dict | None: ...
+
+    def list_stations(self) -> list[dict]: ...
+
+    def station_names(self) -> list[str]: ...
+
+    def save_stations(self, stations: Iterable[dict]) -> int:
+        """Add stations, or update the contacts of those already listed; returns how many were written."""
+        ...
+
+    def get_settings(self) -> dict[str, str]: ...
+
+    def put_setting(self, key: str, value: str) -> None: ...
+
+    def add_stop_payment(self, request: dict) -> int: ...
+
+    def get_stop_payment(self, request_id: int) -> dict | None: ...
+
+    def set_stop_payment_result(self, request_id: int, result: dict) -> None: ...
+
+    def withdraw_stop_payment(self, request_id: int) -> None:
+        """Undo of a request: the row goes; the event log keeps that it was made and withdrawn."""
+        ...
+
+    def list_stop_payments(self, *, warning_id: str | None = None, open_only: bool = False):
+        """Open requests first, oldest first; then the decided ones, newest first."""
+        ...
+
+    def warning_totals(self, start: str, end: str) -> dict:
+        """The figures about warnings, in one pass over the time index."""
+        ...
+
+    def fraud_type_counts(self, start: str, end: str) -> list[tuple]:
+        """(fraud type, warnings)."""
+        ...
+
+    def action_counts(self, start: str, end: str) -> list[tuple]:
+        """(action, outcome, events) of the standing calls, SMS and visits."""
+        ...
+
+    def escalated_warnings(self, start: str, end: str) -> tuple[int, list[tuple]]:
+        """(warnings handed to a station, [(station, warnings), ...]), from one read of the index."""
+        ...
+
+    def escalations_by_channel(self, start: str, end: str) -> tuple[int, int, int]:
+        """(platform, wechat, phone): escalation events that used each channel."""
+        ...
+
+    def overdue_by_day(self, start: str, end: str, limits: dict) -> list[tuple]:
+        """(day, warnings of that day overdue now): never kept, since it changes with the clock; few, from indexes."""
+        ...
+
+    def stop_payment_accounts(self, warning_ids: list[str]) -> dict[str, list[str]]:
+        """The receiving accounts of each warning's requests (in full: the caller masks them)."""
+        ...
+
+    def export_rows(self, start: str, end: str) -> list[dict]:
+        """Each warning of [start, end) with its disposition, for reporting back to the platform."""
+        ...
+
+    def first_call_minutes(self, start: str, end: str) -> list[tuple]:
+        """(risk level, minutes, warnings): how many warnings of [start, end) were first called after how many minutes
+        from their own time. Counts of each value, from which any median or P90 is exact, and which add up over
+        days."""
+        ...
+
+    def stop_payment_minutes(self, start: str, end: str) -> list[tuple]:
+        """(minutes, results): how many results recorded in [start, end) came how many minutes after the request."""
+        ...
+
+    def stop_payment_counts(self, start: str, end: str) -> list[tuple]:
+        """(status, requests, kept fen): requests made in [start, end) under 'requested', and results recorded in it
+        under their status."""
+        ...
+
+    def kept_figures(self, first: str, last: str, version: int) -> tuple[dict[str, str], dict]:
+        """The kept figures (JSON) of the days from ``first`` to ``last`` that still hold, as kept by ``version`` of
+        their form; and what the check found, for keep_figures: the days with warnings added since, and the newest."""
+        ...
+
+    def keep_figures(self, days: list[tuple[str, str]], version: int, checked: dict) -> bool:
+        """At the end of a snapshot, keep the figures computed in it and what kept_figures checked, if nothing was
+        written since it began; else keep nothing. A database this user may not write, or one busy, is left as it
+        is: keeping is only ever a saving."""
+        ...
+
+    def acted_on_export_rows(self, start: str, end: str) -> list[dict]:
+        """Each warning acted on in [start, end), in export_rows' form, with ``actions``: its dispositions in the
+        range."""
+        ...
+
+    def earlier_acted_on(self, start: str, end: str, received: list[str] | None = None) -> list:
+        """(day received, warnings, calls, escalated): the warnings received before ``start``, or on one of the days
+        ``received`` (YYYY-MM-DD, each before ``start``), that were acted on in [start, end); the standing calls on
+        them; and how many of them were handed to a station."""
+        ...
+
+    def find_warnings(self, kind: str, limit: int | None = None, **params: str) -> list[dict]:
+        """The warnings of one kind of ``FIND``, newest first, each with ``rowid`` and ``earlier_warnings``; ``limit``
+        None for all of them."""
+        ...
+
+    def last_take_details(self, warning_id: str) -> str | None:
+        """The details of the latest take of a warning (`take` keeps there the state it was taken from)."""
+        ...

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from fanzha_cli.domain import settings as settings_module
 from fanzha_cli.domain.errors import DeskError, FanzhaError  # noqa: F401 (DeskError: the desk's own, raised here)
-from fanzha_cli.domain.model import EDITABLE, WARNING_STATE
+from fanzha_cli.domain.model import EDITABLE, LIMITS, WARNING_STATE
 from fanzha_cli.domain.script import sms_text
 from fanzha_cli.domain.values import format_time, is_control, normalize_id, risk_name, storable
 from fanzha_cli.domain.vocab import CHANNEL_WORDS, CHANNELS, OUTCOME_WORDS, VISIT_WORDS, word_key
@@ -280,7 +280,6 @@ class Desk:
         """The values as the import would store them (stripped; a phone normalised; a short station name made the
         listed full name), or a DeskError with the import's reason; and the station, if it is not in the list."""
         from fanzha_cli.domain.values import mask_numbers, parse_phone
-        from fanzha_cli.files.importer import _LONG, _SHORT
         from fanzha_cli.files.stations import StationDirectory
 
         values, unlisted = {}, None
@@ -292,7 +291,7 @@ class Desk:
             odd = next((ch for ch in value if is_control(ch)), None)
             if odd is not None and key != "address":
                 raise DeskError(f"{option}: holds a line break or control character (U+{ord(odd):04X}); one line only")
-            limit = _LONG if key == "address" else _SHORT
+            limit = LIMITS[key]
             if key != "phone" and len(value) > limit:
                 raise DeskError(f"{option}: holds {len(value):,} characters, more than {limit:,}")
             if key == "phone":

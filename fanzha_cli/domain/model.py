@@ -1,18 +1,48 @@
 """The shape of fanzha's records, by field name: a warning's fields (imported, then its state), a station's, a
 stop-payment's. The store, the importer, the card, ``--json`` and the export all take their fields from here."""
 
-WARNING_COLUMNS = (
-    "id",
-    "time",
-    "risk_level",
-    "fraud_type",
-    "name",
-    "phone",
-    "station",
-    "address",
-    "clue",
-    "id_card",
+from typing import NamedTuple
+
+SHORT, LONG = 64, 10_000  # the longest value accepted: longer is a damaged row, not a real name, id or station
+
+
+class Field(NamedTuple):
+    """A field of a warning as the platform sends it."""
+
+    column: str  # its name in the database, on the card and in --json
+    headers: tuple[str, ...]  # the header names an export may give it: the platform's own first, its English last
+    limit: int = SHORT  # the longest value accepted
+    on_card: bool = False  # an optional field shown on the card and in --json as it was imported
+
+    @property
+    def word(self) -> str:
+        """How a message names it: ``risk``, ``phone``."""
+        return self.headers[-1]
+
+
+# What every export carries, each read by its own rule (files.importer.RowChecker).
+REQUIRED_FIELDS = (
+    Field("id", ("预警编号", "编号", "预警id", "warning_id", "id")),
+    Field("time", ("预警时间", "时间", "下发时间", "warning_time", "time")),
+    Field("risk_level", ("风险等级", "等级", "预警等级", "risk")),
+    Field("name", ("姓名", "受害人姓名", "当事人", "name")),
+    Field("phone", ("手机号", "手机号码", "联系电话", "电话", "phone")),
+    Field("station", ("辖区派出所", "派出所", "管辖派出所", "所属派出所", "station")),
 )
+# What an export may carry: text kept as written (trimmed; an empty cell is none), up to its limit. A new column of
+# the platform is one line here and a migration that adds its column; on_card shows it on the card and in --json.
+OPTIONAL_FIELDS = (
+    Field("fraud_type", ("诈骗类型", "预警类型", "预警类别", "类型", "fraud_type")),
+    Field("address", ("住址", "地址", "户籍地址", "居住地址", "address"), LONG, on_card=True),
+    Field("clue", ("线索描述", "预警内容", "线索", "备注", "clue"), LONG, on_card=True),
+    Field("id_card", ("身份证号", "身份证号码", "证件号码", "id_card")),
+)
+IMPORTED_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
+# A warning's columns as imported, in the order of an import's rows (then the batch's id).
+WARNING_COLUMNS = tuple(field.column for field in IMPORTED_FIELDS)
+OPTIONAL_COLUMNS = tuple(field.column for field in OPTIONAL_FIELDS)
+CARD_FIELDS = tuple(field.column for field in OPTIONAL_FIELDS if field.on_card)
+LIMITS = {field.column: field.limit for field in IMPORTED_FIELDS}
 
 
 # What an action may change on a warning; an event's snapshot of these is what undo restores.

@@ -8,11 +8,12 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from operator import itemgetter
+from operator import gt, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fanzha_cli.domain.errors import FanzhaError, ImportFileError, shown_file
+from fanzha_cli.domain.model import IMPORTED_FIELDS, OPTIONAL_FIELDS, REQUIRED_FIELDS, SHORT
 from fanzha_cli.domain.values import (
     format_time,
     mask_numbers,
@@ -29,25 +30,8 @@ from fanzha_cli.files.stations import StationDirectory
 if TYPE_CHECKING:  # for the type only: the engine is chosen by storage.open_store
     from fanzha_cli.storage.protocol import Store
 
-# The warning's fields in the order of WARNING_COLUMNS, with the header names an export may give them.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "id": ("预警编号", "编号", "预警id", "warning_id", "id"),
-    "time": ("预警时间", "时间", "下发时间", "warning_time", "time"),
-    "risk": ("风险等级", "等级", "预警等级", "risk"),
-    "fraud_type": ("诈骗类型", "预警类型", "预警类别", "类型", "fraud_type"),
-    "name": ("姓名", "受害人姓名", "当事人", "name"),
-    "phone": ("手机号", "手机号码", "联系电话", "电话", "phone"),
-    "station": ("辖区派出所", "派出所", "管辖派出所", "所属派出所", "station"),
-    "address": ("住址", "地址", "户籍地址", "居住地址", "address"),
-    "clue": ("线索描述", "预警内容", "线索", "备注", "clue"),
-    "id_card": ("身份证号", "身份证号码", "证件号码", "id_card"),
-}
-REQUIRED = ("id", "time", "risk", "name", "phone", "station")
-_SYNONYMS = {synonym: key for key, names in COLUMNS.items() for synonym in names}
-
-# Longest value accepted: longer is a damaged row, not a real name, id or station.
-_SHORT = 64
-_LONG = 10_000  # address and clue
+_SYNONYMS = {synonym: known for known in IMPORTED_FIELDS for synonym in known.headers}
+_REQUIRED = tuple(known.column for known in REQUIRED_FIELDS)
 FUTURE_SLACK = timedelta(days=1)
 
 
@@ -59,21 +43,21 @@ def map_header(file: str, header: list[str]) -> dict[str, int]:
     """The position of each known field in the header; refuses a header missing a field or naming one twice."""
     positions: dict[str, int] = {}
     for index, name in enumerate(header):
-        key = _SYNONYMS.get(_header_key(name))
-        if key is None:
+        known = _SYNONYMS.get(_header_key(name))
+        if known is None:
             continue
-        if key in positions:
-            first = header[positions[key]]
+        if known.column in positions:
+            first = header[positions[known.column]]
             raise ImportFileError(
                 file,
-                f"columns {positions[key] + 1} ({first}) and {index + 1} ({name}) both give the {key};"
-                " remove one of them",
+                f"columns {positions[known.column] + 1} ({first}) and {index + 1} ({name}) both give the"
+                f" {known.word}; remove one of them",
                 column=name,
             )
-        positions[key] = index
-    missing = [key for key in REQUIRED if key not in positions]
+        positions[known.column] = index
+    missing = [known for known in REQUIRED_FIELDS if known.column not in positions]
     if missing:
-        wanted = "; ".join(f"{key} ({'/'.join(COLUMNS[key][:3])})" for key in missing)
+        wanted = "; ".join(f"{known.word} ({'/'.join(known.headers[:3])})" for known in missing)
         raise ImportFileError(file, f"lacks the required column{'s' if len(missing) > 1 else ''} {wanted}")
     return positions
 
@@ -131,8 +115,8 @@ class StrictImportRefused(FanzhaError):
 class RowChecker:
     """Turns a record into a row for ``store.insert_new_warnings``, or raises ``Reject``.
 
-    ``check`` runs once per imported row: it is written for speed (one itemgetter, no per-field loop) and keeps
-    the slow work for the rows that fail.
+    ``check`` runs once per imported row: it is written for speed (two itemgetters; the optional fields, however
+    many the model has, trimmed and measured by map, in C) and keeps the slow work for the rows that fail.
     """
 
     def __init__(
@@ -142,7 +126,10 @@ class RowChecker:
         self.width = len(header)
         self.positions = positions
         # An optional column the file lacks is read from an empty cell appended to each record.
-        self.getter = itemgetter(*(positions.get(key, self.width) for key in COLUMNS))
+        self.required = itemgetter(*(positions[column] for column in _REQUIRED))
+        # optional: as a tuple however many (an itemgetter of one gives the item itself)
+        self.optional = itemgetter(*(positions.get(known.column, self.width) for known in OPTIONAL_FIELDS), self.width)
+        self.limits = tuple(known.limit for known in OPTIONAL_FIELDS)
         self.listed = stations.listed
         self.unknown_stations: Counter = Counter()  # stations not in the list, kept as written, and how often
         self.latest = format_time(now + FUTURE_SLACK)
@@ -152,7 +139,7 @@ class RowChecker:
         if len(fields) != self.width:
             fields = self._fit(fields)
         fields.append("")
-        wid, when, risk, fraud_type, name, phone, station, address, clue, id_card = self.getter(fields)
+        wid, when, risk, name, phone, station = self.required(fields)
         given, name, station = wid, name.strip(), station.strip()
         wid = normalize_id(given)
         if not wid:
@@ -167,7 +154,7 @@ class RowChecker:
         try:
             risk = parse_risk(risk)
         except ValueError as exc:
-            raise Reject(self._name("risk"), str(exc)) from None
+            raise Reject(self._name("risk_level"), str(exc)) from None
         if not name:
             raise Reject(self._name("name"), "the name is empty")
         try:
@@ -177,27 +164,13 @@ class RowChecker:
         if not station:
             raise Reject(self._name("station"), "the police station is empty")
         listed = self.listed(station)
-        row = (
-            wid,
-            when,
-            risk,
-            fraud_type.strip() or None,
-            name,
-            phone,
-            listed or station,
-            address.strip() or None,
-            clue.strip() or None,
-            id_card.strip() or None,
-            self.batch_id,
-        )
+        optional = tuple(map(str.strip, self.optional(fields)))[:-1]  # an empty one is stored as none (the store)
+        row = (wid, when, risk, name, phone, listed or station, *optional, self.batch_id)
         if (
-            len(wid) > _SHORT
-            or len(name) > _SHORT
-            or len(station) > _SHORT
-            or len(fraud_type) > _SHORT
-            or len(id_card) > _SHORT
-            or len(address) > _LONG
-            or len(clue) > _LONG
+            len(wid) > SHORT
+            or len(name) > SHORT
+            or len(station) > SHORT
+            or any(map(gt, map(len, optional), self.limits))
         ):
             self._refuse_long(row)
         if listed is None:
@@ -213,10 +186,11 @@ class RowChecker:
         )
 
     def _refuse_long(self, row: tuple) -> None:
-        for key, value in zip(COLUMNS, row, strict=False):
-            limit = _LONG if key in ("address", "clue") else _SHORT
-            if isinstance(value, str) and len(value) > limit:
-                raise Reject(self._name(key), f"holds {len(value):,} characters, more than {limit:,}")
+        for imported, value in zip(IMPORTED_FIELDS, row, strict=False):
+            if isinstance(value, str) and len(value) > imported.limit:
+                raise Reject(
+                    self._name(imported.column), f"holds {len(value):,} characters, more than {imported.limit:,}"
+                )
 
     def _name(self, key: str) -> str:
         return self.header[self.positions[key]]
@@ -355,7 +329,7 @@ def _valid_rows(
 
 def _looks_like_row(positions: dict[str, int], cells: list[str]) -> bool:
     """Whether one line's cells make a row of the export: every required column there, an id and a real time."""
-    if len(cells) <= max(positions[key] for key in REQUIRED):
+    if len(cells) <= max(positions[column] for column in _REQUIRED):
         return False
     try:
         normalize_time(cells[positions["time"]])

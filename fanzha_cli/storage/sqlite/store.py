@@ -14,6 +14,7 @@ from fanzha_cli.domain.model import (
     DISPOSITIONS,
     EDITABLE,
     OPEN_STATUSES,
+    OPTIONAL_COLUMNS,
     STATION_COLUMNS,
     STOP_PAY_RESULT,
     STOP_PAY_ROW,
@@ -334,14 +335,15 @@ class SqliteStore:
 
     def insert_new_warnings(self, rows: Iterable[tuple]) -> int:
         """Insert the rows (``WARNING_COLUMNS`` then the batch id) whose id is not stored yet; returns how many.
+        An optional field given empty is stored as none.
 
         Stored warnings are left untouched. ``rows`` is consumed as a stream, so a file of any size is never held in
         memory.
         """
-        placeholders = ", ".join("?" * (len(WARNING_COLUMNS) + 1))
+        values = ", ".join("nullif(?, '')" if column in OPTIONAL_COLUMNS else "?" for column in WARNING_COLUMNS)
         # ON CONFLICT DO NOTHING is spoken by both SQLite and PostgreSQL; the id's uniqueness does the de-duplication.
         cursor = self.conn.executemany(
-            f"INSERT INTO warnings ({', '.join(WARNING_COLUMNS)}, batch_id) VALUES ({placeholders})"
+            f"INSERT INTO warnings ({', '.join(WARNING_COLUMNS)}, batch_id) VALUES ({values}, ?)"
             " ON CONFLICT (id) DO NOTHING",
             rows,
         )

@@ -51,3 +51,40 @@ def test_the_import_graph_has_no_cycle():
 def test_a_migration_imports_nothing_of_the_program():
     """A migration that has shipped is frozen: it must not follow the program's code as that changes."""
     assert imports_of(PACKAGE / "storage" / "sqlite" / "migrations.py") == set()
+
+
+ENGINES = ("sqlite3", "sqlite_utils", "psycopg", "psycopg2", "pg8000")
+SQL = ("SELECT ", "INSERT INTO", "UPDATE ", "DELETE FROM", "CREATE TABLE", "CREATE INDEX", "PRAGMA ", "BEGIN ")
+
+
+def test_only_the_storage_package_knows_the_engine_and_holds_sql():
+    """Issue 12: a driver imported, or a statement written (SQL keywords in capitals, as fanzha writes them),
+    outside fanzha_cli/storage is the engine leaking."""
+    for name, path in modules().items():
+        if name.startswith("fanzha_cli.storage"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                assert not [a.name for a in node.names if a.name.split(".")[0] in ENGINES], (name, node.lineno)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                assert node.module.split(".")[0] not in ENGINES, (name, node.lineno)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                assert not any(word in node.value for word in SQL), (name, node.lineno, node.value[:60])
+
+
+def test_the_sqlite_store_has_every_method_of_the_store_protocol_as_it_is_declared():
+    import inspect
+
+    from fanzha_cli.storage.protocol import Store
+    from fanzha_cli.storage.sqlite.store import SqliteStore
+
+    declared = {name for name, _ in inspect.getmembers(Store) if not name.startswith("_")} | {"__enter__", "__exit__"}
+    declared -= set(dir(object))
+    assert len(declared) > 40
+    for name in sorted(declared):
+        if isinstance(inspect.getattr_static(Store, name), property):
+            assert isinstance(inspect.getattr_static(SqliteStore, name), property), name
+            continue
+        wanted = list(inspect.signature(getattr(Store, name)).parameters)
+        assert list(inspect.signature(getattr(SqliteStore, name)).parameters) == wanted, name

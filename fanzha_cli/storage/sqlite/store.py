@@ -24,9 +24,6 @@ from fanzha_cli.domain.model import (
 from fanzha_cli.storage.sqlite import connect as sqlite_connect
 from fanzha_cli.storage.sqlite.connect import BUSY_TIMEOUT_SECONDS, _rollback
 
-# --- import batches and warnings -----------------------------------------------------------------------------
-
-
 # --- the queue and the day --------------------------------------------------------------------------------------
 
 # The queue order of SPEC §3, in the terms of the partial index warnings_queue, so that the head is one index read.
@@ -121,12 +118,6 @@ def _merged(lists: list[list[dict]], limit: int | None) -> list[dict]:
     seen: set[str] = set()
     once = (row for row in merged if row["id"] not in seen and not seen.add(row["id"]))
     return list(itertools.islice(once, limit or None))
-
-
-# --- stations ------------------------------------------------------------------------------------------------
-
-
-# --- stop-payments (SPEC §7) ---------------------------------------------------------------------------------
 
 
 # The standing escalations of a range through the partial index events_escalations, which holds all that is read:
@@ -320,6 +311,8 @@ class SqliteStore:
     def indexes_built_after(self, rows_expected: int):
         return sqlite_connect.indexes_built_after(self.conn, rows_expected)
 
+    # --- import batches and warnings ------------------------------------------------------------------------------
+
     def begin_batch(self, *, file: str, officer: str, at: str) -> int:
         """The batch row comes first so that every warning of the file can point to it."""
         cursor = self.conn.execute(
@@ -356,6 +349,8 @@ class SqliteStore:
         )
         return [dict(zip(("id", "file", "imported_at", "new"), row, strict=True)) for row in cursor]
 
+    # --- the queue and the day ------------------------------------------------------------------------------------
+
     def queue_head(self, now: str, limit: int = 1) -> list[str]:
         """The ids of the most urgent warnings due at ``now``, in the order ``next`` hands them out."""
         return [row[0] for row in self.conn.execute(f"SELECT id {_QUEUE} LIMIT ?", (now, limit))]
@@ -365,6 +360,8 @@ class SqliteStore:
         return self.conn.execute(
             "SELECT count(*) FROM warnings WHERE time >= ? AND time < ?", (f"{day} 00:00:00", f"{day} 24:00:00")
         ).fetchone()[0]
+
+    # --- the desk: warnings in hand, state changes, the event log -------------------------------------------------
 
     def get_warning(self, warning_id: str) -> dict | None:
         return _warning(
@@ -476,6 +473,8 @@ class SqliteStore:
         ).fetchone()
         return dict(zip(("id", "file", "imported_at", "officer"), row, strict=True))
 
+    # --- overdue, and the lists of `list` -------------------------------------------------------------------------
+
     def oldest_open_requests(self, warning_ids: list[str]) -> dict[str, str]:
         """Each listed warning's oldest stop-payment still waiting for the bank: when it was requested."""
         if not warning_ids:
@@ -548,6 +547,8 @@ class SqliteStore:
         sql += " ORDER BY risk_level DESC, time" + (f" LIMIT {int(limit)}" if limit else "")
         return [_warning(row) for row in self.conn.execute(sql, params)]
 
+    # --- stations and settings ------------------------------------------------------------------------------------
+
     def get_station(self, name: str) -> dict | None:
         row = self.conn.execute(f"SELECT {', '.join(STATION_COLUMNS)} FROM stations WHERE name = ?", (name,)).fetchone()
         return row and dict(zip(STATION_COLUMNS, row, strict=True))
@@ -579,6 +580,8 @@ class SqliteStore:
             "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+    # --- stop-payments (SPEC §7) ----------------------------------------------------------------------------------
 
     def add_stop_payment(self, request: dict) -> int:
         columns = [key for key in STOP_PAY_ROW if key in request]
@@ -621,6 +624,8 @@ class SqliteStore:
     # Figures about warnings count the warnings of [start, end) by their own time; figures about actions count the
     # standing events done in [start, end). A summary computes them for one day at a time and keeps each day's in
     # day_figures (below), so that a range adds kept days up instead of reading months of rows again.
+
+    # --- the day's totals (SPEC §6) and the figures kept per day --------------------------------------------------
 
     def warning_totals(self, start: str, end: str) -> dict:
         """The figures about warnings, in one pass over the time index."""
@@ -773,6 +778,8 @@ class SqliteStore:
             bounds = {"received": f"{day} 00:00:00", "received_end": f"{day} 24:00:00"}
             rows += self.conn.execute(_EARLIER_BY_WARNINGS, params | bounds).fetchall()
         return rows
+
+    # --- find and take (SPEC §3) ----------------------------------------------------------------------------------
 
     def find_warnings(self, kind: str, limit: int | None = None, **params: str) -> list[dict]:
         """The warnings of one kind of ``FIND``, newest first, each with ``rowid`` and ``earlier_warnings``;

@@ -18,7 +18,6 @@ from fanzha_cli.domain import settings
 from fanzha_cli.domain.errors import DatabaseError
 from fanzha_cli.storage import open_store
 from fanzha_cli.storage.sqlite import connect as sqlite_connect
-from fanzha_cli.storage.sqlite import store
 
 HUGE = str(10**30)
 
@@ -293,7 +292,7 @@ def test_a_really_full_disk_through_the_cli(tmp_path):
 
 
 def test_a_busy_database_is_one_line(run, stocked, db_path, monkeypatch):
-    monkeypatch.setattr(store, "BUSY_TIMEOUT_SECONDS", 0.05)
+    monkeypatch.setattr(sqlite_connect, "BUSY_TIMEOUT_SECONDS", 0.05)
     holder = sqlite3.connect(db_path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:

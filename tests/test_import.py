@@ -134,6 +134,18 @@ def test_utf8_bom_english_headers_any_order(run, db, tmp_path):
     assert db("SELECT id, risk_level, fraud_type FROM warnings ORDER BY id") == [("E1", 3, "虚假贷款"), ("E2", 1, None)]
 
 
+def test_every_optional_field_left_empty_or_blank_is_stored_as_none_and_a_given_one_trimmed(run, db, tmp_path):
+    header = [*HEADER_ZH, "身份证号"]
+    rows = [
+        [*warning_row(1, fraud_type="", address="", clue=""), ""],
+        [*warning_row(2, fraud_type="  ", address=" \t", clue=" "), "   "],
+        [*warning_row(3, fraud_type=" 刷单 ", address=" 新洲区 ", clue=" 线索 "), " 420100199001011234 "],
+    ]
+    assert run("import", write_export(tmp_path / "o.csv", rows, header=header)).exit_code == 0
+    stored = db("SELECT fraud_type, address, clue, id_card FROM warnings ORDER BY id")
+    assert stored == [(None,) * 4, (None,) * 4, ("刷单", "新洲区", "线索", "420100199001011234")]
+
+
 def test_tsv_file(run, db, tmp_path):
     path = write_export(tmp_path / "export.tsv", [warning_row(1), warning_row(2)], delimiter="\t")
     result = run("import", path)

@@ -88,3 +88,17 @@ def test_the_sqlite_store_has_every_method_of_the_store_protocol_as_it_is_declar
             continue
         wanted = list(inspect.signature(getattr(Store, name)).parameters)
         assert list(inspect.signature(getattr(SqliteStore, name)).parameters) == wanted, name
+
+
+def test_open_store_refuses_a_server_address_without_repeating_its_password(tmp_path, monkeypatch):
+    import pytest
+
+    from fanzha_cli.domain.errors import DatabaseError
+    from fanzha_cli.storage import open_store
+
+    monkeypatch.chdir(tmp_path)
+    for create in (False, True):
+        with pytest.raises(DatabaseError, match="PostgreSQL server") as refused:
+            open_store("postgresql://desk:s3cret@centre/fanzha", create=create)
+        assert "s3cret" not in str(refused.value)
+    assert list(tmp_path.iterdir()) == []  # no folder named postgresql: made here

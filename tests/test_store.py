@@ -132,7 +132,7 @@ def test_queue_head_reads_the_partial_index_in_order(big_db):
 
 @pytest.mark.parametrize("name", sqlite_plans.HOT_QUERIES)
 def test_every_hot_query_reads_an_index_and_sorts_nothing(big_db, name):
-    """Read from the statements as they run (store.plans_of), a write rolled back. The overdue counts read each
+    """Read from the statements as they run (storage.sqlite.plans), a write rolled back. The overdue counts read each
     kind from its partial index, and count each warning once (a warning with two stop-payments waiting): that
     b-tree holds the few overdue ones, never the table."""
     plan = sqlite_plans.query_plan(big_db, name)
@@ -140,6 +140,15 @@ def test_every_hot_query_reads_an_index_and_sorts_nothing(big_db, name):
     assert plan and all(any(word in step for word in known) or step.startswith("SCAN o") for step in plan), plan
     assert not any("TEMP B-TREE" in step and "count(DISTINCT)" not in step for step in plan), plan
     assert not any(step.startswith(("SCAN warnings", "SCAN events")) and "INDEX" not in step for step in plan), plan
+
+
+def test_the_overdue_counts_read_a_bounded_range_of_those_waiting_and_the_open_requests_directly(big_db):
+    """`next` counts the overdue on every call: those waiting for a station are a range of warnings_at_station
+    bounded on both sides (the later cutoff), and the stop-payments waiting for a bank come from their own index,
+    not through the warnings."""
+    plan = " | ".join(sqlite_plans.query_plan(big_db, "count_overdue"))
+    assert "warnings_at_station (station_since>? AND station_since<?)" in plan, plan
+    assert "SEARCH stop_payments USING INDEX stop_payments_open" in plan, plan
 
 
 def test_reading_a_plan_leaves_nothing_written(big_db):

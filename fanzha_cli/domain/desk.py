@@ -61,7 +61,7 @@ class Desk:
 
     def get(self, warning_id: str) -> dict:
         # as given first: an id read back from the database (or stored by a release that kept invisible characters)
-        typed = storable(warning_id)  # a byte of a command line that is not UTF-8: no id, and SQLite cannot take it
+        typed = storable(warning_id)  # a byte of a command line that is not UTF-8: no id, and no store can take it
         warning = self.store.get_warning(typed) or self.store.get_warning(normalize_id(typed))
         if warning is None:
             # else the one id it is a tail of, any case (SPEC §3: `0008` for WH202611240000008); several: refused

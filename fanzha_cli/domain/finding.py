@@ -19,7 +19,7 @@ MIN_TAIL = 4  # an id's tail is at least this long; so is a phone's
 SHOWN_CANDIDATES = 10  # the candidates an ambiguous tail lists
 DEFAULT_LIMIT = 20
 
-# Each kind of store.FIND and what it matched, as `find --json`'s `matched_by` says it.
+# Each kind of Store.find_warnings and what it matched, as `find --json`'s `matched_by` says it.
 MATCHED_BY = {
     "phone_tail": "phone",
     "phone": "phone",
@@ -56,7 +56,7 @@ def by_id_tail(store: Store, text: str) -> dict | None:
 
 
 def searches(text: str) -> list[tuple[str, dict]]:
-    """What ``text`` may be, as kinds of store.FIND with their parameters: a phone (all 11 digits, spaced or
+    """What ``text`` may be, as kinds of Store.find_warnings with their parameters: a phone (all 11 digits, spaced or
     with +86 as the import reads it; or the last four), a name (as written, or the start of one), an id (as
     typed, or a tail of four characters or more, any case). Four digits are both a phone's end and an id's."""
     typed = storable(text).strip()

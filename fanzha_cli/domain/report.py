@@ -1,4 +1,4 @@
-"""The day's totals (SPEC §6), computed in SQL and assembled here into the shape of `summary --json`."""
+"""The day's totals (SPEC §6), counted by the store and assembled here into the shape of `summary --json`."""
 
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ from fanzha_cli.domain.values import format_time
 
 
 def overdue_limits(desk) -> dict[str, str]:
-    """The cutoffs of store.OVERDUE at the desk's ``now``: in hand too long, a retry past due, or a station without
-    a visit result after its limit (shorter for high and urgent warnings)."""
+    """The cutoffs of the overdue counts (Store.count_overdue) at the desk's ``now``: in hand too long, a retry
+    past due, or a station without a visit result after its limit (shorter for high and urgent warnings)."""
     limits = desk.settings
     now = desk.now
     return {

@@ -346,7 +346,7 @@ def default_rejects_path(path: Path) -> Path:
 class _RejectsWriter:
     """The rejected records with their line and reason, as UTF-8 with BOM so that Excel shows the Chinese.
 
-    A private file (``files.private_file``: mode 600, moved into place at the end, removed on any failure), since
+    A private file (``files.safe.private_file``: mode 600, moved into place at the end, removed on any failure), since
     it holds whole rows with phones and ID numbers, and formula-safe, since it is made to be opened in Excel;
     nothing is written when nothing is rejected.
     """

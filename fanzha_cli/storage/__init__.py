@@ -12,7 +12,10 @@ if TYPE_CHECKING:
 
 def open_store(location: str | Path, *, create: bool = False) -> Store:
     """The store at ``location``: a file's path (SQLite), created if need be when ``create``. A server's URL is
-    refused by ``storage.location.resolve`` until centre mode comes (SPEC §8)."""
+    refused, its password never repeated, until centre mode comes (SPEC §8): never taken for a file's path."""
+    from fanzha_cli.storage.location import refuse_a_url
     from fanzha_cli.storage.sqlite.store import SqliteStore
+
+    refuse_a_url("the database location", str(location))
 
     return SqliteStore.open(location, create=create)

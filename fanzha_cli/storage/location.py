@@ -24,6 +24,12 @@ def _not_a_path(source: str, location: str) -> str:
     return f"{source} is a {scheme}:// address, not a database file: give the path of one"
 
 
+def refuse_a_url(source: str, location: str) -> None:
+    """A server's address is not a file's path: refused in one line that never repeats it."""
+    if _URL.match(location.strip()):
+        raise DatabaseError(_not_a_path(source, location.strip()))
+
+
 def default_db_path() -> Path:
     """The per-user data directory's database, by each platform's convention."""
     if sys.platform == "win32":
@@ -39,7 +45,7 @@ def resolve_db_path(option: str | None = None) -> Path:
     """``--db``, else ``FANZHA_DB``, else the per-user default (SPEC §4).
 
     Refuses what cannot hold the officer's work: an empty ``--db``, and ``:memory:``, which would import and keep
-    nothing. (The library's own ``connect(":memory:")`` stays open to tests.)
+    nothing. (The library's own ``open_store(":memory:")`` stays open to tests.)
     """
     if option is not None:
         source, chosen = "--db", option
@@ -49,8 +55,8 @@ def resolve_db_path(option: str | None = None) -> Path:
         raise DatabaseError(f"{source} is empty: name the database file")
     if chosen is not None and chosen.strip() == ":memory:":
         raise DatabaseError(f"{source} :memory: would keep nothing once the command ends: name a database file")
-    if chosen is not None and _URL.match(chosen.strip()):
-        raise DatabaseError(_not_a_path(source, chosen.strip()))
+    if chosen is not None:
+        refuse_a_url(source, chosen)
     try:
         return Path(chosen).expanduser() if chosen else default_db_path()
     except (RuntimeError, KeyError, OSError) as exc:  # ~nosuchuser, or no home directory to be found

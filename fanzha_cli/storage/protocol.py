@@ -57,7 +57,8 @@ class Store(Protocol):
     def finish_batch(self, batch_id: int, *, sha256: str, counts: dict[str, int]) -> None: ...
 
     def insert_new_warnings(self, rows: Iterable[tuple]) -> int:
-        """Insert the rows (``WARNING_COLUMNS`` then the batch id) whose id is not stored yet; returns how many."""
+        """Insert the rows (``domain.model.WARNING_COLUMNS``, then the batch id) whose id is not stored yet;
+        returns how many. An optional field (``OPTIONAL_COLUMNS``) given as an empty text is stored as none."""
         ...
 
     def batches_of_file(self, sha256: str) -> list[dict]:
@@ -235,8 +236,10 @@ class Store(Protocol):
         ...
 
     def find_warnings(self, kind: str, limit: int | None = None, **params: str) -> list[dict]:
-        """The warnings of one kind of ``FIND``, newest first, each with ``rowid`` and ``earlier_warnings``; ``limit``
-        None for all of them."""
+        """The warnings of one kind, newest first (by time, then as imported: ``rowid`` says the order), each with
+        ``earlier_warnings`` (the same phone's before it); ``limit`` None for all. The kinds and their parameters:
+        ``phone_tail`` (tail: 4 digits), ``phone`` (phone), ``name`` (name), ``name_start`` (name), ``id_tail``
+        (tail), ``id`` (typed, id: as typed and as stored)."""
         ...
 
     def last_take_details(self, warning_id: str) -> str | None:

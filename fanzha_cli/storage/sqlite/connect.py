@@ -152,7 +152,7 @@ def _prepare_file(path: Path, create: bool) -> None:
 
 class Connection(sqlite3.Connection):
     """A connection to fanzha's database. A failure of the disk, the file or a lock (busy, full, read-only, not a
-    database) comes out of any statement as the program's own exception (errors.DatabaseBusy, ...), whoever runs
+    database) comes out of any statement as the program's own exception (domain.errors.DatabaseBusy, ...), whoever runs
     it; a statement's own error (a constraint, a typo in SQL) stays SQLite's, for the code that ran it."""
 
     path: str | None = None
@@ -175,7 +175,7 @@ def _own(exc: sqlite3.Error, path: str | None) -> Exception:
     return database_error(exc, path) if _of_environment(exc) else exc
 
 
-def connect(path: Path | str, *, create: bool = True) -> sqlite3.Connection:
+def connect(path: Path | str, *, create: bool = True) -> Connection:
     """Open the database at ``path`` (creating it if need be and ``create``), migrated to the current schema."""
     if str(path) == ":memory:":
         conn = sqlite3.connect(":memory:", isolation_level=None, factory=Connection)
@@ -278,7 +278,7 @@ def _rollback(conn: sqlite3.Connection) -> None:
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+def transaction(conn: sqlite3.Connection, *, durable: bool = True) -> Iterator[None]:
     """One write transaction: all of it is stored, or none of it. Taken at once so a reader cannot deadlock us.
 
     A durable one is on disk when it commits (an fsync, some milliseconds). ``durable=False`` is for writes that
@@ -295,7 +295,7 @@ def transaction(conn: sqlite3.Connection, *, durable: bool = True) -> Iterator[s
             conn.execute("BEGIN IMMEDIATE")
             changes = conn.total_changes
             try:
-                yield conn
+                yield
             except BaseException:
                 _rollback(conn)
                 raise
@@ -338,12 +338,12 @@ def _main_file(conn: sqlite3.Connection) -> str | None:
 
 
 @contextmanager
-def rehearsal(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def rehearsal(conn: sqlite3.Connection) -> Iterator[None]:
     """A transaction that is always rolled back: a dry run does all the work and keeps none of it."""
     with _database_errors(conn):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            yield conn
+            yield
         finally:
             _rollback(conn)
 
@@ -352,7 +352,7 @@ BULK_CACHE_KIB = 64 * 1024
 
 
 @contextmanager
-def bulk_insert(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def bulk_insert(conn: sqlite3.Connection) -> Iterator[None]:
     """Around an import's bulk insert, entered outside its transaction (SQLite ignores the pragma inside one):
     foreign keys unchecked, since every row points to the batch row the same transaction has just made (a lookup
     per row saved, ~2% of an import); and a page cache of 64 MiB instead of 2, since the lookup indexes of `find`
@@ -362,7 +362,7 @@ def bulk_insert(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("PRAGMA foreign_keys = OFF")
     conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
     try:
-        yield conn
+        yield
     finally:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute(f"PRAGMA cache_size = {int(cache)}")
@@ -388,23 +388,13 @@ def indexes_built_after(conn: sqlite3.Connection, rows_expected: int) -> Iterato
         conn.execute(sql)
 
 
-# --- figures kept per day ---------------------------------------------------------------------------------------
-# A day's figures, once computed, are kept in day_figures until a write touches that day: the triggers of
-# migration 0006 delete a day's row whenever a warning of that day is changed (or moved or deleted, by another
-# program), an event is logged on it or done that day (or an act of that day is undone), or a stop-payment of
-# that day is made or answered; and the days of the warnings added since the last check (rowid past
-# day_figures_checked.upto) are taken afresh. Any writer, this program or another, keeps them true. Figures are
-# kept optimistically: computed in a read transaction and kept only if nothing was written since it began;
-# otherwise they are shown and not kept.
-
-
 @contextmanager
-def snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def snapshot(conn: sqlite3.Connection) -> Iterator[None]:
     """One read transaction, so that all the figures of a report come from one state of the database."""
     with _database_errors(conn):
         conn.execute("BEGIN DEFERRED")
     try:
-        yield conn
+        yield
     finally:
         if conn.in_transaction:
             _rollback(conn)

@@ -1,6 +1,7 @@
 """The schema, as named migrations applied in order when a database opens (sqlite-utils ``Migrations``).
 
-Never edit a migration that has shipped: add a new one, and raise ``store.SCHEMA_VERSION`` to the new count.
+Never edit a migration that has shipped: add a new one, and raise ``SCHEMA_VERSION`` (storage.sqlite.connect)
+to the new count.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from fanzha_cli.domain.model import (
     WARNING_STATE,
 )
 from fanzha_cli.storage.sqlite import connect as sqlite_connect
-from fanzha_cli.storage.sqlite.connect import BUSY_TIMEOUT_SECONDS, _rollback
+from fanzha_cli.storage.sqlite.connect import _rollback
 
 # --- the queue and the day --------------------------------------------------------------------------------------
 
@@ -104,6 +104,11 @@ _OVERDUE_STATUSES = {"in_hand": {"taken"}, "retry": {"retry"}, "station": {"new"
 
 
 OVERDUE = {kind: f"SELECT id FROM warnings WHERE {where}" for kind, where in _OVERDUE_WHERE.items()}
+# counted, the waiting ones are a range of warnings_at_station: the later of the two cutoffs bounds it
+OVERDUE["station"] += " AND station_since < max(:station_cutoff_urgent, :station_cutoff)"
+OVERDUE["stop_pay"] = (
+    "SELECT warning_id AS id FROM stop_payments WHERE status = 'open' AND requested_at < :stop_pay_cutoff"
+)
 
 
 _OVERDUE_IDS = " UNION ".join(OVERDUE.values())
@@ -547,7 +552,7 @@ class SqliteStore:
         sql += " ORDER BY risk_level DESC, time" + (f" LIMIT {int(limit)}" if limit else "")
         return [_warning(row) for row in self.conn.execute(sql, params)]
 
-    # --- stations and settings ------------------------------------------------------------------------------------
+    # --- stations -------------------------------------------------------------------------------------------------
 
     def get_station(self, name: str) -> dict | None:
         row = self.conn.execute(f"SELECT {', '.join(STATION_COLUMNS)} FROM stations WHERE name = ?", (name,)).fetchone()
@@ -625,7 +630,13 @@ class SqliteStore:
     # standing events done in [start, end). A summary computes them for one day at a time and keeps each day's in
     # day_figures (below), so that a range adds kept days up instead of reading months of rows again.
 
-    # --- the day's totals (SPEC §6) and the figures kept per day --------------------------------------------------
+    # A day's figures, once computed, are kept in day_figures until a write touches that day: the triggers of
+    # migration 0006 delete a day's row whenever a warning of that day is changed (or moved or deleted, by another
+    # program), an event is logged on it or done that day (or an act of that day is undone), or a stop-payment of
+    # that day is made or answered; and the days of the warnings added since the last check (rowid past
+    # day_figures_checked.upto) are taken afresh. Any writer, this program or another, keeps them true. Figures are
+    # kept optimistically: computed in a read transaction and kept only if nothing was written since it began;
+    # otherwise they are shown and not kept.
 
     def warning_totals(self, start: str, end: str) -> dict:
         """The figures about warnings, in one pass over the time index."""
@@ -740,9 +751,8 @@ class SqliteStore:
         if not (days or checked["newest"] != checked["upto"]) or not self.conn.in_transaction:
             return False
         try:
-            self.conn.execute(
-                "PRAGMA busy_timeout = 0"
-            )  # a writer at work means the snapshot is outdated: no use waiting
+            # a writer at work means the snapshot is outdated: no use waiting
+            self.conn.execute("PRAGMA busy_timeout = 0")
             self.conn.executemany("DELETE FROM day_figures WHERE day = ?", [(day,) for day in checked["stale"]])
             self.conn.execute("DELETE FROM day_figures_checked")
             self.conn.execute("INSERT INTO day_figures_checked (upto) VALUES (?)", (checked["newest"],))
@@ -756,7 +766,7 @@ class SqliteStore:
             _rollback(self.conn)
             return False
         finally:
-            self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            self.conn.execute(f"PRAGMA busy_timeout = {int(sqlite_connect.BUSY_TIMEOUT_SECONDS * 1000)}")
 
     def acted_on_export_rows(self, start: str, end: str) -> list[dict]:
         """Each warning acted on in [start, end), in export_rows' form, with ``actions``: its dispositions in the

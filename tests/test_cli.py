@@ -241,7 +241,7 @@ def test_an_unquoted_at_time_logs_the_call_at_that_time(run, db_path, tmp_path):
 
 
 def test_an_overdue_reason_reads_as_its_json_says():
-    from fanzha_cli.commands.work import _overdue_text
+    from fanzha_cli.cli.desk import _overdue_text
 
     just_due = {"reason": "retry", "limit_minutes": 0, "minutes_over": 0}
     assert _overdue_text(just_due) == "retry due less than a minute over"

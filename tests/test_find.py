@@ -200,7 +200,7 @@ def test_find_on_a_terminal_is_a_table_with_the_phone_masked(run, desk, monkeypa
     from fanzha_cli import output
 
     monkeypatch.setattr(output, "is_terminal", lambda stream=None: True)
-    monkeypatch.setattr("fanzha_cli.commands.finding.is_terminal", lambda stream=None: True)
+    monkeypatch.setattr("fanzha_cli.cli.find.is_terminal", lambda stream=None: True)
     monkeypatch.setenv("COLUMNS", "200")
     result = run("find", "5678")
     assert "WH202611250000001" in result.stdout and "100****5678" in result.stdout

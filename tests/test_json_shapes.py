@@ -1,4 +1,4 @@
-"""Every `--json` of the desk's reads keeps its shape (fanzha_cli.schemas, README "JSON output").
+"""Every `--json` of the desk's reads keeps its shape (fanzha_cli.cli.schemas, README "JSON output").
 
 The desk's reads write their JSON with the standard library (pydantic would double the start-up of `list --json`),
 so the shapes are held here instead, over a day that gives every field a value and every list an item."""
@@ -11,7 +11,7 @@ import pytest
 from conftest import day_rows, write_export
 from pydantic import TypeAdapter, ValidationError
 
-from fanzha_cli import schemas
+from fanzha_cli.cli import schemas
 
 DAY = [
     ("WH202611240000001", "2026-11-24 08:00:00", "紧急"),

@@ -205,7 +205,7 @@ def test_amounts_parse_exactly_in_every_form(fen):
 @given(fen_amounts)
 def test_any_amount_survives_store_and_print(tmp_path_factory, fen):
     """parse → store → print, through the library and the JSON the officer sees: the same fen."""
-    from fanzha_cli.commands.stoppay_cmd import json_view
+    from fanzha_cli.cli.stoppay import json_view
     from fanzha_cli.domain import stoppay
     from fanzha_cli.domain.desk import Desk
     from fanzha_cli.files.importer import import_file

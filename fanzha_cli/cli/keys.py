@@ -4,12 +4,14 @@ A thin loop over the same library calls as the commands. Keys come one at a time
 terminal) or from standard input when it is not one, so a shift can be replayed or tested by piping keys in.
 """
 
-from __future__ import annotations
-
 import sys
 from collections import Counter
 
-from fanzha_cli.commands import work
+import typer
+
+from fanzha_cli.cli.app import app, reported
+from fanzha_cli.cli.desk import report_log, report_undo
+from fanzha_cli.cli.render import empty_queue, remind, show_card, warning_view
 from fanzha_cli.domain.desk import Desk
 from fanzha_cli.domain.errors import FanzhaError
 from fanzha_cli.domain.values import mask_phone
@@ -20,6 +22,43 @@ HELP = (
     " · n 备注 note · p 止付 stop-payment · / 查找 find · t 接手 take · z 撤销 undo · q 退出 quit"
 )
 OUTCOME_KEYS = {"r": "reached", "u": "unreachable", "d": "distrustful"}
+
+
+@app.command("desk")
+def desk_mode(ctx: typer.Context) -> None:
+    """A whole shift at the keyboard: one key per outcome, the next card at once.
+
+    Keys: r reached, u unreachable, d distrustful, e escalate, s skip (release), n note, p stop-payment,
+    / find, t take what was found, z undo, q quit.
+
+    Example: fanzha desk
+    """
+    with reported():
+        session = ctx.obj
+        store = session.open_store()
+        keys, shift = Keys(), Shift()
+        found: list[dict] = []  # what `/` found last, for `t`
+        while True:
+            desk = Desk(store, session.officer)
+            warning, _ = desk.take_next()
+            remind(desk)
+            if warning is None:
+                out(empty_queue(desk) + " Any key checks again; q quits.", "green")
+            else:
+                show_card(warning_view(desk, warning, full_phone=True))
+            out(shift.line(), "dim")
+            out(HELP, "dim")
+            key = keys.key()
+            if key in (None, "q"):
+                break
+            try:
+                _act(Desk(store, session.officer), key, keys, shift, warning=warning, found=found)
+            except FanzhaError as exc:
+                err(f"fanzha: {exc}", "bold red")
+        held = Desk(store, session.officer).in_hand()
+        if held:
+            out(f"{held['id']} is still in your hand: `fanzha next` shows it again.")
+        out(shift.line())
 
 
 class Keys:
@@ -86,33 +125,6 @@ class Shift:
         )
 
 
-def run_desk(session, stream=None) -> None:
-    store = session.open_store()
-    keys, shift = Keys(stream), Shift()
-    found: list[dict] = []  # what `/` found last, for `t`
-    while True:
-        desk = Desk(store, session.officer)
-        warning, _ = desk.take_next()
-        work.remind(desk)
-        if warning is None:
-            out(work.empty_queue(desk) + " Any key checks again; q quits.", "green")
-        else:
-            work.show_card(work.warning_view(desk, warning, full_phone=True))
-        out(shift.line(), "dim")
-        out(HELP, "dim")
-        key = keys.key()
-        if key in (None, "q"):
-            break
-        try:
-            _act(Desk(store, session.officer), key, keys, shift, warning=warning, found=found)
-        except FanzhaError as exc:
-            err(f"fanzha: {exc}", "bold red")
-    held = Desk(store, session.officer).in_hand()
-    if held:
-        out(f"{held['id']} is still in your hand: `fanzha next` shows it again.")
-    out(shift.line())
-
-
 def _act(desk: Desk, key: str, keys: Keys, shift: Shift, *, warning: dict | None, found: list[dict]) -> None:
     has_warning = warning is not None
     if key in ("/", "t", "p"):
@@ -128,7 +140,7 @@ def _act(desk: Desk, key: str, keys: Keys, shift: Shift, *, warning: dict | None
             return
     if key in OUTCOME_KEYS:
         result = desk.log(OUTCOME_KEYS[key])
-        work.report_log(result)
+        report_log(result)
         shift.count(result["outcome"], *(["escalated"] if result["escalated_to"] else []))
     elif key == "e":
         result = desk.escalate()
@@ -147,7 +159,7 @@ def _act(desk: Desk, key: str, keys: Keys, shift: Shift, *, warning: dict | None
             shift.count()
     elif key == "z":
         result = desk.undo()
-        work.report_undo(result)
+        report_undo(result)
         shift.uncount()
     elif has_warning or key not in "rudesnz":
         err(f"unknown key '{key}': {HELP}", "yellow")
@@ -165,7 +177,7 @@ def _find_take_or_stop(desk: Desk, key: str, keys: Keys, shift: Shift, warning: 
     elif key == "t":
         wanted = found[0]["id"] if len(found) == 1 else keys.line("接手 take which id (or its last digits): ")
         if wanted:
-            from fanzha_cli.commands.finding import report_take
+            from fanzha_cli.cli.find import report_take
 
             report_take(desk.take(wanted))
             found.clear()
@@ -173,7 +185,7 @@ def _find_take_or_stop(desk: Desk, key: str, keys: Keys, shift: Shift, warning: 
     else:
         if warning is None:
             raise FanzhaError("nothing in hand to stop a payment for")
-        from fanzha_cli.commands.stoppay_cmd import report_request
+        from fanzha_cli.cli.stoppay import report_request
         from fanzha_cli.domain import stoppay
 
         answers = []

@@ -1,40 +1,63 @@
-"""Presentation of `find` and `take` (SPEC §3): a person calls back after the SMS."""
+"""A person calls back after the SMS (SPEC §3): `find` their warning, `take` it in hand to log the call.
 
-from __future__ import annotations
+Its own module, after desk mode, so that `fanzha --help` lists them where they have always been.
+"""
 
+from typing import Annotated
+
+import typer
+
+from fanzha_cli.cli.app import AsJson, app, reported
+from fanzha_cli.cli.render import RISK_STYLE, dump_json, warning_view
 from fanzha_cli.domain.desk import Desk
-from fanzha_cli.domain.values import mask_phone, risk_name
+from fanzha_cli.domain.values import mask_phone, parse_risk, risk_name
 from fanzha_cli.domain.vocab import RISK_LABELS_ZH
 from fanzha_cli.output import err, is_terminal, out
 
 
-def run_find(session, text: str, *, limit: int, as_json: bool) -> None:
-    from fanzha_cli.domain.finding import SHOWN_CANDIDATES, find, hint
+@app.command("find")
+def find(
+    ctx: typer.Context,
+    text: Annotated[
+        str, typer.Argument(metavar="TEXT", help="A phone (all 11 digits, or the last 4), a name or its start, an id.")
+    ],
+    limit: Annotated[
+        int, typer.Option("--limit", help="At most this many, newest first (0: all).", min=0, max=1_000_000)
+    ] = 20,
+    as_json: AsJson = False,
+) -> None:
+    """Find warnings, open and closed, by phone, name or id (any tail of 4+ characters); phones masked.
 
-    store = session.open_store()  # a search needs no officer: the login name is not even looked up
-    rows, more, unlisted_ids = find(store, text, limit=limit)
-    views = [_view(row) for row in rows]
-    if as_json:
-        _dump(Desk(store, session.officer), rows)
-    elif not views:
-        why = hint(text)
-        err(
-            f"nothing found for '{text.strip()}' (open and closed warnings, by phone, name and id)"
-            + (f": {why}" if why else ""),
-            "green",
-        )
-    elif is_terminal():
-        from datetime import date
+    Example: fanzha find 5678
+    """
+    from fanzha_cli.domain import finding
 
-        _table(views, date.today().year)
-    else:
-        for view in views:
-            out("\t".join(_cells(view)))
-    if unlisted_ids:
-        many = f"more than {unlisted_ids - 1}" if unlisted_ids > SHOWN_CANDIDATES else str(unlisted_ids)
-        err(f"'{text.strip()}' is also the end of {many} warning ids, not listed: type more of the id", "yellow")
-    if more:
-        err(f"the newest {limit} shown; more match: narrow the search, or --limit 0 for all of them", "yellow")
+    with reported():
+        store = ctx.obj.open_store()  # a search needs no officer: the login name is not even looked up
+        rows, more, unlisted_ids = finding.find(store, text, limit=limit)
+        views = [_view(row) for row in rows]
+        if as_json:
+            _dump(Desk(store, ctx.obj.officer), rows)
+        elif not views:
+            why = finding.hint(text)
+            err(
+                f"nothing found for '{text.strip()}' (open and closed warnings, by phone, name and id)"
+                + (f": {why}" if why else ""),
+                "green",
+            )
+        elif is_terminal():
+            from datetime import date
+
+            _table(views, date.today().year)
+        else:
+            for view in views:
+                out("\t".join(_cells(view)))
+        if unlisted_ids:
+            shown = finding.SHOWN_CANDIDATES
+            many = f"more than {unlisted_ids - 1}" if unlisted_ids > shown else str(unlisted_ids)
+            err(f"'{text.strip()}' is also the end of {many} warning ids, not listed: type more of the id", "yellow")
+        if more:
+            err(f"the newest {limit} shown; more match: narrow the search, or --limit 0 for all of them", "yellow")
 
 
 def _view(row: dict) -> dict:
@@ -46,7 +69,6 @@ def _view(row: dict) -> dict:
 def _dump(desk: Desk, rows: list[dict]) -> None:
     """`find --json`: the items of `list --json` (phone masked, no script, why overdue) with `earlier_warnings`
     and `matched_by`."""
-    from fanzha_cli.commands.work import dump_json, warning_view
     from fanzha_cli.domain.supervision import overdue_reasons
 
     contacts = {station["name"]: station for station in desk.store.list_stations()}
@@ -72,8 +94,6 @@ def _table(views: list[dict], year: int) -> None:
     from rich import box
     from rich.table import Table
 
-    from fanzha_cli.commands.work import RISK_STYLE
-    from fanzha_cli.domain.values import parse_risk
     from fanzha_cli.output import console
 
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
@@ -106,8 +126,14 @@ def _table(views: list[dict], year: int) -> None:
     console().print(table)
 
 
-def run_take(session, warning_id: str) -> None:
-    report_take(Desk(session.open_store(), session.officer).take(warning_id))
+@app.command("take")
+def take(ctx: typer.Context, warning_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Put that warning in your hand (the person called back), to log the call on it; the one in hand goes back.
+
+    Example: fanzha take WH202611240000008
+    """
+    with reported():
+        report_take(Desk(ctx.obj.open_store(), ctx.obj.officer).take(warning_id))
 
 
 def report_take(result: dict) -> None:

@@ -1,17 +1,80 @@
-"""Presentation of ``fanzha summary``: JSON, CSV (a row a day), or a compact report with Rich tables."""
-
-from __future__ import annotations
+"""The day's report: its totals (`summary`: a compact text, Rich tables, JSON, or CSV a row a day) and its
+dispositions for the platform (`export`)."""
 
 from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from fanzha_cli import output
-from fanzha_cli.domain.desk import Desk
+from fanzha_cli.cli.app import AsJson, app, reported
+from fanzha_cli.domain.desk import Desk, read_word
 from fanzha_cli.domain.errors import FanzhaError
-from fanzha_cli.domain.money import Yuan, dumps, yuan_number, yuan_text
-from fanzha_cli.domain.report import summary
-from fanzha_cli.domain.supervision import overdue_limits
 from fanzha_cli.domain.values import parse_day
-from fanzha_cli.output import counted, out, spoken_duration
+from fanzha_cli.domain.vocab import EXPORT_BY_WORDS
+from fanzha_cli.output import counted, err, out, spoken_duration
+
+Day = Annotated[str | None, typer.Option("--date", help="One day: YYYY-MM-DD, today (default), yesterday.")]
+From = Annotated[str | None, typer.Option("--from", help="First day of a range.")]
+To = Annotated[str | None, typer.Option("--to", help="Last day of a range (default today).")]
+
+
+def choose_days(day: str | None, start: str | None, end: str | None, today: date) -> tuple[date, date]:
+    if day and (start or end):
+        raise FanzhaError("--date is one day; --from/--to a range: give one or the other")
+    if day:
+        first = last = parse_day(day, today)
+    else:
+        first = parse_day(start, today) if start else None
+        last = parse_day(end, today) if end else today
+        first = first or last
+    if first > last:
+        raise FanzhaError(f"--from {first} is after --to {last}")
+    if (last - first).days > 3660:
+        raise FanzhaError("a range of more than ten years: check --from and --to")
+    return first, last
+
+
+# --- summary ---------------------------------------------------------------------------------------------------
+
+
+@app.command("summary")
+def summary(
+    ctx: typer.Context,
+    date: Day = None,
+    start: From = None,
+    end: To = None,
+    as_json: AsJson = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV, one row per day.")] = False,
+) -> None:
+    """The day's totals: received, disposed, disposal rate, calls, escalations, visits, overdue.
+
+    Figures about warnings count those received that day ('overdue now' too: the day's warnings overdue now, not
+    the whole backlog; see list --overdue); figures about actions count what was done that day, and say how much
+    of it was on warnings received before (export --by action lists them).
+
+    Example: fanzha summary --from 2026-11-17 --to 2026-11-24
+    """
+    from fanzha_cli.domain import report as day_report
+    from fanzha_cli.domain.money import dumps
+    from fanzha_cli.domain.supervision import overdue_limits
+
+    with reported():
+        if as_json and as_csv:
+            raise FanzhaError("--json or --csv, not both")
+        desk = Desk(ctx.obj.open_store(), ctx.obj.officer)
+        first, last = choose_days(date, start, end, desk.now.date())
+        report = day_report.summary(desk.store, first, last, overdue_limits(desk), as_range=bool(start or end))
+        if as_json:
+            out(dumps(report))
+        elif as_csv:
+            _csv(report)
+        elif output.is_terminal():
+            _rich(report)
+        else:
+            _plain(report)
+
 
 CSV_COLUMNS = (
     "date",
@@ -48,55 +111,24 @@ CSV_COLUMNS = (
 )
 
 
-def choose_days(day: str | None, start: str | None, end: str | None, today: date) -> tuple[date, date]:
-    if day and (start or end):
-        raise FanzhaError("--date is one day; --from/--to a range: give one or the other")
-    if day:
-        first = last = parse_day(day, today)
-    else:
-        first = parse_day(start, today) if start else None
-        last = parse_day(end, today) if end else today
-        first = first or last
-    if first > last:
-        raise FanzhaError(f"--from {first} is after --to {last}")
-    if (last - first).days > 3660:
-        raise FanzhaError("a range of more than ten years: check --from and --to")
-    return first, last
-
-
-def run_summary(session, *, day, start, end, as_json: bool, as_csv: bool) -> None:
-    if as_json and as_csv:
-        raise FanzhaError("--json or --csv, not both")
-    desk = Desk(session.open_store(), session.officer)
-    first, last = choose_days(day, start, end, desk.now.date())
-    report = summary(desk.store, first, last, overdue_limits(desk), as_range=bool(start or end))
-    if as_json:
-        out(dumps(report))
-    elif as_csv:
-        _csv(report)
-    elif output.is_terminal():
-        _rich(report)
-    else:
-        _plain(report)
-
-
-def _cell(figures: dict, column: str):
-    value = figures
-    for part in column.split("."):
-        value = value[part]
-    if isinstance(value, Yuan):
-        return yuan_number(value.fen)
-    return "" if value is None else value
-
-
 def _csv(report: dict) -> None:
     import csv
     import sys
 
+    from fanzha_cli.domain.money import Yuan, yuan_number
+
+    def cell(figures: dict, column: str):
+        value = figures
+        for part in column.split("."):
+            value = value[part]
+        if isinstance(value, Yuan):
+            return yuan_number(value.fen)
+        return "" if value is None else value
+
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for figures in report.get("days", [report]):
-        writer.writerow([_cell(figures, column) for column in CSV_COLUMNS])
+        writer.writerow([cell(figures, column) for column in CSV_COLUMNS])
 
 
 def percent(value: float | None) -> str:
@@ -127,6 +159,8 @@ def headline(figures: dict) -> str:
 
 def more_lines(figures: dict) -> list[str]:
     """Earlier warnings, visits, channels, 首次呼叫 and 止付 lines; none where nothing happened."""
+    from fanzha_cli.domain.money import yuan_text
+
     lines = []
     earlier = figures["earlier_warnings_acted_on"]
     if earlier["warnings"]:
@@ -225,3 +259,70 @@ def _bars(report: dict):
         cells = [day["date"], str(day["received"]), bar + (" ← busiest" if _busiest(report, day) else "")]
         table.add_row(*cells, *([str(acted)] if any(earlier) else []))
     return table
+
+
+# --- export ----------------------------------------------------------------------------------------------------
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    date: Day = None,
+    start: From = None,
+    end: To = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="FILE.csv (UTF-8 with BOM) or FILE.xlsx; default: CSV on stdout."),
+    ] = None,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="Which warnings: 'warning' (按预警, the default), those whose own time is in the days; 'action'"
+            " (按处置), those acted on in the days, whenever received: a call, SMS, escalation, visit result or"
+            " stop-payment done then (its --at time), undone ones left out. A take, release (skip), note or edit"
+            " alone is not a disposition and does not count.",
+        ),
+    ] = "warning",
+) -> None:
+    """The dispositions of a day, one row per warning, for reporting back to the platform; phones masked.
+
+    Each row shows the warning as it stands now; --by chooses which warnings. After a day on the backlog,
+    --by action reports what was done that day.
+
+    Example: fanzha export --date yesterday -o 处置情况.xlsx
+
+    Example: fanzha export --by action --date yesterday -o 昨日处置.xlsx
+    """
+    import sys
+
+    from fanzha_cli.files.export import rows, write_csv, write_workbook
+    from fanzha_cli.files.safe import private_file
+
+    with reported():
+        by = read_word("--by", EXPORT_BY_WORDS, by)
+        if output is not None and output.suffix.lower() not in (".csv", ".xlsx"):
+            raise FanzhaError(f"-o {output}: export writes .csv or .xlsx files")
+        desk = Desk(ctx.obj.open_store(), ctx.obj.officer)
+        first, last = choose_days(date, start, end, desk.now.date())
+        records = rows(desk.store, first, last, by=by)
+        if output is None:
+            write_csv(records, sys.stdout, bom=True)  # so that `> day.csv` opens in Excel with its Chinese
+            return
+        if output.suffix.lower() == ".xlsx":
+            write_workbook(records, output)
+        else:
+            with private_file(output, encoding="utf-8", newline="") as handle:
+                write_csv(records, handle, bom=True)
+        span = str(first) if first == last else f"{first} to {last}"
+        if not records and by == "warning":
+            err(
+                f"no warnings of {span}: `--by action` exports the warnings worked on in it, whenever they came",
+                "yellow",
+            )
+        if by == "action":
+            earlier = sum(1 for record in records if record[1] < f"{first} 00:00:00")  # 预警时间, before the first day
+            acted = f"{counted(len(records), 'warning')} acted on {span} ({earlier} received before {first})"
+            err(f"{acted} written to {output}")
+        else:
+            err(f"{counted(len(records), 'warning')} of {span} written to {output}")

@@ -1,0 +1,168 @@
+"""`fanzha stop-pay`: emergency stop-payments (SPEC §7). A request's own output shows the account in full (the
+officer reads it to the bank); lists mask it."""
+
+from typing import Annotated
+
+import typer
+
+from fanzha_cli import output
+from fanzha_cli.cli.app import AsJson, At, Note, app, parsed_at, reported
+from fanzha_cli.domain.desk import Desk
+from fanzha_cli.domain.vocab import STOP_PAY_STATUS_ZH
+from fanzha_cli.output import out
+
+stop_pay_app = typer.Typer(
+    help="Emergency stop-payments (紧急止付): ask a bank to freeze the account the money went to.\n\n"
+    "Example: fanzha stop-pay add WH202611240000008 --bank 工商银行 --account 6222020200112233445 --amount 45万",
+    no_args_is_help=True,
+)
+app.add_typer(stop_pay_app, name="stop-pay")
+
+
+@stop_pay_app.command("add")
+def stop_pay_add(
+    ctx: typer.Context,
+    warning_id: Annotated[str, typer.Argument(metavar="ID", help="The warning.")],
+    bank: Annotated[str, typer.Option("--bank", help="The receiving bank, e.g. 工商银行.")],
+    account: Annotated[str, typer.Option("--account", help="The receiving account (printed here in full).")],
+    amount: Annotated[str, typer.Option("--amount", help="As reported: 450000, 450,000.00, 45万, 4.5万元.")],
+    note: Note = None,
+    at: At = None,
+    as_json: AsJson = False,
+) -> None:
+    """Record a stop-payment request on a warning (one per receiving account).
+
+    Example: fanzha stop-pay add WH202611240000008 --bank 工商银行 --account 6222020200112233445 --amount 45万
+    """
+    from fanzha_cli.domain import stoppay
+    from fanzha_cli.domain.money import dumps
+
+    with reported():
+        at = parsed_at(at)
+        desk = Desk(ctx.obj.open_store(), ctx.obj.officer)
+        row = stoppay.request(desk, warning_id, bank=bank, account=account, amount=amount, note=note, at=at)
+        if as_json:
+            out(dumps(json_view(_view(desk, row, full_account=True))))
+            return
+        report_request(desk, row)
+
+
+def report_request(desk: Desk, row: dict) -> None:
+    """A request just made, with the account in full: the officer reads it out to the bank."""
+    _say(_view(desk, row, full_account=True))
+    out("  read the account to the bank in full; record its answer with `fanzha stop-pay result`")
+
+
+@stop_pay_app.command("result")
+def stop_pay_result(
+    ctx: typer.Context,
+    request_id: Annotated[str, typer.Argument(metavar="REQ", help="The request's number.")],
+    result: Annotated[
+        str, typer.Argument(help="frozen/冻结, partial/部分冻结 (with --kept), failed/失败 (with --reason).")
+    ],
+    kept: Annotated[str | None, typer.Option("--kept", help="With 'partial': the amount frozen.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="With 'failed': why.")] = None,
+    at: At = None,
+    as_json: AsJson = False,
+) -> None:
+    """Record the bank's answer to a stop-payment request.
+
+    Example: fanzha stop-pay result 3 frozen --at 13:46
+    """
+    from fanzha_cli.domain import stoppay
+    from fanzha_cli.domain.money import dumps
+
+    with reported():
+        at = parsed_at(at)
+        desk = Desk(ctx.obj.open_store(), ctx.obj.officer)
+        row = stoppay.record_result(desk, request_id, result, kept=kept, reason=reason, at=at)
+        view = _view(desk, row, full_account=True)
+        if as_json:
+            out(dumps(json_view(view)))
+            return
+        _say(view)
+
+
+@stop_pay_app.command("list")
+def stop_pay_list(
+    ctx: typer.Context,
+    open_only: Annotated[bool, typer.Option("--open", help="Only those still waiting for the bank.")] = False,
+    warning_id: Annotated[str | None, typer.Option("--warning", help="Only this warning's.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Stop-payment requests: open ones first, oldest first, with minutes waiting; accounts masked.
+
+    Example: fanzha stop-pay list --open
+    """
+    from fanzha_cli.domain.money import dumps, yuan_text
+
+    with reported():
+        desk = Desk(ctx.obj.open_store(), ctx.obj.officer)
+        if warning_id is not None:
+            warning_id = desk.get(warning_id)["id"]  # an unknown warning is an error, not an empty list
+        rows = desk.store.list_stop_payments(warning_id=warning_id, open_only=open_only)
+        views = [_view(desk, row, full_account=False) for row in rows]
+        if as_json:
+            out(dumps([json_view(view) for view in views]))
+            return
+        if not views:
+            out("no stop-payment requests")
+            return
+        columns = ("id", "warning", "bank", "account", "amount", "requested_at", "status", "waiting / result")
+        lines = [
+            (
+                str(v["id"]),
+                v["warning"],
+                v["bank"],
+                v["account"],
+                yuan_text(v["amount_fen"]),
+                v["requested_at"],
+                v["status"] + (" OVERDUE" if v["overdue"] else ""),
+                f"{v['minutes_waiting']} min waiting" if v["status"] == "open" else f"{v['minutes_to_result']} min",
+            )
+            for v in views
+        ]
+        if output.is_terminal():  # a terminal gets the tables; NO_COLOR takes only the colour away (Rich honours it)
+            from rich.table import Table
+
+            from fanzha_cli.output import console
+
+            table = Table(*columns, title="紧急止付 stop-payments")
+            for line, view in zip(lines, views, strict=True):
+                table.add_row(*line, style="bold red" if view["overdue"] else None)
+            console().print(table)
+            return
+        for line in lines:
+            out("\t".join(line))
+
+
+def json_view(view: dict) -> dict:
+    """SPEC §7's JSON: amounts as exact numbers of yuan."""
+    from fanzha_cli.domain.money import Yuan
+
+    shown = {key: value for key, value in view.items() if key not in ("amount_fen", "kept_fen")}
+    shown["amount_yuan"] = Yuan(view["amount_fen"])
+    shown["kept_yuan"] = None if view["kept_fen"] is None else Yuan(view["kept_fen"])
+    order = ("id", "warning", "bank", "account", "amount_yuan", "requested_at", "status", "kept_yuan", "result_at")
+    return {key: shown[key] for key in order} | {key: value for key, value in shown.items() if key not in order}
+
+
+def _view(desk: Desk, row: dict, *, full_account: bool) -> dict:
+    from fanzha_cli.domain import stoppay
+
+    return stoppay.view(row, desk.now, desk.settings["stop_pay_minutes"], full_account=full_account)
+
+
+def _say(view: dict) -> None:
+    from fanzha_cli.domain.money import yuan_text
+
+    out(
+        f"止付 request {view['id']} on {view['warning']}: {view['bank']} account {view['account']},"
+        f" {yuan_text(view['amount_fen'])} 元 — {STOP_PAY_STATUS_ZH[view['status']]} ({view['status']})"
+    )
+    if view["status"] != "open":
+        kept = yuan_text(view["kept_fen"] or 0)
+        out(
+            f"  kept {kept} 元, {view['minutes_to_result']} min after the request"
+            + (f"; reason: {view['reason']}" if view["reason"] else "")
+        )

@@ -13,6 +13,7 @@ from fanzha_cli.cli.render import (
     dump_json,
     empty_queue,
     minutes_between,
+    more_on_card,
     phone_groups,
     remind,
     show_card,
@@ -329,6 +330,8 @@ def show(ctx: typer.Context, warning_id: Annotated[str, typer.Argument(metavar="
             out(f"住址 {view['address']}")
         if view["clue"]:
             out(f"线索 {view['clue']}")
+        for (zh, _), value in more_on_card(view):
+            out(f"{zh} {value}")
         if view["clock"]["first_call_from_warning"] is not None:
             out(
                 f"首次呼叫 first call: {spoken_duration(view['clock']['first_call_from_warning'])} after the warning,"

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from fanzha_cli import output
 from fanzha_cli.domain.desk import Desk
+from fanzha_cli.domain.model import CARD_FIELDS
 from fanzha_cli.domain.script import call_script
 from fanzha_cli.domain.values import format_time, mask_numbers, mask_phone, parse_risk, risk_name
 from fanzha_cli.domain.vocab import RISK_LABELS_ZH, STATUS_LABELS_ZH
@@ -43,10 +44,20 @@ def warning_view(desk: Desk, warning: dict, *, full_phone: bool, contacts: dict 
         "escalated_at": warning["escalated_at"],
         "visit_result": warning["visit_result"],
         "closed_at": warning["closed_at"],
-        "address": warning["address"],
-        "clue": warning["clue"],
+        **{field.column: warning[field.column] for field in CARD_FIELDS},  # the address, the clue, ...
         "station_contact": contact and {"duty_phone": contact["duty_phone"], "wechat_group": contact["wechat_group"]},
     }
+
+
+_PLACED = ("address", "clue")
+
+
+def more_on_card(view: dict) -> list[tuple[tuple[str, str], str]]:
+    """The card's other imported fields, after the address and the clue (which have their own places): their
+    labels (Chinese, English) and values, those given."""
+    return [
+        (field.label, view[field.column]) for field in CARD_FIELDS if field.column not in _PLACED and view[field.column]
+    ]
 
 
 def minutes_between(start: str, now: datetime) -> int:
@@ -120,6 +131,7 @@ def show_card(view: dict) -> None:
         lines.append(f"!! {banner}")
     if view["clue"]:
         lines.append(f"线索 clue: {view['clue']}")
+    lines += [f"{zh} {en}: {value}" for (zh, en), value in more_on_card(view)]
     lines += ["话术 script:", *(f"  {line}" for line in view["script"].splitlines())]
     out("\n".join(lines))
 
@@ -146,6 +158,7 @@ def _rich_card(view: dict, level: int, banner: str | None, facts: str, station_l
         parts.append(text(f"⚠ {banner}", "bold white on red"))
     if view["clue"]:
         parts.append(text(f"线索 {view['clue']}", "dim"))
+    parts += [text(f"{zh} {value}", "dim") for (zh, _), value in more_on_card(view)]
     parts += [text(""), text(view["script"])]
     title = text(f"{view['id']} · {STATUS_LABELS_ZH[view['status']]}")
     console().print(Panel(Group(*parts), title=title, border_style=RISK_STYLE[level].split()[-1]))

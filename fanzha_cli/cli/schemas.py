@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import BaseModel, ConfigDict, TypeAdapter, create_model
+
+from fanzha_cli.domain.model import CARD_FIELDS
 
 
 class _Shape(BaseModel):
@@ -74,9 +76,13 @@ class Card(_Shape):
     escalated_at: str | None
     visit_result: str | None
     closed_at: str | None
-    address: str | None
-    clue: str | None
     station_contact: StationContact | None
+
+
+# and the imported fields the card shows (domain.model: the address, the clue, ...), each text or none
+Card = create_model(
+    "Card", __base__=Card, __doc__=Card.__doc__, **{field.column: (str | None, ...) for field in CARD_FIELDS}
+)
 
 
 class Shown(Card):

@@ -13,6 +13,7 @@ class Field(NamedTuple):
     headers: tuple[str, ...]  # the header names an export may give it: the platform's own first, its English last
     limit: int = SHORT  # the longest value accepted
     on_card: bool = False  # an optional field shown on the card and in --json as it was imported
+    label: tuple[str, str] = ("", "")  # how the card names it, in Chinese and in English
 
     @property
     def word(self) -> str:
@@ -30,18 +31,19 @@ REQUIRED_FIELDS = (
     Field("station", ("辖区派出所", "派出所", "管辖派出所", "所属派出所", "station")),
 )
 # What an export may carry: text kept as written (trimmed; an empty cell is none), up to its limit. A new column of
-# the platform is one line here and a migration that adds its column; on_card shows it on the card and in --json.
+# the platform is one line here and a migration that adds its column; on_card shows it on the card (after the
+# clue) and in --json.
 OPTIONAL_FIELDS = (
     Field("fraud_type", ("诈骗类型", "预警类型", "预警类别", "类型", "fraud_type")),
-    Field("address", ("住址", "地址", "户籍地址", "居住地址", "address"), LONG, on_card=True),
-    Field("clue", ("线索描述", "预警内容", "线索", "备注", "clue"), LONG, on_card=True),
+    Field("address", ("住址", "地址", "户籍地址", "居住地址", "address"), LONG, True, ("住址", "address")),
+    Field("clue", ("线索描述", "预警内容", "线索", "备注", "clue"), LONG, True, ("线索", "clue")),
     Field("id_card", ("身份证号", "身份证号码", "证件号码", "id_card")),
 )
 IMPORTED_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
 # A warning's columns as imported, in the order of an import's rows (then the batch's id).
 WARNING_COLUMNS = tuple(field.column for field in IMPORTED_FIELDS)
 OPTIONAL_COLUMNS = tuple(field.column for field in OPTIONAL_FIELDS)
-CARD_FIELDS = tuple(field.column for field in OPTIONAL_FIELDS if field.on_card)
+CARD_FIELDS = tuple(field for field in OPTIONAL_FIELDS if field.on_card)
 LIMITS = {field.column: field.limit for field in IMPORTED_FIELDS}
 
 

@@ -23,10 +23,14 @@ FIXTURES = Path(__file__).parent / "fixtures"
 OLD_TABLES = ("warnings", "events", "batches", "stations", "settings", "stop_payments", "skips", "_sqlite_migrations")
 
 
-def rows_of(path: Path) -> dict[str, list[tuple]]:
+def rows_of(path: Path, columns: dict[str, list[str]]) -> dict[str, list[tuple]]:
+    """Every row of the release's tables, in the release's columns (a later migration may add columns)."""
     conn = sqlite3.connect(path)
     try:
-        return {table: conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall() for table in OLD_TABLES}
+        return {
+            table: conn.execute(f"SELECT {', '.join(columns[table])} FROM {table} ORDER BY rowid").fetchall()
+            for table in OLD_TABLES
+        }
     finally:
         conn.close()
 
@@ -38,14 +42,23 @@ def upgraded(tmp_path) -> Path:
     return path
 
 
+def columns_of(path: Path) -> dict[str, list[str]]:
+    conn = sqlite3.connect(path)
+    try:
+        return {table: [row[1] for row in conn.execute(f"PRAGMA table_info({table})")] for table in OLD_TABLES}
+    finally:
+        conn.close()
+
+
 def test_the_last_release_s_database_upgrades_with_every_row_intact(upgraded):
-    before = rows_of(upgraded)
+    columns = columns_of(upgraded)
+    before = rows_of(upgraded, columns)
     assert sqlite3.connect(upgraded).execute("PRAGMA user_version").fetchone() == (5,)
     conn = open_store(upgraded, create=False)
     assert conn.conn.execute("PRAGMA user_version").fetchone() == (sqlite_connect.SCHEMA_VERSION,)
     assert conn.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     conn.close()
-    after = rows_of(upgraded)
+    after = rows_of(upgraded, columns)
     for table in OLD_TABLES[:-1]:
         assert after[table] == before[table], table
     assert after["_sqlite_migrations"][: len(before["_sqlite_migrations"])] == before["_sqlite_migrations"]
@@ -81,6 +94,6 @@ def test_the_stations_seeded_by_migration_0002_are_those_the_first_release_bundl
 
     conn = open_store(tmp_path / "new.db", create=True)
     seeded = conn.conn.execute("SELECT name, duty_phone, wechat_group FROM stations ORDER BY rowid").fetchall()
-    assert seeded == rows_of(FIXTURES / "release-0005.db")["stations"]
+    assert seeded == rows_of(FIXTURES / "release-0005.db", columns_of(FIXTURES / "release-0005.db"))["stations"]
     bundled = [(s["name"], s["duty_phone"], s["wechat_group"]) for s in bundled_stations()]
     assert seeded == bundled  # the file has not changed since; when it does, this line goes and 0002 stays

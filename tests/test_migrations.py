@@ -82,8 +82,11 @@ def test_the_upgraded_database_shows_what_the_last_release_showed(upgraded):
     for _ in range(2):  # computed from the rows, then added up from the days kept
         assert plain(report.summary(conn, day, day, limits)) == shown["summary_day"]
         assert plain(report.summary(conn, first, last, limits, as_range=True)) == shown["summary_range"]
-    assert conn.list_warnings(limit=None) == shown["list"]
-    assert conn.list_warnings(overdue=limits, limit=None) == shown["list_overdue"]
+    def as_then(listed, then):  # each warning in the fields the release had (a later migration may add some)
+        return [{key: warning[key] for key in old} for warning, old in zip(listed, then, strict=True)]
+
+    assert as_then(conn.list_warnings(limit=None), shown["list"]) == shown["list"]
+    assert as_then(conn.list_warnings(overdue=limits, limit=None), shown["list_overdue"]) == shown["list_overdue"]
     assert cells(export.rows(conn, day, day)) == shown["export"]
     assert cells(export.rows(conn, day, day, by="action")) == shown["export_by_action"]
 

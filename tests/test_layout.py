@@ -86,8 +86,18 @@ def test_the_sqlite_store_has_every_method_of_the_store_protocol_as_it_is_declar
         if isinstance(inspect.getattr_static(Store, name), property):
             assert isinstance(inspect.getattr_static(SqliteStore, name), property), name
             continue
-        wanted = list(inspect.signature(getattr(Store, name)).parameters)
-        assert list(inspect.signature(getattr(SqliteStore, name)).parameters) == wanted, name
+        wanted = [(p.name, p.kind, p.default) for p in inspect.signature(getattr(Store, name)).parameters.values()]
+        got = [(p.name, p.kind, p.default) for p in inspect.signature(getattr(SqliteStore, name)).parameters.values()]
+        assert got == wanted, name
+
+
+def test_nothing_outside_the_storage_package_reaches_into_a_store_s_connection():
+    for name, path in modules().items():
+        if name.startswith("fanzha_cli.storage"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        reaching = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr == "conn"]
+        assert not reaching, (name, reaching)
 
 
 def test_open_store_refuses_a_server_address_without_repeating_its_password(tmp_path, monkeypatch):

@@ -6,9 +6,13 @@ import bisect
 import itertools
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from fanzha_cli.domain.money import Yuan
 from fanzha_cli.domain.vocab import RISK_LEVELS
+
+if TYPE_CHECKING:  # for the type only: the engine is chosen by storage.open_store
+    from fanzha_cli.storage.protocol import Store
 
 OUTCOMES = ("reached", "unreachable", "distrustful")
 STOP_PAY_KEYS = ("requested", "frozen", "partial", "failed", "kept_yuan", "median_minutes_to_result")
@@ -121,7 +125,7 @@ def bounds(first: date, last: date) -> tuple[str, str]:
     return f"{first} 00:00:00", f"{last + timedelta(days=1)} 00:00:00"
 
 
-def period(store, first: date, last: date) -> dict:
+def period(store: Store, first: date, last: date) -> dict:
     """The figures of the days from ``first`` to ``last`` taken together, computed from the rows."""
     start, end = bounds(first, last)
     figures = empty(str(first) if first == last else f"{first}/{last}")
@@ -154,7 +158,7 @@ def period(store, first: date, last: date) -> dict:
     return with_medians(figures)
 
 
-def added_up(store, days: list[dict], first: date, last: date) -> dict:
+def added_up(store: Store, days: list[dict], first: date, last: date) -> dict:
     """The figures of the days from ``first`` to ``last`` taken together, from each day's: equal to period() over
     them (tests/test_kept_figures.py). What does not add up is counted again over the range: the warnings handed
     over (each once, from the escalations' own index), and the earlier ones, on the days of receipt the days name."""
@@ -210,7 +214,7 @@ def shown(figures: dict, overdue: int) -> dict:
     return result
 
 
-def kept_days(store, first: date, last: date) -> tuple[list[dict], list[tuple[str, str]], dict]:
+def kept_days(store: Store, first: date, last: date) -> tuple[list[dict], list[tuple[str, str]], dict]:
     """Each day's figures: kept ones as kept, the others from the rows; those others, in the form kept; and what
     the check of the kept ones found (store.kept_figures)."""
     import json
@@ -227,7 +231,7 @@ def kept_days(store, first: date, last: date) -> tuple[list[dict], list[tuple[st
     return days, computed, checked
 
 
-def summary(store, first: date, last: date, limits: dict, *, as_range: bool = False) -> dict:
+def summary(store: Store, first: date, last: date, limits: dict, *, as_range: bool = False) -> dict:
     """One day's object, or for a range (even of one day, when asked as one) ``{"days", "total", "busiest_day"}``.
 
     All of it from one snapshot of the database; the days computed afresh are kept at the end, if nothing was

@@ -10,12 +10,16 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fanzha_cli.domain.money import mask_account
 from fanzha_cli.domain.values import mask_phone
 from fanzha_cli.domain.vocab import OUTCOME_ZH, RISK_LABELS_ZH, STATUS_LABELS_ZH, VISIT_ZH
 from fanzha_cli.files.safe import FORMULA_START, inert, private_file
 from fanzha_cli.output import visible
+
+if TYPE_CHECKING:  # for the type only: the engine is chosen by storage.open_store
+    from fanzha_cli.storage.protocol import Store
 
 HEADERS = (
     "预警编号",
@@ -78,7 +82,7 @@ def yuan_decimal(fen: int | None) -> Decimal | None:
     return None if fen is None else Decimal(fen).scaleb(-2)
 
 
-def rows(store, first: date, last: date, *, by: str = "warning") -> list[list]:
+def rows(store: Store, first: date, last: date, *, by: str = "warning") -> list[list]:
     """The export's records: the warnings whose own time is in the days (``by="warning"``), or those acted on in
     them (``by="action"``, DISPOSITIONS), each with its whole disposition as it stands now."""
     start, end = f"{first} 00:00:00", f"{last + timedelta(days=1)} 00:00:00"

@@ -257,7 +257,7 @@ def _spooled(path: Path, shown: str) -> Iterator[Path]:
         yield copy
 
 
-def _import_records(store, path, records, officer, now, dry_run, strict, rejects_path, progress) -> ImportResult:
+def _import_records(store: Store, path, records, officer, now, dry_run, strict, rejects_path, progress) -> ImportResult:
     records.name = storable(records.name)  # a file name that is not UTF-8 is kept with its bytes as \xff
     positions = map_header(records.name, records.header)
     records.looks_like_row = partial(_looks_like_row, positions)

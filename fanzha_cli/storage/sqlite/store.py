@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from pathlib import Path
 
 from fanzha_cli.domain.errors import DatabaseError
 from fanzha_cli.domain.model import (
@@ -284,7 +285,7 @@ class SqliteStore:
         self.conn = conn
 
     @classmethod
-    def open(cls, path, *, create: bool = False) -> SqliteStore:
+    def open(cls, path: str | Path, *, create: bool = False) -> SqliteStore:
         return cls(sqlite_connect.connect(path, create=create))
 
     def close(self) -> None:

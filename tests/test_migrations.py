@@ -82,6 +82,7 @@ def test_the_upgraded_database_shows_what_the_last_release_showed(upgraded):
     for _ in range(2):  # computed from the rows, then added up from the days kept
         assert plain(report.summary(conn, day, day, limits)) == shown["summary_day"]
         assert plain(report.summary(conn, first, last, limits, as_range=True)) == shown["summary_range"]
+
     def as_then(listed, then):  # each warning in the fields the release had (a later migration may add some)
         return [{key: warning[key] for key in old} for warning, old in zip(listed, then, strict=True)]
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import signal
 import sqlite3
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,6 +21,7 @@ settings.register_profile("fanzha", deadline=None)
 settings.load_profile("fanzha")
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/pg_cluster.py
 CORPUS = REPO.parent / "shared" / "corpus"
 SAMPLE = REPO / "data" / "2026-11-24-预警.csv"
 
@@ -47,6 +51,39 @@ def db_path(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("FANZHA_OFFICER", "test-officer")
     monkeypatch.delenv("NO_COLOR", raising=False)
     return path
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server for the tests: FANZHA_TEST_PG, else a throwaway cluster of this run (tests/pg_cluster)."""
+    import pg_cluster
+
+    reason = pg_cluster.available()
+    if reason:
+        pytest.skip(reason)
+    if os.environ.get("FANZHA_TEST_PG"):
+        yield os.environ["FANZHA_TEST_PG"]
+        return
+    cluster = pg_cluster.Cluster()
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+_databases = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, db_path, monkeypatch) -> str:
+    """The test runs once on each engine: FANZHA_DB is a new SQLite file, or a new database on the server."""
+    if request.param == "sqlite":
+        return str(db_path)
+    import pg_cluster
+
+    url = pg_cluster.database_url(request.getfixturevalue("pg_server"), f"fanzha_test_{next(_databases)}")
+    monkeypatch.setenv("FANZHA_DB", url)
+    return url
 
 
 @pytest.fixture

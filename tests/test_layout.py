@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parent.parent / "fanzha_cli"
 
 
@@ -50,7 +52,10 @@ def test_the_import_graph_has_no_cycle():
 
 def test_a_migration_imports_nothing_of_the_program():
     """A migration that has shipped is frozen: it must not follow the program's code as that changes."""
-    assert imports_of(PACKAGE / "storage" / "sqlite" / "migrations.py") == set()
+    frozen = {"fanzha_cli.storage.shipped", "fanzha_cli.storage.shipped.STATIONS_AS_SHIPPED"}  # data, as it shipped
+    for engine in ("sqlite", "postgres"):
+        assert imports_of(PACKAGE / "storage" / engine / "migrations.py") <= frozen, engine
+    assert imports_of(PACKAGE / "storage" / "shipped.py") == set()
 
 
 ENGINES = ("sqlite3", "sqlite_utils", "psycopg", "psycopg2", "pg8000")
@@ -73,24 +78,6 @@ def test_only_the_storage_package_knows_the_engine_and_holds_sql():
                 assert not any(word in node.value for word in SQL), (name, node.lineno, node.value[:60])
 
 
-def test_the_sqlite_store_has_every_method_of_the_store_protocol_as_it_is_declared():
-    import inspect
-
-    from fanzha_cli.storage.protocol import Store
-    from fanzha_cli.storage.sqlite.store import SqliteStore
-
-    declared = {name for name, _ in inspect.getmembers(Store) if not name.startswith("_")} | {"__enter__", "__exit__"}
-    declared -= set(dir(object))
-    assert len(declared) > 40
-    for name in sorted(declared):
-        if isinstance(inspect.getattr_static(Store, name), property):
-            assert isinstance(inspect.getattr_static(SqliteStore, name), property), name
-            continue
-        wanted = [(p.name, p.kind, p.default) for p in inspect.signature(getattr(Store, name)).parameters.values()]
-        got = [(p.name, p.kind, p.default) for p in inspect.signature(getattr(SqliteStore, name)).parameters.values()]
-        assert got == wanted, name
-
-
 def test_nothing_outside_the_storage_package_reaches_into_a_store_s_connection():
     for name, path in modules().items():
         if name.startswith("fanzha_cli.storage"):
@@ -100,15 +87,39 @@ def test_nothing_outside_the_storage_package_reaches_into_a_store_s_connection()
         assert not reaching, (name, reaching)
 
 
-def test_open_store_refuses_a_server_address_without_repeating_its_password(tmp_path, monkeypatch):
-    import pytest
-
-    from fanzha_cli.domain.errors import DatabaseError
+def test_open_store_never_takes_an_address_for_a_file_nor_repeats_its_password(tmp_path, monkeypatch):
+    from fanzha_cli.domain.errors import DatabaseError, DatabaseUnreachable
     from fanzha_cli.storage import open_store
 
     monkeypatch.chdir(tmp_path)
     for create in (False, True):
-        with pytest.raises(DatabaseError, match="PostgreSQL server") as refused:
-            open_store("postgresql://desk:s3cret@centre/fanzha", create=create)
+        with pytest.raises(DatabaseUnreachable, match="cannot reach") as refused:
+            open_store("postgresql://desk:s3cret@127.0.0.1:1/fanzha", create=create)
         assert "s3cret" not in str(refused.value)
-    assert list(tmp_path.iterdir()) == []  # no folder named postgresql: made here
+        with pytest.raises(DatabaseError, match="not a database file") as refused:
+            open_store("mysql://desk:s3cret@centre/fanzha", create=create)
+        assert "s3cret" not in str(refused.value)
+    assert list(tmp_path.iterdir()) == []  # no folder named postgresql: or mysql: made here
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+def test_each_store_has_every_method_of_the_store_protocol_as_it_is_declared(engine):
+    import importlib
+    import inspect
+
+    from fanzha_cli.storage.protocol import Store
+
+    module = importlib.import_module(f"fanzha_cli.storage.{engine}.store")
+    implementation = next(cls for name, cls in vars(module).items() if name.endswith("Store") and name != "Store")
+    declared = {name for name, _ in inspect.getmembers(Store) if not name.startswith("_")} | {"__enter__", "__exit__"}
+    declared -= set(dir(object))
+    assert len(declared) > 40
+    for name in sorted(declared):
+        if isinstance(inspect.getattr_static(Store, name), property):
+            assert isinstance(inspect.getattr_static(implementation, name), property), name
+            continue
+        wanted = [(p.name, p.kind, p.default) for p in inspect.signature(getattr(Store, name)).parameters.values()]
+        got = [
+            (p.name, p.kind, p.default) for p in inspect.signature(getattr(implementation, name)).parameters.values()
+        ]
+        assert got == wanted, name

@@ -11,11 +11,16 @@ if TYPE_CHECKING:
 
 
 def open_store(location: str | Path, *, create: bool = False) -> Store:
-    """The store at ``location``: a file's path (SQLite), created if need be when ``create``. A server's URL is
-    refused, its password never repeated, until centre mode comes (SPEC §8): never taken for a file's path."""
-    from fanzha_cli.storage.location import refuse_a_url
-    from fanzha_cli.storage.sqlite.store import SqliteStore
+    """The store at ``location``: a PostgreSQL server's URL (``postgresql://`` or ``postgres://``: centre mode,
+    SPEC §8), or a file's path (SQLite), created if need be when ``create``. Any other address is refused, never
+    taken for a file's path, its password never repeated."""
+    from fanzha_cli.storage.location import is_server, refuse_a_url
 
     refuse_a_url("the database location", str(location))
+    if is_server(location):
+        from fanzha_cli.storage.postgres.store import PostgresStore
+
+        return PostgresStore.open(str(location).strip(), create=create)
+    from fanzha_cli.storage.sqlite.store import SqliteStore
 
     return SqliteStore.open(location, create=create)

@@ -13,21 +13,21 @@ from fanzha_cli.domain.errors import DatabaseError
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
-def _not_a_path(source: str, location: str) -> str:
-    """Why a URL is refused, without repeating it: it may carry a password."""
-    scheme = location.split("://", 1)[0].lower()
-    if scheme in ("postgresql", "postgres"):
-        return (
-            f"{source} names a PostgreSQL server: centre mode (SPEC §8) is not in this version of fanzha yet;"
-            " give the path of a database file"
-        )
-    return f"{source} is a {scheme}:// address, not a database file: give the path of one"
+SERVER_SCHEMES = ("postgresql", "postgres")
+
+
+def is_server(location: str | Path) -> bool:
+    """A PostgreSQL server's URL (centre mode, SPEC §8), not a file's path."""
+    text = str(location).strip()
+    return bool(_URL.match(text)) and text.split("://", 1)[0].lower() in SERVER_SCHEMES
 
 
 def refuse_a_url(source: str, location: str) -> None:
-    """A server's address is not a file's path: refused in one line that never repeats it."""
-    if _URL.match(location.strip()):
-        raise DatabaseError(_not_a_path(source, location.strip()))
+    """An address of anything but a PostgreSQL server is not a file's path: refused in one line that never
+    repeats it (it may carry a password)."""
+    if _URL.match(location.strip()) and not is_server(location):
+        scheme = location.strip().split("://", 1)[0].lower()
+        raise DatabaseError(f"{source} is a {scheme}:// address, not a database file nor a PostgreSQL server")
 
 
 def default_db_path() -> Path:
@@ -41,8 +41,9 @@ def default_db_path() -> Path:
     return base / "fanzha" / "fanzha.db"
 
 
-def resolve_db_path(option: str | None = None) -> Path:
-    """``--db``, else ``FANZHA_DB``, else the per-user default (SPEC §4).
+def resolve_db_path(option: str | None = None) -> Path | str:
+    """``--db``, else ``FANZHA_DB``, else the per-user default (SPEC §4): a file's path, or a PostgreSQL server's
+    URL as given (libpq reads it, with its environment and files).
 
     Refuses what cannot hold the officer's work: an empty ``--db``, and ``:memory:``, which would import and keep
     nothing. (The library's own ``open_store(":memory:")`` stays open to tests.)
@@ -57,6 +58,8 @@ def resolve_db_path(option: str | None = None) -> Path:
         raise DatabaseError(f"{source} :memory: would keep nothing once the command ends: name a database file")
     if chosen is not None:
         refuse_a_url(source, chosen)
+        if is_server(chosen):
+            return chosen.strip()
     try:
         return Path(chosen).expanduser() if chosen else default_db_path()
     except (RuntimeError, KeyError, OSError) as exc:  # ~nosuchuser, or no home directory to be found

@@ -1,0 +1,175 @@
+"""The schema on PostgreSQL: the same named migrations as on SQLite, in PostgreSQL's words, applied in order on
+open inside one transaction under an advisory lock, so that eleven desks starting at once do not collide; the
+names applied are kept in ``fanzha_migrations``.
+
+Never edit a migration that has shipped: add a new one at the end (and one of the same name for SQLite).
+Times are text in the stored form (``YYYY-MM-DD HH:MM:SS``), as on SQLite, and every text compares as SQLite's
+does, byte by byte (``COLLATE "C"``, whatever the database's own locale), so that both engines order, compare and
+show alike. ``seq`` numbers the warnings as imported (SQLite's rowid).
+"""
+
+from __future__ import annotations
+
+from fanzha_cli.storage.shipped import STATIONS_AS_SHIPPED
+
+_CORE_TABLES = (
+    """CREATE TABLE batches (
+        id BIGSERIAL PRIMARY KEY,
+        file TEXT COLLATE "C" NOT NULL,
+        sha256 TEXT COLLATE "C",
+        imported_at TEXT COLLATE "C" NOT NULL,
+        officer TEXT COLLATE "C" NOT NULL,
+        rows INTEGER,
+        new INTEGER,
+        duplicate INTEGER,
+        rejected INTEGER
+    )""",
+    "CREATE INDEX batches_sha256 ON batches (sha256)",
+    """CREATE TABLE warnings (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        time TEXT COLLATE "C" NOT NULL,
+        risk_level INTEGER NOT NULL CHECK (risk_level BETWEEN 1 AND 3),
+        fraud_type TEXT COLLATE "C",
+        name TEXT COLLATE "C" NOT NULL,
+        phone TEXT COLLATE "C" NOT NULL,
+        station TEXT COLLATE "C" NOT NULL,
+        address TEXT COLLATE "C",
+        clue TEXT COLLATE "C",
+        id_card TEXT COLLATE "C",
+        batch_id BIGINT NOT NULL REFERENCES batches (id),
+        status TEXT COLLATE "C" NOT NULL DEFAULT 'new'
+            CHECK (status IN ('new', 'taken', 'retry', 'escalated', 'closed')),
+        holder TEXT COLLATE "C",
+        held_since TEXT COLLATE "C",
+        due_at TEXT COLLATE "C",
+        attempts INTEGER NOT NULL DEFAULT 0,
+        seq BIGSERIAL NOT NULL UNIQUE
+    )""",
+    """CREATE INDEX warnings_queue ON warnings (risk_level DESC, time, seq)
+        WHERE status = 'new' OR status = 'retry'""",
+    "CREATE INDEX warnings_time ON warnings (time)",
+    """CREATE TABLE events (
+        id BIGINT PRIMARY KEY,
+        warning_id TEXT COLLATE "C" NOT NULL REFERENCES warnings (id),
+        at TEXT COLLATE "C" NOT NULL,
+        logged_at TEXT COLLATE "C" NOT NULL,
+        officer TEXT COLLATE "C" NOT NULL,
+        action TEXT COLLATE "C" NOT NULL,
+        details TEXT COLLATE "C"
+    )""",
+    "CREATE SEQUENCE events_id_seq",
+    "CREATE INDEX events_warning ON events (warning_id, id)",
+    "CREATE INDEX events_at ON events (at)",
+    # The event log is append-only: history is corrected by new events (undo), never rewritten.
+    """CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'the event log is append-only'; END $$""",
+    """CREATE TRIGGER events_no_change BEFORE UPDATE OR DELETE ON events
+        FOR EACH ROW EXECUTE FUNCTION events_append_only()""",
+    'CREATE TABLE settings (key TEXT COLLATE "C" PRIMARY KEY, value TEXT COLLATE "C" NOT NULL)',
+    """CREATE TABLE stations (
+        name TEXT COLLATE "C" PRIMARY KEY, duty_phone TEXT COLLATE "C", wechat_group TEXT COLLATE "C"
+    )""",
+)
+
+_SEED_STATIONS = (
+    (
+        "INSERT INTO stations (name, duty_phone, wechat_group) VALUES (%s, %s, %s) ON CONFLICT (name) DO UPDATE"
+        " SET duty_phone = excluded.duty_phone, wechat_group = excluded.wechat_group",
+        STATIONS_AS_SHIPPED,
+    ),
+)
+
+_DESK = (
+    'ALTER TABLE warnings ADD COLUMN escalated_at TEXT COLLATE "C"',
+    'ALTER TABLE warnings ADD COLUMN escalated_to TEXT COLLATE "C"',
+    'ALTER TABLE warnings ADD COLUMN station_since TEXT COLLATE "C"',
+    "ALTER TABLE warnings ADD COLUMN visits INTEGER NOT NULL DEFAULT 0",
+    'ALTER TABLE warnings ADD COLUMN visit_result TEXT COLLATE "C"',
+    'ALTER TABLE warnings ADD COLUMN closed_at TEXT COLLATE "C"',
+    'ALTER TABLE warnings ADD COLUMN first_call_at TEXT COLLATE "C"',
+    'ALTER TABLE events ADD COLUMN outcome TEXT COLLATE "C"',
+    'ALTER TABLE events ADD COLUMN station TEXT COLLATE "C"',
+    'ALTER TABLE events ADD COLUMN channels TEXT COLLATE "C"',
+    "ALTER TABLE events ADD COLUMN act BIGINT",
+    "ALTER TABLE events ADD COLUMN undoes BIGINT REFERENCES events (id)",
+    "CREATE INDEX events_officer ON events (officer, id)",
+    "CREATE UNIQUE INDEX events_undoes ON events (undoes) WHERE undoes IS NOT NULL",
+    "CREATE INDEX warnings_holder ON warnings (holder) WHERE holder IS NOT NULL",
+    "CREATE INDEX warnings_retry ON warnings (due_at) WHERE status = 'retry'",
+    """CREATE INDEX warnings_at_station ON warnings (station_since)
+        WHERE station_since IS NOT NULL AND closed_at IS NULL""",
+)
+
+_STOP_PAYMENTS = (
+    """CREATE TABLE stop_payments (
+        id BIGSERIAL PRIMARY KEY,
+        warning_id TEXT COLLATE "C" NOT NULL REFERENCES warnings (id),
+        bank TEXT COLLATE "C" NOT NULL,
+        account TEXT COLLATE "C" NOT NULL,
+        amount_fen BIGINT NOT NULL CHECK (amount_fen > 0),
+        requested_at TEXT COLLATE "C" NOT NULL,
+        officer TEXT COLLATE "C" NOT NULL,
+        status TEXT COLLATE "C" NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'frozen', 'partial', 'failed')),
+        kept_fen BIGINT CHECK (kept_fen >= 0),
+        result_at TEXT COLLATE "C",
+        reason TEXT COLLATE "C",
+        note TEXT COLLATE "C"
+    )""",
+    "CREATE INDEX stop_payments_warning ON stop_payments (warning_id)",
+    "CREATE INDEX stop_payments_requested ON stop_payments (requested_at)",
+    "CREATE INDEX stop_payments_result ON stop_payments (result_at) WHERE result_at IS NOT NULL",
+    "CREATE INDEX stop_payments_open ON stop_payments (requested_at) WHERE status = 'open'",
+)
+
+# (SQLite's 0005 also brought the officers' names of older databases to one form; a PostgreSQL database is made
+# by a release that always wrote them so.)
+_FIND_AND_SKIP = (
+    "CREATE INDEX warnings_phone_tail ON warnings (right(phone, 4), time)",
+    "CREATE INDEX warnings_id_tail ON warnings (lower(right(id, 4)), time)",
+    "CREATE INDEX warnings_name ON warnings (name, time)",
+    """CREATE TABLE skips (
+        officer TEXT COLLATE "C" NOT NULL,
+        warning_id TEXT COLLATE "C" NOT NULL REFERENCES warnings (id),
+        until TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (officer, warning_id)
+    )""",
+)
+
+_CITY_SCALE = (
+    "CREATE INDEX warnings_status ON warnings (status, risk_level DESC, time)",
+    """CREATE INDEX warnings_waiting ON warnings (risk_level DESC, time)
+        WHERE station_since IS NOT NULL AND closed_at IS NULL""",
+    "CREATE INDEX events_escalations ON events (at, station, warning_id, act) WHERE action = 'escalate'",
+)
+
+MIGRATIONS = (
+    ("0001_core_tables", _CORE_TABLES),
+    ("0002_seed_stations", _SEED_STATIONS),
+    ("0003_desk", _DESK),
+    ("0004_stop_payments", _STOP_PAYMENTS),
+    ("0005_find_and_skip", _FIND_AND_SKIP),
+    ("0006_city_scale", _CITY_SCALE),
+)
+
+
+def migrate(conn, lock: int) -> None:
+    """Inside the caller's transaction: wait for the migration lock, then apply what another desk has not."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+        cur.execute(
+            'CREATE TABLE IF NOT EXISTS fanzha_migrations (name TEXT COLLATE "C" PRIMARY KEY, applied_at TEXT NOT NULL)'
+        )
+        cur.execute("SELECT name FROM fanzha_migrations")
+        applied = {row[0] for row in cur.fetchall()}
+        for name, statements in MIGRATIONS:
+            if name in applied:
+                continue
+            for statement in statements:
+                if isinstance(statement, tuple):
+                    cur.executemany(*statement)
+                else:
+                    cur.execute(statement)
+            cur.execute(
+                "INSERT INTO fanzha_migrations (name, applied_at) VALUES (%s, to_char(now(), 'YYYY-MM-DD HH24:MI:SS'))",
+                (name,),
+            )

@@ -1,0 +1,601 @@
+"""The PostgreSQL store: every statement of fanzha in PostgreSQL's words, behind the same ``Store`` protocol as
+the SQLite store, taking plain values and returning the same plain data.
+
+Times are text in the stored form, compared as text, as on SQLite; ``seq`` is the order of import (SQLite's
+rowid), the last key of the queue's order and of `find`'s.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from fanzha_cli.domain.model import (
+    DISPOSITIONS,
+    EDITABLE,
+    OPEN_STATUSES,
+    OPTIONAL_COLUMNS,
+    STATION_COLUMNS,
+    STOP_PAY_RESULT,
+    STOP_PAY_ROW,
+    WARNING_COLUMNS,
+    WARNING_STATE,
+)
+from fanzha_cli.storage.postgres import connect as pg
+
+_WARNING_ROW = (*WARNING_COLUMNS, "batch_id", *WARNING_STATE)
+_EVENT_ROW = ("id", "warning_id", "at", "logged_at", "officer", "action", "outcome", "station", "channels", "details")
+_COLUMNS = ", ".join(_WARNING_ROW)
+# An event stands unless an undo names the act it belongs to.
+_STANDS = "NOT EXISTS (SELECT 1 FROM events u WHERE u.undoes = e.act)"
+# The queue order of SPEC §3 in the terms of the partial index warnings_queue: the head is one index read.
+_DUE = "(status = 'new' OR status = 'retry') AND (due_at IS NULL OR due_at <= %(now)s)"
+_QUEUE_ORDER = "ORDER BY risk_level DESC, time, seq"
+# The head for one officer: the first due one not skipped by this officer lately, else the first due one even so;
+# taken with SKIP LOCKED, so that desks never get the same warning nor wait for each other (SPEC §8).
+_TAKE_HEAD = f"""
+    UPDATE warnings SET status = 'taken', holder = %(officer)s, held_since = %(now)s
+    WHERE id = coalesce(
+        (SELECT id FROM warnings WHERE {_DUE}
+            AND id NOT IN (SELECT warning_id FROM skips WHERE officer = %(officer)s AND until > %(now)s)
+            {_QUEUE_ORDER} LIMIT 1 FOR UPDATE SKIP LOCKED),
+        (SELECT id FROM warnings WHERE {_DUE} {_QUEUE_ORDER} LIMIT 1 FOR UPDATE SKIP LOCKED))
+    RETURNING id"""
+_STALE_HOLDS = """
+    SELECT id, holder, attempts FROM warnings w
+    WHERE holder IS NOT NULL AND status = 'taken' AND held_since < %(cutoff)s
+        AND NOT EXISTS (SELECT 1 FROM events e WHERE e.warning_id = w.id AND e.logged_at >= %(cutoff)s)"""
+_OVERDUE_WHERE = {
+    "in_hand": "holder IS NOT NULL AND status = 'taken' AND held_since < %(hold_cutoff)s",
+    "retry": "status = 'retry' AND due_at < %(now)s",
+    "station": (
+        "station_since IS NOT NULL AND closed_at IS NULL AND station_since < GREATEST(%(station_cutoff_urgent)s,"
+        " %(station_cutoff)s) AND station_since < CASE WHEN risk_level >= 2 THEN %(station_cutoff_urgent)s"
+        " ELSE %(station_cutoff)s END AND (visit_result IS NULL OR visit_result != 'dissuaded')"
+    ),
+    "stop_pay": (
+        "id IN (SELECT warning_id FROM stop_payments WHERE status = 'open' AND requested_at < %(stop_pay_cutoff)s)"
+    ),
+}
+_OVERDUE_COUNT = {kind: f"SELECT count(*) FROM warnings WHERE {where}" for kind, where in _OVERDUE_WHERE.items()}
+_OVERDUE_COUNT["stop_pay"] = (
+    "SELECT count(DISTINCT warning_id) FROM stop_payments WHERE status = 'open' AND requested_at < %(stop_pay_cutoff)s"
+)
+_OVERDUE_IDS = " UNION ".join(f"SELECT id FROM warnings WHERE {where}" for where in _OVERDUE_WHERE.values())
+
+
+def _minutes(start: str, end: str) -> str:
+    """Minutes between two stored times, to a tenth, never below 0, as SQLite's julianday arithmetic gives."""
+    return f"GREATEST(0, round((EXTRACT(EPOCH FROM ({end}::timestamp - {start}::timestamp)) / 60)::numeric, 1))::float8"
+
+
+_DISPOSED_IN_RANGE = (
+    "e.at >= %(start)s AND e.at < %(end)s AND e.action IN ("
+    + ", ".join(f"'{action}'" for action in DISPOSITIONS)
+    + f") AND {_STANDS}"
+)
+_EXPORT_KEYS = (
+    *_WARNING_ROW,
+    "calls",
+    "last_outcome",
+    "escalations",
+    "visit_count",
+    "stop_pays",
+    "stop_fen",
+    "kept_fen",
+)
+
+
+def _export_sql(chosen: str, *more: str) -> str:
+    """The export's rows for the warnings ``chosen`` names: each warning's calls (the last one's outcome by the
+    greatest time and id), hand-overs, visits and stop-payments, counted per warning."""
+    last_call = "rpad(e.at, 32) || lpad(e.id::text, 20, '0') || coalesce(e.outcome, '')"
+    return f"""
+        WITH chosen AS MATERIALIZED ({chosen}),
+        acts AS MATERIALIZED (
+            SELECT e.warning_id, count(*) FILTER (WHERE e.action = 'call') AS calls,
+                max(CASE WHEN e.action = 'call' THEN {last_call} END) AS last_call,
+                count(*) FILTER (WHERE e.action = 'escalate') AS escalations,
+                count(*) FILTER (WHERE e.action = 'visit') AS visits
+            FROM chosen c JOIN events e ON e.warning_id = c.id
+            WHERE e.action IN ('call', 'escalate', 'visit') AND {_STANDS} GROUP BY e.warning_id
+        ),
+        pays AS MATERIALIZED (
+            SELECT s.warning_id, count(*) AS requests, sum(s.amount_fen)::bigint AS fen, sum(s.kept_fen)::bigint AS kept
+            FROM chosen c JOIN stop_payments s ON s.warning_id = c.id GROUP BY s.warning_id
+        )
+        SELECT {", ".join(f"w.{column}" for column in _WARNING_ROW)}, coalesce(a.calls, 0), substr(a.last_call, 53),
+            coalesce(a.escalations, 0), coalesce(a.visits, 0), coalesce(p.requests, 0), p.fen, p.kept
+            {"".join(f", c.{column}" for column in more)}
+        FROM chosen c JOIN warnings w ON w.id = c.id
+            LEFT JOIN acts a ON a.warning_id = c.id LEFT JOIN pays p ON p.warning_id = c.id
+        ORDER BY w.time, w.id"""
+
+
+_FOUND_ROW = ("rowid", *_WARNING_ROW, "earlier_warnings")
+# The same phone's warnings before this one (by time, then as imported): "known: N earlier warnings".
+_EARLIER = (
+    "(SELECT count(*) FROM warnings o WHERE right(o.phone, 4) = right(w.phone, 4) AND o.phone = w.phone"
+    " AND o.time <= w.time AND (o.time < w.time OR o.seq < w.seq))"
+)
+_FOUND_SELECT = f"SELECT w.seq, {', '.join(f'w.{column}' for column in _WARNING_ROW)}, {_EARLIER} FROM warnings w"
+_NEWEST_FIRST = "ORDER BY w.time DESC, w.seq DESC LIMIT %(limit)s"
+_ID_TAIL = (
+    "lower(right(w.id, 4)) = lower(right(%(tail)s, 4)) AND right(lower(w.id), length(%(tail)s)) = lower(%(tail)s)"
+)
+_FIND = {
+    "phone_tail": f"{_FOUND_SELECT} WHERE right(w.phone, 4) = %(tail)s {_NEWEST_FIRST}",
+    "phone": f"{_FOUND_SELECT} WHERE right(w.phone, 4) = right(%(phone)s, 4) AND w.phone = %(phone)s {_NEWEST_FIRST}",
+    "name": f"{_FOUND_SELECT} WHERE w.name = %(name)s {_NEWEST_FIRST}",
+    "name_start": f"{_FOUND_SELECT} WHERE w.name > %(name)s AND w.name < %(name_end)s {_NEWEST_FIRST}",
+    "id_tail": f"{_FOUND_SELECT} WHERE {_ID_TAIL} {_NEWEST_FIRST}",
+    "id": f"{_FOUND_SELECT} WHERE w.id IN (%(typed)s, %(id)s) LIMIT %(limit)s",
+}
+
+
+class _Rows(io.TextIOBase):
+    """Rows as COPY's text format, read on demand: an import of any size is never held in memory."""
+
+    def __init__(self, rows: Iterable[tuple]) -> None:
+        self._lines = (_copy_line(row) for row in rows)
+        self._buffer = ""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> str:
+        while size < 0 or len(self._buffer) < size:
+            line = next(self._lines, None)
+            if line is None:
+                break
+            self._buffer += line
+        if size < 0:
+            size = len(self._buffer)
+        chunk, self._buffer = self._buffer[:size], self._buffer[size:]
+        return chunk
+
+    readline = read
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_line(row: tuple) -> str:
+    return "\t".join("\\N" if value is None else str(value).translate(_ESCAPES) for value in row) + "\n"
+
+
+class PostgresStore:
+    """fanzha's data on a PostgreSQL server (SPEC §8)."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+
+    @classmethod
+    def open(cls, url: str, *, create: bool = False) -> PostgresStore:
+        return cls(pg.connect(url))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    @property
+    def where(self) -> str:
+        return pg.where(self.conn)
+
+    def transaction(self, *, durable: bool = True):
+        return pg.transaction(self.conn, durable=durable)
+
+    def rehearsal(self):
+        return pg.rehearsal(self.conn)
+
+    def snapshot(self):
+        return pg.snapshot(self.conn)
+
+    @contextmanager
+    def bulk_insert(self) -> Iterator[None]:
+        yield  # COPY into a staging table is the bulk path already
+
+    @contextmanager
+    def indexes_built_after(self, rows_expected: int) -> Iterator[None]:
+        yield
+
+    def _all(self, sql: str, params=None) -> list[tuple]:
+        with pg.errors_of(self.conn), self.conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall() if cur.description else []
+
+    def _one(self, sql: str, params=None) -> tuple | None:
+        with pg.errors_of(self.conn), self.conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchone()
+
+    def _run(self, sql: str, params=None) -> int:
+        with pg.errors_of(self.conn), self.conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.rowcount
+
+    # --- import batches and warnings ---------------------------------------------------------------------------
+
+    def begin_batch(self, *, file: str, officer: str, at: str) -> int:
+        sql = "INSERT INTO batches (file, imported_at, officer) VALUES (%s, %s, %s) RETURNING id"
+        return self._one(sql, (file, at, officer))[0]
+
+    def finish_batch(self, batch_id: int, *, sha256: str, counts: dict[str, int]) -> None:
+        self._run(
+            "UPDATE batches SET sha256 = %s, rows = %s, new = %s, duplicate = %s, rejected = %s WHERE id = %s",
+            (sha256, counts["rows"], counts["new"], counts["duplicate"], counts["rejected"], batch_id),
+        )
+
+    def insert_new_warnings(self, rows: Iterable[tuple]) -> int:
+        """COPY into a staging table, then one INSERT … SELECT … ON CONFLICT DO NOTHING (SPEC §8), in file order."""
+        columns = (*WARNING_COLUMNS, "batch_id")
+        chosen = ", ".join(f"nullif({c}, '')" if c in OPTIONAL_COLUMNS else c for c in columns)
+        with pg.errors_of(self.conn), self.conn.cursor() as cur:
+            cur.execute(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS staging (n BIGSERIAL, id TEXT, time TEXT, risk_level INTEGER,"
+                " name TEXT, phone TEXT, station TEXT, fraud_type TEXT, address TEXT, clue TEXT, id_card TEXT,"
+                " batch_id BIGINT) ON COMMIT DELETE ROWS"
+            )
+            cur.copy_expert(f"COPY staging ({', '.join(columns)}) FROM STDIN", _Rows(rows))
+            cur.execute(
+                f"INSERT INTO warnings ({', '.join(columns)}) SELECT {chosen} FROM staging ORDER BY n"
+                " ON CONFLICT (id) DO NOTHING"
+            )
+            added = cur.rowcount
+            cur.execute("TRUNCATE staging")
+            return added
+
+    def batches_of_file(self, sha256: str) -> list[dict]:
+        rows = self._all("SELECT id, file, imported_at, new FROM batches WHERE sha256 = %s ORDER BY id", (sha256,))
+        return [dict(zip(("id", "file", "imported_at", "new"), row, strict=True)) for row in rows]
+
+    # --- the queue and the day ---------------------------------------------------------------------------------
+
+    def queue_head(self, now: str, limit: int = 1) -> list[str]:
+        rows = self._all(
+            f"SELECT id FROM warnings WHERE {_DUE} {_QUEUE_ORDER} LIMIT %(limit)s", {"now": now, "limit": limit}
+        )
+        return [row[0] for row in rows]
+
+    def count_received(self, day: str) -> int:
+        sql = "SELECT count(*) FROM warnings WHERE time >= %s AND time < %s"
+        return self._one(sql, (f"{day} 00:00:00", f"{day} 24:00:00"))[0]
+
+    # --- the desk ------------------------------------------------------------------------------------------------
+
+    def get_warning(self, warning_id: str) -> dict | None:
+        row = self._one(f"SELECT {_COLUMNS} FROM warnings WHERE id = %s", (warning_id,))
+        return None if row is None else dict(zip(_WARNING_ROW, row, strict=True))
+
+    def held_by(self, officer: str) -> dict | None:
+        row = self._one(f"SELECT {_COLUMNS} FROM warnings WHERE holder = %s AND status = 'taken'", (officer,))
+        return None if row is None else dict(zip(_WARNING_ROW, row, strict=True))
+
+    def take_head(self, officer: str, now: str) -> str | None:
+        row = self._one(_TAKE_HEAD, {"officer": officer, "now": now})
+        if row:
+            self._run("DELETE FROM skips WHERE officer = %s AND warning_id = %s", (officer, row[0]))
+        return row and row[0]
+
+    def queue_outlook(self) -> dict:
+        row = self._one(
+            "SELECT EXISTS (SELECT 1 FROM warnings), (SELECT min(due_at) FROM warnings WHERE status = 'retry'),"
+            " (SELECT count(*) FROM warnings WHERE station_since IS NOT NULL AND closed_at IS NULL),"
+            " (SELECT count(*) FROM warnings WHERE holder IS NOT NULL AND status = 'taken')"
+        )
+        return dict(zip(("any", "next_retry", "at_stations", "in_hands"), row, strict=True))
+
+    def skip(self, officer: str, warning_id: str, now: str, until: str) -> None:
+        self._run("DELETE FROM skips WHERE officer = %s AND until <= %s", (officer, now))
+        self._run(
+            "INSERT INTO skips (officer, warning_id, until) VALUES (%s, %s, %s)"
+            " ON CONFLICT (officer, warning_id) DO UPDATE SET until = excluded.until",
+            (officer, warning_id, until),
+        )
+
+    def stale_holds(self, cutoff: str) -> list[dict]:
+        rows = self._all(_STALE_HOLDS, {"cutoff": cutoff})
+        return [dict(zip(("id", "holder", "attempts"), row, strict=True)) for row in rows]
+
+    def set_state(self, warning_id: str, state: dict, *, edit: bool = False) -> None:
+        allowed = (*WARNING_STATE, *EDITABLE) if edit else WARNING_STATE
+        columns = [key for key in allowed if key in state]
+        if columns:
+            assignments = ", ".join(f"{key} = %s" for key in columns)
+            self._run(
+                f"UPDATE warnings SET {assignments} WHERE id = %s", (*(state[key] for key in columns), warning_id)
+            )
+
+    def add_events(self, events: list[dict], *, undoes: int | None = None) -> int:
+        """Ids from the events' sequence, increasing, the act's the first of them."""
+        ids = [
+            row[0] for row in self._all("SELECT nextval('events_id_seq') FROM generate_series(1, %s)", (len(events),))
+        ]
+        first = ids[0]
+        rows = [
+            {"outcome": None, "station": None, "channels": None, "details": None}
+            | event
+            | {"id": ids[n], "act": first, "undoes": undoes if n == 0 else None}
+            for n, event in enumerate(events)
+        ]
+        with pg.errors_of(self.conn), self.conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO events (id, warning_id, at, logged_at, officer, action, outcome, station, channels,"
+                " details, act, undoes) VALUES (%(id)s, %(warning_id)s, %(at)s, %(logged_at)s, %(officer)s,"
+                " %(action)s, %(outcome)s, %(station)s, %(channels)s, %(details)s, %(act)s, %(undoes)s)",
+                rows,
+            )
+        return first
+
+    def last_act(self, officer: str) -> dict | None:
+        row = self._one(
+            f"SELECT {', '.join(_EVENT_ROW)} FROM events e WHERE officer = %s AND id = act"
+            f" AND action NOT IN ('take', 'undo', 'reclaimed') AND {_STANDS} ORDER BY id DESC LIMIT 1",
+            (officer,),
+        )
+        return row and dict(zip(_EVENT_ROW, row, strict=True))
+
+    def standing_events_after(self, warning_id: str, act: int) -> list[dict]:
+        rows = self._all(
+            f"SELECT {', '.join(_EVENT_ROW)} FROM events e WHERE warning_id = %s AND id > %s AND act != %s"
+            f" AND action != 'undo' AND {_STANDS} ORDER BY id",
+            (warning_id, act, act),
+        )
+        return [dict(zip(_EVENT_ROW, row, strict=True)) for row in rows]
+
+    def warning_events(self, warning_id: str) -> list[dict]:
+        rows = self._all(
+            f"SELECT {', '.join(_EVENT_ROW)}, act, undoes, NOT {_STANDS} AS undone FROM events e"
+            " WHERE warning_id = %s ORDER BY id",
+            (warning_id,),
+        )
+        return [dict(zip((*_EVENT_ROW, "act", "undoes", "undone"), row, strict=True)) for row in rows]
+
+    def batch_of(self, batch_id: int) -> dict:
+        row = self._one("SELECT id, file, imported_at, officer FROM batches WHERE id = %s", (batch_id,))
+        return dict(zip(("id", "file", "imported_at", "officer"), row, strict=True))
+
+    def last_take_details(self, warning_id: str) -> str | None:
+        row = self._one(
+            "SELECT details FROM events WHERE warning_id = %s AND action = 'take' ORDER BY id DESC LIMIT 1",
+            (warning_id,),
+        )
+        return row and row[0]
+
+    # --- overdue, and the lists of `list` ------------------------------------------------------------------------
+
+    def oldest_open_requests(self, warning_ids: list[str]) -> dict[str, str]:
+        if not warning_ids:
+            return {}
+        sql = (
+            "SELECT warning_id, min(requested_at) FROM stop_payments WHERE status = 'open' AND warning_id = ANY(%s)"
+            " GROUP BY warning_id"
+        )
+        return dict(self._all(sql, (list(warning_ids),)))
+
+    def count_overdue(self, limits: dict[str, str]) -> dict[str, int]:
+        return {kind: self._one(sql, limits)[0] for kind, sql in _OVERDUE_COUNT.items()}
+
+    def list_warnings(
+        self,
+        *,
+        statuses: list[str] | None = None,
+        risk_level: int | None = None,
+        station: str | None = None,
+        day: str | None = None,
+        overdue: dict[str, str] | None = None,
+        limit: int | None = None,
+    ) -> list[dict]:
+        """Warnings in queue order, filtered; open ones (not closed) when no status nor overdue is asked for."""
+        where, params = [], dict(overdue or {})
+        if risk_level is not None:
+            where.append("risk_level = %(risk_level)s")
+            params["risk_level"] = risk_level
+        if station is not None:
+            where.append("(station = %(station)s OR escalated_to = %(station)s)")
+            params["station"] = station
+        if day is not None:
+            where.append("time >= %(day_start)s AND time < %(day_end)s")
+            params |= {"day_start": f"{day} 00:00:00", "day_end": f"{day} 24:00:00"}
+        if statuses or overdue is None:
+            where.append("status = ANY(%(statuses)s)")
+            params["statuses"] = list(statuses or OPEN_STATUSES)
+        if overdue is not None:
+            where.append(f"({' OR '.join(f'({condition})' for condition in _OVERDUE_WHERE.values())})")
+        sql = f"SELECT {_COLUMNS} FROM warnings WHERE {' AND '.join(where) or 'TRUE'} {_QUEUE_ORDER}"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [dict(zip(_WARNING_ROW, row, strict=True)) for row in self._all(sql, params)]
+
+    # --- stations ----------------------------------------------------------------------------------------------
+
+    def get_station(self, name: str) -> dict | None:
+        row = self._one(f"SELECT {', '.join(STATION_COLUMNS)} FROM stations WHERE name = %s", (name,))
+        return row and dict(zip(STATION_COLUMNS, row, strict=True))
+
+    def list_stations(self) -> list[dict]:
+        rows = self._all(f"SELECT {', '.join(STATION_COLUMNS)} FROM stations ORDER BY ctid")
+        return [dict(zip(STATION_COLUMNS, row, strict=True)) for row in rows]
+
+    def station_names(self) -> list[str]:
+        return [row[0] for row in self._all("SELECT name FROM stations ORDER BY ctid")]
+
+    def save_stations(self, stations: Iterable[dict]) -> int:
+        written = 0
+        for station in stations:
+            written += self._run(
+                "INSERT INTO stations (name, duty_phone, wechat_group) VALUES (%(name)s, %(duty_phone)s,"
+                " %(wechat_group)s) ON CONFLICT (name) DO UPDATE SET duty_phone = excluded.duty_phone,"
+                " wechat_group = excluded.wechat_group",
+                station,
+            )
+        return written
+
+    # --- settings ----------------------------------------------------------------------------------------------
+
+    def get_settings(self) -> dict[str, str]:
+        return dict(self._all("SELECT key, value FROM settings"))
+
+    def put_setting(self, key: str, value: str) -> None:
+        self._run(
+            "INSERT INTO settings (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    # --- stop-payments (SPEC §7) ---------------------------------------------------------------------------------
+
+    def add_stop_payment(self, request: dict) -> int:
+        columns = [key for key in STOP_PAY_ROW if key in request]
+        values = ", ".join(f"%({c})s" for c in columns)
+        return self._one(f"INSERT INTO stop_payments ({', '.join(columns)}) VALUES ({values}) RETURNING id", request)[0]
+
+    def get_stop_payment(self, request_id: int) -> dict | None:
+        row = self._one(f"SELECT {', '.join(STOP_PAY_ROW)} FROM stop_payments WHERE id = %s", (request_id,))
+        return row and dict(zip(STOP_PAY_ROW, row, strict=True))
+
+    def set_stop_payment_result(self, request_id: int, result: dict) -> None:
+        self._run(
+            f"UPDATE stop_payments SET {', '.join(f'{key} = %({key})s' for key in STOP_PAY_RESULT)} WHERE id = %(id)s",
+            {key: result.get(key) for key in STOP_PAY_RESULT} | {"id": request_id},
+        )
+
+    def withdraw_stop_payment(self, request_id: int) -> None:
+        self._run("DELETE FROM stop_payments WHERE id = %s", (request_id,))
+
+    def list_stop_payments(self, *, warning_id: str | None = None, open_only: bool = False):
+        where = ["TRUE"]
+        if warning_id is not None:
+            where.append("warning_id = %(warning_id)s")
+        if open_only:
+            where.append("status = 'open'")
+        sql = (
+            f"SELECT {', '.join(STOP_PAY_ROW)} FROM stop_payments WHERE {' AND '.join(where)} ORDER BY"
+            " CASE WHEN status = 'open' THEN 0 ELSE 1 END,"
+            " CASE WHEN status = 'open' THEN requested_at END, requested_at DESC, id DESC"
+        )
+        return [dict(zip(STOP_PAY_ROW, row, strict=True)) for row in self._all(sql, {"warning_id": warning_id})]
+
+    # --- the day's totals (SPEC §6) ----------------------------------------------------------------------------
+    # Figures are computed from the rows each time on PostgreSQL: the days' kept figures of SQLite are not kept
+    # here yet (kept_figures finds none, keep_figures keeps none), which changes the time a range takes, not its
+    # figures.
+
+    def warning_totals(self, start: str, end: str) -> dict:
+        keys = ("received", "disposed", "closed", "open", "high_not_escalated", "medium", "high", "urgent")
+        row = self._one(
+            """SELECT count(*),
+                count(*) FILTER (WHERE first_call_at IS NOT NULL OR escalated_at IS NOT NULL),
+                count(*) FILTER (WHERE status = 'closed'), count(*) FILTER (WHERE status != 'closed'),
+                count(*) FILTER (WHERE risk_level >= 2 AND escalated_at IS NULL),
+                count(*) FILTER (WHERE risk_level = 1), count(*) FILTER (WHERE risk_level = 2),
+                count(*) FILTER (WHERE risk_level = 3)
+            FROM warnings WHERE time >= %s AND time < %s""",
+            (start, end),
+        )
+        return dict(zip(keys, row, strict=True))
+
+    def fraud_type_counts(self, start: str, end: str) -> list[tuple]:
+        sql = "SELECT fraud_type, count(*) FROM warnings WHERE time >= %s AND time < %s GROUP BY fraud_type"
+        return self._all(sql, (start, end))
+
+    def action_counts(self, start: str, end: str) -> list[tuple]:
+        sql = f"""SELECT action, outcome, count(*) FROM events e WHERE at >= %s AND at < %s
+            AND action IN ('call', 'sms', 'visit') AND {_STANDS} GROUP BY action, outcome"""
+        return self._all(sql, (start, end))
+
+    def escalated_warnings(self, start: str, end: str) -> tuple[int, list[tuple]]:
+        sql = f"""WITH handed AS MATERIALIZED (
+                SELECT station, warning_id FROM events e
+                WHERE action = 'escalate' AND at >= %(start)s AND at < %(end)s AND {_STANDS})
+            SELECT NULL, count(DISTINCT warning_id) FROM handed
+            UNION ALL
+            SELECT station, count(DISTINCT warning_id) FROM handed GROUP BY station"""
+        (_, total), *by_station = self._all(sql, {"start": start, "end": end})
+        return total, by_station
+
+    def escalations_by_channel(self, start: str, end: str) -> tuple[int, int, int]:
+        uses = ", ".join(
+            f"count(*) FILTER (WHERE ',' || channels || ',' LIKE '%%,{channel},%%')"
+            for channel in ("platform", "wechat", "phone")
+        )
+        sql = f"SELECT {uses} FROM events e WHERE at >= %s AND at < %s AND action = 'escalate' AND {_STANDS}"
+        return self._one(sql, (start, end))
+
+    def overdue_by_day(self, start: str, end: str, limits: dict) -> list[tuple]:
+        sql = (
+            "SELECT left(time, 10) AS day, count(*) FROM warnings"
+            f" WHERE time >= %(start)s AND time < %(end)s AND id IN ({_OVERDUE_IDS}) GROUP BY day"
+        )
+        return self._all(sql, {"start": start, "end": end, **limits})
+
+    def first_call_minutes(self, start: str, end: str) -> list[tuple]:
+        sql = f"""SELECT risk_level, {_minutes("time", "first_call_at")} AS minutes, count(*) FROM warnings
+            WHERE time >= %s AND time < %s AND first_call_at IS NOT NULL GROUP BY risk_level, minutes"""
+        return self._all(sql, (start, end))
+
+    def stop_payment_minutes(self, start: str, end: str) -> list[tuple]:
+        sql = f"""SELECT {_minutes("requested_at", "result_at")} AS minutes, count(*) FROM stop_payments
+            WHERE result_at >= %s AND result_at < %s GROUP BY minutes"""
+        return self._all(sql, (start, end))
+
+    def stop_payment_counts(self, start: str, end: str) -> list[tuple]:
+        sql = """SELECT 'requested', count(*), 0 FROM stop_payments
+                WHERE requested_at >= %(start)s AND requested_at < %(end)s
+            UNION ALL
+            SELECT status, count(*), sum(kept_fen)::bigint FROM stop_payments
+                WHERE result_at >= %(start)s AND result_at < %(end)s GROUP BY status"""
+        return [row for row in self._all(sql, {"start": start, "end": end}) if row[1]]
+
+    def kept_figures(self, first: str, last: str, version: int) -> tuple[dict[str, str], dict]:
+        return {}, {"stale": [], "newest": 0, "upto": 0}
+
+    def keep_figures(self, days: list[tuple[str, str]], version: int, checked: dict) -> bool:
+        return False
+
+    def earlier_acted_on(self, start: str, end: str, received: list[str] | None = None) -> list:
+        """(day received, warnings, calls, escalated) of the warnings received before ``start`` (or on the days
+        ``received``) and acted on in [start, end)."""
+        counts = """left(w.time, 10) AS received, count(DISTINCT e.warning_id),
+            count(*) FILTER (WHERE e.action = 'call'),
+            count(DISTINCT CASE WHEN e.action = 'escalate' THEN e.warning_id END)"""
+        where = f"{_DISPOSED_IN_RANGE} AND w.time < %(start)s"
+        params = {"start": start, "end": end, "received": received}
+        if received is not None:
+            where += " AND left(w.time, 10) = ANY(%(received)s)"
+        sql = f"SELECT {counts} FROM events e JOIN warnings w ON w.id = e.warning_id WHERE {where} GROUP BY received"
+        return self._all(sql, params)
+
+    # --- export ------------------------------------------------------------------------------------------------
+
+    def stop_payment_accounts(self, warning_ids: list[str]) -> dict[str, list[str]]:
+        accounts: dict[str, list[str]] = {}
+        sql = "SELECT warning_id, account FROM stop_payments WHERE warning_id = ANY(%s) ORDER BY id"
+        for warning_id, account in self._all(sql, (list(warning_ids),)):
+            accounts.setdefault(warning_id, []).append(account)
+        return accounts
+
+    def export_rows(self, start: str, end: str) -> list[dict]:
+        chosen = "SELECT id FROM warnings WHERE time >= %(start)s AND time < %(end)s"
+        return [dict(zip(_EXPORT_KEYS, row, strict=True)) for row in self._all(_export_sql(chosen), locals())]
+
+    def acted_on_export_rows(self, start: str, end: str) -> list[dict]:
+        chosen = (
+            f"SELECT e.warning_id AS id, count(*) AS actions FROM events e WHERE {_DISPOSED_IN_RANGE}"
+            " GROUP BY e.warning_id"
+        )
+        rows = self._all(_export_sql(chosen, "actions"), {"start": start, "end": end})
+        return [dict(zip((*_EXPORT_KEYS, "actions"), row, strict=True)) for row in rows]
+
+    # --- find and take (SPEC §3) -------------------------------------------------------------------------------
+
+    def find_warnings(self, kind: str, limit: int | None = None, **params: str) -> list[dict]:
+        params["limit"] = limit  # None: LIMIT NULL, all of them
+        if kind == "name_start":
+            params["name_end"] = params["name"] + "\U0010ffff"
+        return [dict(zip(_FOUND_ROW, row, strict=True)) for row in self._all(_FIND[kind], params)]

@@ -1,0 +1,135 @@
+"""The same commands give the same results on both engines (issue 13, SPEC §8): a scripted day at the desk, every
+output compared between SQLite and PostgreSQL; the PostgreSQL store's own contract; a server that cannot be
+reached is one line."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+
+import pytest
+from conftest import warning_row, write_export
+
+from fanzha_cli.domain.errors import DatabaseUnreachable
+from fanzha_cli.storage import open_store
+
+TODAY = datetime.now().strftime("%Y-%m-%d")
+
+
+def scripted_day(run, folder) -> list[tuple[str, int, str]]:
+    """Import, calls of every outcome, escalations, visits, a move, stop-payments, undo, `--at`: each command's
+    exit code and output."""
+    rows = [warning_row(n, id=f"WH2026112400{n:04d}") for n in range(12)]
+    rows.append(warning_row(3, id="WH20261124000003"))  # a duplicate
+    rows.append(warning_row(99, id="", name=""))  # a reject
+    export = write_export(folder / "day.csv", rows)
+    script = [
+        ("import", export.name, "--json", "--rejects", "rejects.csv"),  # in the current folder: the same name
+        ("--officer", "a", "next", "--json"),
+        ("--officer", "a", "log", "unreachable", "--at", "2026-11-24 22:00"),
+        ("--officer", "b", "next", "--json"),
+        ("--officer", "b", "log", "reached", "--at", "2026-11-24 22:05"),
+        ("--officer", "a", "next", "--json"),
+        ("--officer", "a", "log", "distrustful", "--at", "2026-11-24 22:10"),
+        ("--officer", "a", "escalate", "0002", "--via", "wechat,phone", "--at", "2026-11-24 22:11"),
+        ("--officer", "a", "visit", "0002", "moved", "--to", "汪集派出所", "--at", "2026-11-24 23:20"),
+        ("--officer", "a", "visit", "0002", "dissuaded", "--at", "2026-11-24 23:30"),
+        (
+            "--officer",
+            "b",
+            "stop-pay",
+            "add",
+            "0005",
+            "--bank",
+            "工商银行",
+            "--account",
+            "6222020200000000001",
+            "--amount",
+            "4.5万",
+            "--at",
+            "2026-11-24 22:30",
+            "--json",
+        ),
+        ("--officer", "b", "stop-pay", "result", "1", "frozen", "--at", "2026-11-24 23:00", "--json"),
+        ("--officer", "b", "next", "--json"),
+        ("--officer", "b", "log", "已接通", "--note", "已劝阻", "--at", "2026-11-24 22:40"),
+        ("--officer", "b", "undo"),
+        ("--officer", "b", "log", "未接通", "--at", "2026-11-24 22:41"),
+        ("--officer", "c", "take", "0007"),
+        ("--officer", "c", "release"),
+        ("show", "0002", "--json"),
+        ("show", "0005", "--json"),
+        ("list", "--json"),
+        ("list", "--status", "closed", "--json"),
+        ("list", "--overdue", "--json"),
+        ("list", "--station", "阳逻派出所", "--limit", "3"),
+        ("find", "0001", "--json"),
+        ("find", "周某3", "--json"),
+        ("stop-pay", "list", "--json"),
+        ("summary", "--date", "2026-11-24", "--json"),
+        ("summary", "--from", "2026-11-23", "--to", TODAY, "--json"),
+        ("summary", "--date", "2026-11-24", "--csv"),
+        ("export", "--date", "2026-11-24"),
+        ("export", "--date", "2026-11-24", "--by", "action"),
+        ("stations", "--json"),
+        ("config", "--json"),
+    ]
+    said = []
+    for args in script:
+        result = run(*args)
+        said.append((" ".join(args[:4]), result.exit_code, _steady(result.stdout)))
+    return said
+
+
+def _steady(text: str) -> str:
+    """An output with what depends on the moment it ran taken out: today's times, minutes waited so far."""
+    text = re.sub(rf"{TODAY} \d\d:\d\d:\d\d", "<now>", text)
+    text = re.sub(r'"(waiting_minutes|late|minutes_over)": [^,\n]+', r'"\1": "<now>"', text)
+    return re.sub(r"等待 [^·]*·", "等待 <now> ·", text)
+
+
+@pytest.fixture
+def days(run, tmp_path, monkeypatch, pg_server, db_path):
+    import pg_cluster
+
+    outputs = {}
+    for name, location in (("sqlite", str(db_path)), ("postgresql", None)):
+        location = location or pg_cluster.database_url(pg_server, "fanzha_scripted_day")
+        monkeypatch.setenv("FANZHA_DB", location)
+        folder = tmp_path / name
+        folder.mkdir()
+        monkeypatch.chdir(folder)
+        outputs[name] = scripted_day(run, folder)
+    return outputs
+
+
+def test_a_scripted_day_gives_the_same_output_on_both_engines_command_by_command(days):
+    for (command, code, said), (_, pg_code, pg_said) in zip(days["sqlite"], days["postgresql"], strict=True):
+        assert (command, pg_code) == (command, code), (command, pg_said)
+        if said.lstrip().startswith(("{", "[")):
+            assert json.loads(pg_said) == json.loads(said), command
+        else:
+            assert pg_said == said, command
+    assert all(code in (0, 1) for _, code, _ in days["sqlite"])  # the script did its work (1: a partial import, a note)
+
+
+def test_a_server_that_cannot_be_reached_is_one_line_naming_host_and_port_never_the_password(run, monkeypatch):
+    url = "postgresql://desk:s3cret@127.0.0.1:1/fanzha"
+    with pytest.raises(DatabaseUnreachable, match=r"127\.0\.0\.1:1") as refused:
+        open_store(url)
+    assert "s3cret" not in str(refused.value)
+    monkeypatch.setenv("FANZHA_DB", url)
+    result = run("list")
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "s3cret" not in result.stderr + result.stdout
+
+
+def test_every_command_reads_and_writes_on_the_engine_it_is_given(run, engine, tmp_path):
+    export = write_export(tmp_path / "d.csv", [warning_row(n) for n in range(5)])
+    assert run("import", export).exit_code == 0
+    taken = json.loads(run("--officer", "a", "next", "--json").stdout)
+    assert run("--officer", "a", "log", "reached").exit_code in (0, 1)  # 1: a note (closed without its station)
+    with open_store(engine) as store:
+        assert store.get_warning(taken["id"])["status"] == "closed"
+        assert [event["action"] for event in store.warning_events(taken["id"])][:2] == ["take", "call"]

@@ -147,7 +147,7 @@ def test_mistakes_are_one_line_and_change_nothing(run, db, day):
         (("log", "W1", "reached", "--at", "2099-01-01 10:00"), "in the future"),
         (("log", "W1", "reached", "--at", "2026-11-23 10:00"), "before the warning itself"),
         (("log", "W1", "reached", "--at", "25:99"), "--at"),
-        (("list", "--status", "lost"), "unknown status 'lost'"),
+        (("list", "--status", "lost"), "unknown status 'lost': use one of closed, escalated, new, open, retry, taken"),
         (("list", "--date", "someday"), "not a day"),
         (("config", "retry_minutes", "soon"), "whole number"),
         (("config", "colour", "red"), "unknown setting"),

@@ -366,3 +366,23 @@ def test_anything_else_typed_as_a_day_is_refused_as_such(text):
 def test_a_day_out_of_shape_is_refused_as_such_never_an_overflow(text):
     with pytest.raises(FanzhaError, match="not a day"):
         parse_day(text, date(2026, 11, 24))
+
+
+@given(st.integers(1, 31), st.integers(1, 31), st.sampled_from("/.-"))
+def test_a_date_written_year_last_is_read_only_when_day_and_month_cannot_be_mistaken(first, second, mark):
+    """03/11/2026 is 3 November in one country and 11 March in another: refused, never guessed. 25/11 and 11/25
+    can only be the 25th of November."""
+    import calendar
+
+    text = f"{first:02d}{mark}{second:02d}{mark}2026 10:00"
+    readings = {
+        (month, day)
+        for day, month in ((first, second), (second, first))
+        if month <= 12 and day <= calendar.monthrange(2026, month)[1]
+    }
+    if len(readings) == 1:
+        ((month, day),) = readings
+        assert normalize_time(text) == f"2026-{month:02d}-{day:02d} 10:00:00"
+    else:
+        with pytest.raises(ValueError):
+            normalize_time(text)

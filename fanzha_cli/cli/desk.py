@@ -500,7 +500,8 @@ def _overdue_text(reason: dict) -> str:
 def _statuses(text: str) -> list[str]:
     words = ["".join(word.split()) for word in text.replace("，", ",").split(",")]
     open_ones = [status for status in OPEN_STATUSES if any(word.lower() in OPEN_WORDS for word in words)]
-    named = [read_word("status", STATUS_WORDS, word) for word in words if word.lower() not in OPEN_WORDS]
+    known = STATUS_WORDS | dict.fromkeys(OPEN_WORDS, "open")  # so that a typo's message offers `open` too
+    named = [read_word("status", known, word) for word in words if word.lower() not in OPEN_WORDS]
     return list(dict.fromkeys(open_ones + named))
 
 

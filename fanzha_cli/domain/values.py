@@ -108,6 +108,14 @@ def _parse_odd_time(text: str) -> datetime:
         raise ValueError("time is empty")
     if not any(ch.isdigit() for ch in stripped) or not re.search(r"\d{1,2}\s*[:：时]\s*\d", stripped):
         raise ValueError(f"time '{stripped}' is not a date with a time of day")
+    day_or_month = re.match(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*\d{4}\b", stripped)
+    if (
+        day_or_month
+        and int(day_or_month[1]) <= 12
+        and int(day_or_month[2]) <= 12
+        and day_or_month[1] != day_or_month[2]
+    ):
+        raise ValueError(f"time '{stripped}' could be day/month or month/day: write the date year first (YYYY-MM-DD)")
     import warnings
 
     from dateutil import parser

@@ -133,3 +133,25 @@ def test_every_command_reads_and_writes_on_the_engine_it_is_given(run, engine, t
     with open_store(engine) as store:
         assert store.get_warning(taken["id"])["status"] == "closed"
         assert [event["action"] for event in store.warning_events(taken["id"])][:2] == ["take", "call"]
+
+
+def test_sixteen_desks_on_one_server_are_handed_800_different_warnings_and_none_fails(pg_server, tmp_path):
+    """SPEC §8: the head of the queue is taken with SKIP LOCKED; sixteen processes, each a loop of `next` then
+    `log` through the library, all started by one signal."""
+    import pg_cluster
+    from conftest import deadline
+    from test_concurrency import TEST_TIMEOUT, import_warnings, run_workers
+
+    url = pg_cluster.database_url(pg_server, "fanzha_sixteen_desks")
+    expected = import_warnings(url, tmp_path, 800)
+    officers = [f"desk{n:02d}" for n in range(16)]
+    with deadline(TEST_TIMEOUT):
+        handed = run_workers(url, officers, "work", 50, tmp_path)
+    every = [warning_id for ids in handed.values() for warning_id in ids]
+    assert sorted(every) == sorted(expected)  # each handed out once, none lost
+    assert {officer: len(ids) for officer, ids in handed.items()} == dict.fromkeys(officers, 50)
+    with open_store(url) as store:
+        assert len(store.list_warnings(statuses=["closed"], limit=None)) == 800
+        assert store.list_warnings(limit=None) == []
+        events = [store.warning_events(warning_id) for warning_id in expected[:50]]
+    assert all([event["action"] for event in timeline][:2] == ["take", "call"] for timeline in events)

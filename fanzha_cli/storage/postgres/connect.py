@@ -8,6 +8,7 @@ A password is never printed: messages name the host, the port and the database o
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
@@ -17,10 +18,8 @@ import psycopg2.extensions
 from fanzha_cli.domain.errors import DatabaseBusy, DatabaseError, DatabaseUnreachable, SchemaTooNew
 from fanzha_cli.storage.writes import note_commit
 
-# One lock for the schema's migrations, one for the writers: a write transaction of the desk reads a warning,
-# decides, and writes it, as on SQLite, where one writer at a time is the rule; here the lock says so.
+# The advisory lock under which the schema's migrations run: eleven desks starting at once do not collide.
 MIGRATION_LOCK = 0x66616E7A  # "fanz"
-WRITE_LOCK = 0x66616E7B
 
 
 def where(conn) -> str:
@@ -36,8 +35,8 @@ def _address(url: str) -> str:
         params = psycopg2.extensions.parse_dsn(url)
     except psycopg2.Error:
         return "the database server"
-    host = params.get("host") or __import__("os").environ.get("PGHOST") or "localhost"
-    port = params.get("port") or __import__("os").environ.get("PGPORT") or "5432"
+    host = params.get("host") or os.environ.get("PGHOST") or "localhost"
+    port = params.get("port") or os.environ.get("PGPORT") or "5432"
     return f"{host}:{port}/{params.get('dbname', '')}"
 
 
@@ -106,7 +105,8 @@ def _rollback(conn) -> None:
 
 @contextmanager
 def transaction(conn, *, durable: bool = True) -> Iterator[None]:
-    """One write transaction, all of it or none of it; writers one at a time (WRITE_LOCK), as on SQLite.
+    """One write transaction, all of it or none of it. Writers do not wait for each other as on SQLite: the store
+    locks the rows a transaction reads to change (FOR UPDATE), and the queue's head is taken with SKIP LOCKED.
     ``durable=False``: committed without waiting for the disk (harmless to lose: a take)."""
     with errors_of(conn):
         cur = conn.cursor()
@@ -114,7 +114,6 @@ def transaction(conn, *, durable: bool = True) -> Iterator[None]:
         try:
             if not durable:
                 cur.execute("SET LOCAL synchronous_commit = off")
-            cur.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             yield
         except BaseException:
             _rollback(conn)

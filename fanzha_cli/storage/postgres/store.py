@@ -45,7 +45,8 @@ _TAKE_HEAD = f"""
 _STALE_HOLDS = """
     SELECT id, holder, attempts FROM warnings w
     WHERE holder IS NOT NULL AND status = 'taken' AND held_since < %(cutoff)s
-        AND NOT EXISTS (SELECT 1 FROM events e WHERE e.warning_id = w.id AND e.logged_at >= %(cutoff)s)"""
+        AND NOT EXISTS (SELECT 1 FROM events e WHERE e.warning_id = w.id AND e.logged_at >= %(cutoff)s)
+    FOR UPDATE SKIP LOCKED"""  # one desk reclaims each; the others go on
 _OVERDUE_WHERE = {
     "in_hand": "holder IS NOT NULL AND status = 'taken' AND held_since < %(hold_cutoff)s",
     "retry": "status = 'retry' AND due_at < %(now)s",
@@ -170,6 +171,7 @@ class PostgresStore:
 
     def __init__(self, conn) -> None:
         self.conn = conn
+        self._writing = False  # inside a write transaction: the warnings read are locked until it ends
 
     @classmethod
     def open(cls, url: str, *, create: bool = False) -> PostgresStore:
@@ -188,8 +190,14 @@ class PostgresStore:
     def where(self) -> str:
         return pg.where(self.conn)
 
-    def transaction(self, *, durable: bool = True):
-        return pg.transaction(self.conn, durable=durable)
+    @contextmanager
+    def transaction(self, *, durable: bool = True) -> Iterator[None]:
+        with pg.transaction(self.conn, durable=durable):
+            self._writing = True
+            try:
+                yield
+            finally:
+                self._writing = False
 
     def rehearsal(self):
         return pg.rehearsal(self.conn)
@@ -269,12 +277,18 @@ class PostgresStore:
 
     # --- the desk ------------------------------------------------------------------------------------------------
 
+    def _locked(self) -> str:
+        """A warning read to be changed is locked until the transaction ends: two desks acting on one warning
+        take turns, and each decides on what the other left (SQLite has one writer at a time for this)."""
+        return " FOR UPDATE" if self._writing else ""
+
     def get_warning(self, warning_id: str) -> dict | None:
-        row = self._one(f"SELECT {_COLUMNS} FROM warnings WHERE id = %s", (warning_id,))
+        row = self._one(f"SELECT {_COLUMNS} FROM warnings WHERE id = %s{self._locked()}", (warning_id,))
         return None if row is None else dict(zip(_WARNING_ROW, row, strict=True))
 
     def held_by(self, officer: str) -> dict | None:
-        row = self._one(f"SELECT {_COLUMNS} FROM warnings WHERE holder = %s AND status = 'taken'", (officer,))
+        sql = f"SELECT {_COLUMNS} FROM warnings WHERE holder = %s AND status = 'taken'{self._locked()}"
+        row = self._one(sql, (officer,))
         return None if row is None else dict(zip(_WARNING_ROW, row, strict=True))
 
     def take_head(self, officer: str, now: str) -> str | None:

@@ -43,20 +43,22 @@ class Cluster:
         subprocess.run(command, check=True, capture_output=True, timeout=120)
 
     def start(self) -> str:
-        if self.as_postgres:
-            shutil.chown(self.base, "postgres")
-        self._run(
-            _binary("initdb"),
-            "-D",
-            str(self.data),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "--no-sync",
-        )
+        """Made on the first start; started again as it was on a later one (a server back after a stop)."""
+        if not self.data.exists():
+            if self.as_postgres:
+                shutil.chown(self.base, "postgres")
+            self._run(
+                _binary("initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            )
         options = (
             f"-k {self.base} -c listen_addresses='' -p 5432 -c fsync=off -c synchronous_commit=off"
             " -c full_page_writes=off -c max_connections=60"
@@ -75,6 +77,10 @@ class Cluster:
             "start",
         )
         return f"postgresql://postgres@/postgres?host={self.base}&port=5432"
+
+    def halt(self) -> None:
+        """The server stopped (fast shutdown: the sessions are cut), its data kept."""
+        self._run(_binary("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def stop(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):

@@ -13,6 +13,7 @@ from conftest import warning_row, write_export
 
 from fanzha_cli.domain.errors import DatabaseUnreachable
 from fanzha_cli.storage import open_store
+from fanzha_cli.storage.sqlite import connect as sqlite_connect
 
 TODAY = datetime.now().strftime("%Y-%m-%d")
 
@@ -155,3 +156,49 @@ def test_sixteen_desks_on_one_server_are_handed_800_different_warnings_and_none_
         assert store.list_warnings(limit=None) == []
         events = [store.warning_events(warning_id) for warning_id in expected[:50]]
     assert all([event["action"] for event in timeline][:2] == ["take", "call"] for timeline in events)
+
+
+def test_a_server_stopped_mid_shift_is_one_line_and_the_next_command_after_its_restart_works(
+    pg_server, run, tmp_path, monkeypatch
+):
+    """SPEC §8: host, port and the reason, exit 2, nothing lost; the server back, the desk goes on."""
+    import pg_cluster
+
+    cluster = pg_cluster.Cluster()
+    try:
+        url = pg_cluster.database_url(cluster.start(), "fanzha_restart")
+        monkeypatch.setenv("FANZHA_DB", url)
+        assert run("import", write_export(tmp_path / "d.csv", [warning_row(n) for n in range(3)])).exit_code == 0
+        taken = json.loads(run("--officer", "a", "next", "--json").stdout)
+        cluster.halt()
+        for command in (("--officer", "a", "log", "reached"), ("list",), ("summary", "--json")):
+            result = run(*command)
+            assert result.exit_code == 2, (command, result.stdout, result.stderr)
+            assert result.stderr.count("\n") == 1 and "cannot reach the database at" in result.stderr
+            assert str(cluster.base) in result.stderr and ":5432/fanzha_restart" in result.stderr
+        cluster.start()
+        assert run("--officer", "a", "log", "reached").exit_code in (0, 1)
+        with open_store(url) as store:
+            assert store.get_warning(taken["id"])["status"] == "closed"  # nothing lost, nothing half-written
+            assert len(store.list_warnings(limit=None)) == 2
+    finally:
+        cluster.stop()
+
+
+def test_db_info_says_the_engine_the_place_the_schema_and_the_counts_never_a_password(run, engine, tmp_path):
+    assert run("import", write_export(tmp_path / "d.csv", [warning_row(n) for n in range(4)])).exit_code == 0
+    described = json.loads(run("db", "info", "--json").stdout)
+    assert described["engine"] == ("sqlite" if engine.endswith(".db") else "postgresql")
+    assert described["schema"] == sqlite_connect.SCHEMA_VERSION  # the same migrations, counted alike
+    assert described["counts"] | {"stations": 0} == {
+        "warnings": 4,
+        "events": 0,
+        "batches": 1,
+        "stations": 0,
+        "settings": 0,
+        "stop_payments": 0,
+        "skips": 0,
+    }
+    assert described["counts"]["stations"] == 16 and "password" not in json.dumps(described)
+    shown = run("db", "info").stdout
+    assert shown.startswith(f"engine  {described['engine']}") and "warnings" in shown

@@ -52,6 +52,10 @@ CARD_FIELDS = tuple(field for field in OPTIONAL_FIELDS if field.on_card)
 LIMITS = {field.column: field.limit for field in IMPORTED_FIELDS}
 
 
+# The tables of fanzha's data, on every engine: what `db info` counts and `db copy` moves.
+TABLES = ("warnings", "events", "batches", "stations", "settings", "stop_payments", "skips")
+
+
 # What an action may change on a warning; an event's snapshot of these is what undo restores.
 WARNING_STATE = (
     "status",

@@ -19,6 +19,7 @@ from fanzha_cli.domain.model import (
     STATION_COLUMNS,
     STOP_PAY_RESULT,
     STOP_PAY_ROW,
+    TABLES,
     WARNING_COLUMNS,
     WARNING_STATE,
 )
@@ -179,6 +180,11 @@ class PostgresStore:
 
     def close(self) -> None:
         self.conn.close()
+
+    def describe(self) -> dict:
+        counts = {table: self._one(f"SELECT count(*) FROM {table}")[0] for table in TABLES}
+        version = self._one("SELECT count(*) FROM fanzha_migrations")[0]
+        return {"engine": "postgresql", "where": self.where, "schema": version, "counts": counts}
 
     def __enter__(self) -> PostgresStore:
         return self

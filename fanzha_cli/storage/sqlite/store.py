@@ -19,6 +19,7 @@ from fanzha_cli.domain.model import (
     STATION_COLUMNS,
     STOP_PAY_RESULT,
     STOP_PAY_ROW,
+    TABLES,
     WARNING_COLUMNS,
     WARNING_STATE,
 )
@@ -290,6 +291,11 @@ class SqliteStore:
 
     def close(self) -> None:
         self.conn.close()
+
+    def describe(self) -> dict:
+        counts = {table: self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in TABLES}
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        return {"engine": "sqlite", "where": self.where, "schema": version, "counts": counts}
 
     def __enter__(self) -> SqliteStore:
         return self

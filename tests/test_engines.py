@@ -202,3 +202,33 @@ def test_db_info_says_the_engine_the_place_the_schema_and_the_counts_never_a_pas
     assert described["counts"]["stations"] == 16 and "password" not in json.dumps(described)
     shown = run("db", "info").stdout
     assert shown.startswith(f"engine  {described['engine']}") and "warnings" in shown
+
+
+def test_a_first_load_on_the_server_builds_the_indexes_again_every_one_as_it_was(pg_server, run, tmp_path, monkeypatch):
+    import pg_cluster
+    import psycopg2
+
+    url = pg_cluster.database_url(pg_server, "fanzha_first_load")
+    monkeypatch.setenv("FANZHA_DB", url)
+
+    def indexes() -> list[tuple]:
+        conn = psycopg2.connect(url)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'warnings' ORDER BY 1")
+                return cur.fetchall()
+        finally:
+            conn.close()
+
+    assert run("db", "info").exit_code == 0
+    before = indexes()
+    assert len(before) > 10
+    rows = [warning_row(n, id=f"L{n:05d}") for n in range(300)]
+    assert run("import", write_export(tmp_path / "first.csv", rows)).exit_code == 0  # more rows than stored
+    assert indexes() == before
+    bad = write_export(tmp_path / "bad.csv", [warning_row(n, id=f"M{n:05d}") for n in range(900)] + [["x"] * 9])
+    assert run("import", bad, "--strict").exit_code == 2  # refused whole, its transaction rolled back
+    assert indexes() == before
+    with open_store(url) as store:
+        assert store.describe()["counts"]["warnings"] == 300
+        assert [w["id"] for w in store.find_warnings("id_tail", 5, tail="L00042")] == ["L00042"]

@@ -1,0 +1,130 @@
+"""Centre mode against its baselines, as ratios measured in one run on this machine (issue 13).
+
+    uv run python bench/bench_centre.py [--rows 100000] [--repeat 11]
+
+Starts a throwaway PostgreSQL cluster (tests/pg_cluster.py; FANZHA_TEST_PG: a server of your own) and prints:
+- `fanzha next` and `fanzha log` against the server, each run as a new officer, against a bare Typer hello-world
+  (the median of interleaved runs), and the import of the driver alone;
+- an import of --rows rows into PostgreSQL against `psql \\copy` of the same file into a bare table of text
+  columns (the median of --repeat // 3 runs, each into a new database);
+- sixteen desks (processes, each a loop of `next` then `log` through the library) × 50 warnings on the server,
+  and four desks × 50 on a SQLite file: warnings handed out, distinct, errors, seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tests"))
+from bench_import import FANZHA, HELLO, compile_package, timed  # noqa: E402
+from synth import write_csv  # noqa: E402
+
+
+def psql() -> str:
+    import pg_cluster
+
+    return pg_cluster._binary("psql") or sys.exit("no psql")
+
+
+def new_database(server: str, name: str) -> str:
+    import pg_cluster
+
+    return pg_cluster.database_url(server, name)
+
+
+def bench_start(server: str, work: Path, repeat: int) -> None:
+    url = new_database(server, "bench_start")
+    export = work / "start.csv"
+    write_csv(export, repeat * 4, day=datetime(2026, 11, 21))
+    subprocess.run([FANZHA, "--db", url, "import", str(export)], check=False, capture_output=True)
+    hello = work / "hello.py"
+    hello.write_text(HELLO)
+    times = {"next": [], "log": [], "hello": [], "import psycopg2": []}
+    for n in range(repeat):
+        times["hello"].append(timed([sys.executable, str(hello)])[0])
+        times["next"].append(timed([FANZHA, "--db", url, "--officer", f"o{n}", "next"])[0])
+        times["log"].append(timed([FANZHA, "--db", url, "--officer", f"o{n}", "log", "unreachable"])[0])
+        times["import psycopg2"].append(timed([sys.executable, "-c", "import psycopg2"])[0])
+    hello_ms = statistics.median(times["hello"]) * 1000
+    for name in ("next", "log", "import psycopg2"):
+        ms = statistics.median(times[name]) * 1000
+        goal = "(goal ≤ 1.3)" if name == "next" else ""
+        print(
+            f"{name} on the server: {ms:.0f} ms, Typer hello-world {hello_ms:.0f} ms, ratio {ms / hello_ms:.2f} {goal}"
+        )
+
+
+def bench_import(server: str, work: Path, rows: int, repeat: int) -> None:
+    export = work / "export.csv"
+    write_csv(export, rows, day=datetime(2026, 11, 20))
+    ours, theirs = [], []
+    for n in range(max(1, repeat // 3)):
+        bare = new_database(server, f"bench_copy_{n}")
+        header = export.open(encoding="utf-8-sig").readline().strip().split(",")
+        columns = ", ".join(f"c{i} text" for i in range(len(header)))
+        subprocess.run([psql(), bare, "-qc", f"CREATE TABLE bare ({columns})"], check=True)
+        theirs.append(timed([psql(), bare, "-qc", f"\\copy bare FROM '{export}' WITH (FORMAT csv, HEADER true)"])[0])
+        url = new_database(server, f"bench_import_{n}")
+        subprocess.run([FANZHA, "--db", url, "db", "info"], check=True, capture_output=True)  # the schema, made
+        ours.append(timed([FANZHA, "--db", url, "import", str(export)])[0])
+    a, b = statistics.median(ours), statistics.median(theirs)
+    print(
+        f"import {rows:,} rows into PostgreSQL: fanzha {a:.2f} s, psql \\copy {b:.2f} s, ratio {a / b:.2f} (goal ≤ 1.5)"
+    )
+
+
+def bench_desks(location: str, desks: int, each: int, work: Path, engine: str) -> None:
+    from test_concurrency import import_warnings, run_workers
+
+    folder = work / f"desks-{engine}"
+    folder.mkdir()
+    expected = import_warnings(location, folder, desks * each)
+    started = time.perf_counter()
+    try:
+        handed = run_workers(location, [f"desk{n:02d}" for n in range(desks)], "work", each, folder)
+        errors = 0
+    except AssertionError as failure:
+        print(f"{desks} desks on {engine}: failed: {str(failure)[:300]}")
+        return
+    seconds = time.perf_counter() - started
+    every = [warning for ids in handed.values() for warning in ids]
+    print(
+        f"{desks} desks × {each} on {engine}: {len(every)} handed out, {len(set(every))} distinct of"
+        f" {len(expected)}, {errors} errors, {seconds:.1f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=11)
+    args = parser.parse_args()
+    compile_package()
+    import pg_cluster
+
+    cluster = None if os.environ.get("FANZHA_TEST_PG") else pg_cluster.Cluster()
+    server = os.environ.get("FANZHA_TEST_PG") or cluster.start()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            work = Path(folder)
+            bench_start(server, work, args.repeat)
+            bench_import(server, work, args.rows, args.repeat)
+            bench_desks(new_database(server, "bench_desks"), 16, 50, work, "PostgreSQL")
+            bench_desks(str(work / "desks.db"), 4, 50, work, "SQLite")
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+if __name__ == "__main__":
+    main()

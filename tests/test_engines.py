@@ -232,3 +232,71 @@ def test_a_first_load_on_the_server_builds_the_indexes_again_every_one_as_it_was
     with open_store(url) as store:
         assert store.describe()["counts"]["warnings"] == 300
         assert [w["id"] for w in store.find_warnings("id_tail", 5, tail="L00042")] == ["L00042"]
+
+
+@pytest.fixture(scope="module")
+def big_server_db(pg_server):
+    """200,000 warnings on the server, made by SQL (the import is not what is measured here), most of them closed,
+    a day's worth open, analyzed as autovacuum would."""
+    import pg_cluster
+    import psycopg2
+
+    url = pg_cluster.database_url(pg_server, "fanzha_big")
+    open_store(url).close()  # the schema
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO batches (file, imported_at, officer) VALUES ('big', '2026-11-24 00:00:00', 'b')")
+        cur.execute(
+            """INSERT INTO warnings (id, time, risk_level, name, phone, station, batch_id, status, closed_at)
+            SELECT 'B' || lpad(n::text, 7, '0'),
+                to_char(timestamp '2026-09-01' + n * interval '37 seconds', 'YYYY-MM-DD HH24:MI:SS'),
+                1 + n % 3, '周某' || n, '1' || lpad((n * 7919 % 10000000000)::text, 10, '0'), '阳逻派出所', 1,
+                CASE WHEN n > 197000 THEN 'new' ELSE 'closed' END,
+                CASE WHEN n > 197000 THEN NULL ELSE '2026-11-01 00:00:00' END
+            FROM generate_series(1, 200000) AS n"""
+        )
+        cur.execute("ANALYZE")
+    conn.close()
+    return url
+
+
+def _plan(url: str, sql: str, params: dict) -> str:
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("EXPLAIN " + sql, params)
+            return "\n".join(row[0] for row in cur.fetchall())
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+def test_the_head_of_the_queue_on_the_server_is_one_read_of_its_partial_index_never_a_sort(big_server_db):
+    from fanzha_cli.storage.postgres import store as pg_store
+
+    params = {"officer": "o", "now": "2026-11-26 12:00:00"}
+    plan = _plan(big_server_db, pg_store._TAKE_HEAD, params)
+    assert "Index Scan using warnings_queue on warnings" in plan and "LockRows" in plan, plan
+    assert "Sort" not in plan and "Seq Scan on warnings" not in plan, plan
+    with open_store(big_server_db) as store:
+        head = store.queue_head(params["now"])
+        with store.transaction():
+            assert [store.take_head("o", params["now"])] == head  # the most urgent, the oldest of them
+        assert store.held_by("o")["id"] == head[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "sql", "index"),
+    [
+        ("held_by", "SELECT * FROM warnings WHERE holder = %(officer)s AND status = 'taken'", "warnings_holder"),
+        ("a day", "SELECT count(*) FROM warnings WHERE time >= %(start)s AND time < %(end)s", "warnings_time"),
+        ("phone tail", "SELECT * FROM warnings w WHERE right(w.phone, 4) = %(tail)s", "warnings_phone_tail"),
+    ],
+)
+def test_the_hot_reads_on_the_server_read_their_index(big_server_db, name, sql, index):
+    params = {"officer": "o", "start": "2026-11-24 00:00:00", "end": "2026-11-24 24:00:00", "tail": "0008"}
+    plan = _plan(big_server_db, sql, params)
+    assert index in plan and "Seq Scan on warnings" not in plan, (name, plan)

@@ -52,8 +52,9 @@ CARD_FIELDS = tuple(field for field in OPTIONAL_FIELDS if field.on_card)
 LIMITS = {field.column: field.limit for field in IMPORTED_FIELDS}
 
 
-# The tables of fanzha's data, on every engine: what `db info` counts and `db copy` moves.
-TABLES = ("warnings", "events", "batches", "stations", "settings", "stop_payments", "skips")
+# The tables of fanzha's data, on every engine: what `db info` counts and `db copy` moves (in this order, each
+# after those it refers to), with their columns on every engine and the key that tells a row is there already.
+TABLES = ("batches", "warnings", "events", "stations", "settings", "stop_payments", "skips")
 
 
 # What an action may change on a warning; an event's snapshot of these is what undo restores.
@@ -103,3 +104,36 @@ STOP_PAY_ROW = (
 
 
 STOP_PAY_RESULT = ("status", "kept_fen", "result_at", "reason")
+
+
+TABLE_COLUMNS = {
+    "batches": ("id", "file", "sha256", "imported_at", "officer", "rows", "new", "duplicate", "rejected"),
+    "warnings": (*WARNING_COLUMNS, "batch_id", *WARNING_STATE),
+    "events": (
+        "id",
+        "warning_id",
+        "at",
+        "logged_at",
+        "officer",
+        "action",
+        "outcome",
+        "station",
+        "channels",
+        "details",
+        "act",
+        "undoes",
+    ),
+    "stations": STATION_COLUMNS,
+    "settings": ("key", "value"),
+    "stop_payments": STOP_PAY_ROW,
+    "skips": ("officer", "warning_id", "until"),
+}
+TABLE_KEYS = {
+    "batches": ("id",),
+    "warnings": ("id",),
+    "events": ("id",),
+    "stations": ("name",),
+    "settings": ("key",),
+    "stop_payments": ("id",),
+    "skips": ("officer", "warning_id"),
+}

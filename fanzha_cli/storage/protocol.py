@@ -8,7 +8,7 @@ DatabaseBusy, DatabaseUnreachable, NotADatabase, SchemaTooNew). Imported for its
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -23,6 +23,19 @@ class Store(Protocol):
     def describe(self) -> dict:
         """The engine (``sqlite``, ``postgresql``), where the data is (no password), the schema's version (the
         migrations applied) and the rows of each table of ``domain.model.TABLES``."""
+        ...
+
+    def table_rows(self, table: str) -> Iterator[tuple]:
+        """Every row of one of ``domain.model.TABLES``, in ``TABLE_COLUMNS``' order, as written (for `db copy`)."""
+        ...
+
+    def load_rows(self, table: str, rows: Iterable[tuple], *, merge: bool) -> int:
+        """Add rows as ``table_rows`` gives them, ids kept; returns how many were added. ``merge``: a row whose key
+        is there already is left as it is; else the stations' and settings' rows replace those there."""
+        ...
+
+    def after_load(self) -> None:
+        """After ``load_rows``: whatever numbers new rows (ids, the order of import) goes on past the rows added."""
         ...
 
     def __enter__(self) -> Store: ...

@@ -19,6 +19,8 @@ from fanzha_cli.domain.model import (
     STATION_COLUMNS,
     STOP_PAY_RESULT,
     STOP_PAY_ROW,
+    TABLE_COLUMNS,
+    TABLE_KEYS,
     TABLES,
     WARNING_COLUMNS,
     WARNING_STATE,
@@ -171,6 +173,17 @@ def _copy_line(row: tuple) -> str:
     return line + "\n"
 
 
+def _chunks(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
+    chunk: list[tuple] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 class PostgresStore:
     """fanzha's data on a PostgreSQL server (SPEC §8)."""
 
@@ -189,6 +202,44 @@ class PostgresStore:
         counts = {table: self._one(f"SELECT count(*) FROM {table}")[0] for table in TABLES}
         version = self._one("SELECT count(*) FROM fanzha_migrations")[0]
         return {"engine": "postgresql", "where": self.where, "schema": version, "counts": counts}
+
+    def table_rows(self, table: str) -> Iterator[tuple]:
+        order = (
+            "seq"
+            if table == "warnings"
+            else "ctid"
+            if table in ("stations", "settings")
+            else ", ".join(TABLE_KEYS[table])
+        )
+        with pg.errors_of(self.conn), self.conn.cursor(name=f"rows_of_{table}", withhold=True) as cur:
+            cur.itersize = 5000  # a server-side cursor: a city's history is never held in memory at once
+            cur.execute(f"SELECT {', '.join(TABLE_COLUMNS[table])} FROM {table} ORDER BY {order}")
+            yield from cur
+
+    def load_rows(self, table: str, rows: Iterable[tuple], *, merge: bool) -> int:
+        from psycopg2.extras import execute_values
+
+        columns, keys = TABLE_COLUMNS[table], TABLE_KEYS[table]
+        conflict = ""
+        if merge:
+            conflict = " ON CONFLICT DO NOTHING"
+        elif table in ("stations", "settings"):
+            updated = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
+            conflict = f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updated}"
+        added = 0
+        with pg.errors_of(self.conn), self.conn.cursor() as cur:
+            for chunk in _chunks(rows, 2000):
+                execute_values(cur, f"INSERT INTO {table} ({', '.join(columns)}) VALUES %s{conflict}", chunk)
+                added += cur.rowcount
+        return added
+
+    def after_load(self) -> None:
+        for table, column in (("batches", "id"), ("warnings", "seq"), ("stop_payments", "id")):
+            self._one(
+                f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), coalesce(max({column}), 0) + 1,"
+                f" false) FROM {table}"
+            )
+        self._one("SELECT setval('events_id_seq', coalesce(max(id), 0) + 1, false) FROM events")
 
     def __enter__(self) -> PostgresStore:
         return self

@@ -7,7 +7,7 @@ the engine.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from fanzha_cli.domain.errors import DatabaseError
@@ -19,6 +19,7 @@ from fanzha_cli.domain.model import (
     STATION_COLUMNS,
     STOP_PAY_RESULT,
     STOP_PAY_ROW,
+    TABLE_COLUMNS,
     TABLES,
     WARNING_COLUMNS,
     WARNING_STATE,
@@ -296,6 +297,20 @@ class SqliteStore:
         counts = {table: self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in TABLES}
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         return {"engine": "sqlite", "where": self.where, "schema": version, "counts": counts}
+
+    def table_rows(self, table: str) -> Iterator[tuple]:
+        return iter(self.conn.execute(f"SELECT {', '.join(TABLE_COLUMNS[table])} FROM {table} ORDER BY rowid"))
+
+    def load_rows(self, table: str, rows: Iterable[tuple], *, merge: bool) -> int:
+        columns = TABLE_COLUMNS[table]
+        verb = "INSERT OR IGNORE" if merge else "INSERT OR REPLACE" if table in ("stations", "settings") else "INSERT"
+        sql = f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        before = self.conn.total_changes
+        self.conn.executemany(sql, rows)
+        return self.conn.total_changes - before
+
+    def after_load(self) -> None:
+        """Row ids go on by themselves."""
 
     def __enter__(self) -> SqliteStore:
         return self

@@ -1,0 +1,64 @@
+"""`fanzha db copy`: a whole history from one store to another, either engine to either (SPEC §8), through the
+Store protocol alone; then checked: every table's rows counted on both sides, and the event log's checksum."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+from fanzha_cli.domain.errors import FanzhaError
+from fanzha_cli.domain.model import TABLES
+
+if TYPE_CHECKING:
+    from fanzha_cli.storage.protocol import Store
+
+# Rows the destination may hold beyond the source's: its own station list and settings.
+_UNION_TABLES = ("stations", "settings")
+
+
+class CopyRefused(FanzhaError):
+    """The destination already holds warnings and --merge was not given."""
+
+
+class CopyMismatch(FanzhaError):
+    """After the copy, the two sides do not agree."""
+
+
+def copy(source: Store, dest: Store, *, merge: bool = False) -> dict:
+    """Every row of the source into the destination, in one transaction of the destination; returns what was
+    added per table and the event log's checksum. Refuses a destination that holds warnings unless ``merge``
+    (which adds only the rows whose key is not there)."""
+    held = dest.describe()["counts"]["warnings"]
+    if held and not merge:
+        raise CopyRefused(
+            f"{dest.where} already holds {held:,} warnings: nothing copied (--merge adds only what is missing)"
+        )
+    with source.snapshot(), dest.transaction():
+        added = {table: dest.load_rows(table, source.table_rows(table), merge=merge) for table in TABLES}
+        dest.after_load()
+    return {"added": added, **_checked(source, dest, merge)}
+
+
+def _checked(source: Store, dest: Store, merge: bool) -> dict:
+    counts, there = source.describe()["counts"], dest.describe()["counts"]
+    for table in TABLES:
+        short = there[table] < counts[table]
+        if short or (not merge and table not in _UNION_TABLES and there[table] != counts[table]):
+            raise CopyMismatch(
+                f"after the copy {dest.where} holds {there[table]:,} {table} rows against {counts[table]:,} in the"
+                " source: check both"
+            )
+    checksum = _event_log_checksum(source)
+    ids = None if not merge else {row[0] for row in source.table_rows("events")}
+    if _event_log_checksum(dest, ids) != checksum:
+        raise CopyMismatch(f"the event log in {dest.where} differs from the source's after the copy: check both")
+    return {"counts": counts, "event_log_sha256": checksum}
+
+
+def _event_log_checksum(store: Store, ids: set | None = None) -> str:
+    """SHA-256 of every event, column by column, in the order of their ids (only ``ids``, when given)."""
+    digest = hashlib.sha256()
+    for row in sorted(store.table_rows("events"), key=lambda row: row[0]):
+        if ids is None or row[0] in ids:
+            digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()

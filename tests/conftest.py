@@ -45,9 +45,17 @@ def deadline(seconds: float):
 
 
 @pytest.fixture(autouse=True)
-def db_path(tmp_path, monkeypatch) -> Path:
+def db_path(request, tmp_path, monkeypatch) -> Path:
+    """The test's own database: a SQLite file; with FANZHA_TEST_ENGINE=postgresql, the commands the test runs
+    through FANZHA_DB go to a new database on the test server instead (the file's path is still returned, for
+    the tests that look into the file itself)."""
     path = tmp_path / "fanzha.db"
     monkeypatch.setenv("FANZHA_DB", str(path))
+    if os.environ.get("FANZHA_TEST_ENGINE") == "postgresql":
+        import pg_cluster
+
+        url = pg_cluster.database_url(request.getfixturevalue("pg_server"), f"fanzha_suite_{next(_databases)}")
+        monkeypatch.setenv("FANZHA_DB", url)
     monkeypatch.setenv("FANZHA_OFFICER", "test-officer")
     monkeypatch.delenv("NO_COLOR", raising=False)
     return path
@@ -102,6 +110,17 @@ def db(db_path):
     """A read-only look at the test's database, as SQL rows."""
 
     def query(sql: str, params=()):
+        location = os.environ["FANZHA_DB"]
+        if location.startswith("postgresql://"):  # FANZHA_TEST_ENGINE=postgresql: the same look, on the server
+            import psycopg2
+
+            conn = psycopg2.connect(location)
+            try:
+                with conn.cursor() as cur:
+                    cur.execute(sql.replace("?", "%s"), params)
+                    return [tuple(row) for row in cur.fetchall()]
+            finally:
+                conn.close()
         conn = sqlite3.connect(db_path)
         try:
             return conn.execute(sql, params).fetchall()

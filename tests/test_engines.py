@@ -337,3 +337,19 @@ def test_db_copy_moves_a_whole_history_to_the_server_and_back_and_shows_the_same
     merged = json.loads(run("db", "copy", str(first), server, "--merge", "--json").stdout)
     assert merged["added"] == dict.fromkeys(merged["added"], 0) | {"events": 1}
     assert run("--db", server, "show", "0005").stdout == run("--db", str(first), "show", "0005").stdout
+
+
+def test_an_error_of_the_rows_during_an_import_is_the_rows_own_and_leaves_nothing(run, engine, tmp_path):
+    """A file found damaged half-way (the reader raises as the rows stream in): its own error, not the engine's
+    (PostgreSQL's COPY would call it a failed read of its input), and nothing of it stored."""
+    assert run("db", "info").exit_code in (0, 2)
+    with open_store(engine, create=True) as store:
+
+        def rows():
+            yield ("W1", "2026-11-24 08:00:00", 3, "周某", "13800001111", "阳逻派出所", "", "", "", "", batch)
+            raise ValueError("the file was cut short")
+
+        with pytest.raises(ValueError, match="cut short"), store.transaction():
+            batch = store.begin_batch(file="f.csv", officer="o", at="2026-11-24 09:00:00")
+            store.insert_new_warnings(rows())
+        assert store.describe()["counts"]["warnings"] == 0 and store.get_warning("W1") is None

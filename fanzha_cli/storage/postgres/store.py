@@ -144,13 +144,18 @@ class _Rows(io.TextIOBase):
     def __init__(self, rows: Iterable[tuple]) -> None:
         self._lines = (_copy_line(row) for row in rows)
         self._buffer = ""
+        self.failure: BaseException | None = None  # the rows' own error (a damaged file), raised after the COPY
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> str:
-        while size < 0 or len(self._buffer) < size:
-            line = next(self._lines, None)
+        while self.failure is None and (size < 0 or len(self._buffer) < size):
+            try:
+                line = next(self._lines, None)
+            except BaseException as failure:  # the driver would word it as its own: keep it for the caller
+                self.failure = failure
+                break
             if line is None:
                 break
             self._buffer += line
@@ -326,7 +331,10 @@ class PostgresStore:
                 " name TEXT, phone TEXT, station TEXT, fraud_type TEXT, address TEXT, clue TEXT, id_card TEXT,"
                 " batch_id BIGINT) ON COMMIT DELETE ROWS"
             )
-            cur.copy_expert(f"COPY staging ({', '.join(columns)}) FROM STDIN", _Rows(rows))
+            source = _Rows(rows)
+            cur.copy_expert(f"COPY staging ({', '.join(columns)}) FROM STDIN", source)
+            if source.failure is not None:
+                raise source.failure  # the caller's transaction rolls back what the COPY took
             cur.execute(
                 f"INSERT INTO warnings ({', '.join(columns)}) SELECT {chosen} FROM staging ORDER BY n"
                 " ON CONFLICT (id) DO NOTHING"

@@ -353,3 +353,52 @@ def test_an_error_of_the_rows_during_an_import_is_the_rows_own_and_leaves_nothin
             batch = store.begin_batch(file="f.csv", officer="o", at="2026-11-24 09:00:00")
             store.insert_new_warnings(rows())
         assert store.describe()["counts"]["warnings"] == 0 and store.get_warning("W1") is None
+
+
+KILLED_DESK = r"""
+import sys, time
+from datetime import datetime
+from fanzha_cli.domain.desk import Desk
+from fanzha_cli.storage import open_store
+
+store = open_store(sys.argv[1])
+desk = Desk(store, "crashed", datetime(2026, 11, 24, 12, 0))
+warning, _ = desk.take_next()
+real = store.add_events
+
+def stalled(events, **kwargs):  # inside the call's transaction, its state written, its events not yet
+    if events[0]["action"] == "call":
+        print(warning["id"], flush=True)
+        time.sleep(600)
+    return real(events, **kwargs)
+
+store.add_events = stalled
+desk.log("reached")
+"""
+
+
+def test_a_desk_killed_mid_transaction_leaves_nothing_half_written_and_its_warning_comes_back(engine, run, tmp_path):
+    """SPEC §3 and §8: kill -9 in the middle of logging a call: the call is all there or not at all, and the lease
+    gives the warning back to the queue."""
+    import subprocess
+    import sys
+
+    from fanzha_cli.domain.desk import Desk
+
+    assert run("import", write_export(tmp_path / "d.csv", [warning_row(n) for n in range(3)])).exit_code == 0
+    desk = subprocess.Popen([sys.executable, "-c", KILLED_DESK, engine], stdout=subprocess.PIPE, text=True)
+    try:
+        held = desk.stdout.readline().strip()
+        assert held, "the desk did not get to its call"
+        desk.kill()
+        desk.wait(timeout=60)
+    finally:
+        if desk.poll() is None:
+            desk.kill()
+    with open_store(engine) as store:
+        warning = store.get_warning(held)
+        assert (warning["status"], warning["holder"], warning["attempts"]) == ("taken", "crashed", 0)
+        assert [event["action"] for event in store.warning_events(held)] == ["take"]  # no call, no half of one
+        later = Desk(store, "li", datetime(2026, 11, 24, 13, 1))  # past the lease (reclaim_minutes, 60)
+        assert later.take_next()[0]["id"] == held
+        assert [event["action"] for event in store.warning_events(held)] == ["take", "reclaimed", "take"]

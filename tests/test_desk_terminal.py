@@ -4,6 +4,7 @@ before closing a high-risk warning that was never handed to its station (issue 1
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -27,7 +28,7 @@ class Terminal:
 
     def __init__(self, command: list[str], env: dict[str, str]):
         self.name = f"fanzha-{uuid.uuid4().hex[:8]}"
-        exports = " ".join(f"{key}={value}" for key, value in env.items())
+        exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
         shell = f"env {exports} {' '.join(command)}; sleep 30"
         subprocess.run(
             ["tmux", "new-session", "-d", "-s", self.name, "-x", "200", "-y", "50", shell], check=True, timeout=WAIT
@@ -126,3 +127,35 @@ def test_a_shift_in_a_real_terminal(run, db, tmp_path, db_path):
         ("工商银行", "6222020200112233445", 45_000_000)
     ]
     assert db("SELECT action FROM events WHERE warning_id = 'WH202611240000001' ORDER BY id")[0] == ("take",)
+
+
+@needs_tmux
+@pytest.mark.parametrize("engine_name", ["sqlite", "postgresql"])
+def test_an_idle_desk_shows_a_warning_imported_by_another_desk_without_a_key(run, tmp_path, engine_name, request):
+    """SPEC §8: on the server an import wakes an idle desk at once (LISTEN/NOTIFY); on a file the desk looks again
+    every few seconds. Either way no key is pressed."""
+    location = str(tmp_path / "fanzha.db")
+    if engine_name == "postgresql":
+        import pg_cluster
+
+        location = pg_cluster.database_url(request.getfixturevalue("pg_server"), "fanzha_idle_desk")
+    assert run("--db", location, "stations").exit_code == 0
+    assert run("--db", location, "config", "district", "新洲区").exit_code == 0  # the database, empty
+    fanzha = str(Path(sys.executable).with_name("fanzha"))
+    env = {"FANZHA_DB": location, "FANZHA_OFFICER": "desk-1", "LANG": "C.UTF-8", "TERM": "xterm-256color"}
+    terminal = Terminal([fanzha, "desk"], env)
+    try:
+        terminal.wait_for("队列已空")
+        time.sleep(0.5)  # idle, waiting
+        rows = [warning_row(7, id="WH202611240000077", time="2026-11-24 09:00:00", risk="紧急")]
+        imported = time.monotonic()
+        assert run("--db", location, "import", write_export(tmp_path / "late.csv", rows)).exit_code == 0
+        terminal.wait_for("WH202611240000077")
+        waited = time.monotonic() - imported
+        print(f"{engine_name}: the idle desk showed the import {waited:.2f} s after it began")
+        # at once on the server (a notice), within the poll on a file; generous bounds for a busy machine
+        assert waited < (10 if engine_name == "postgresql" else 30), waited
+        terminal.keys("q")
+        terminal.wait_for("本班 shift:")
+    finally:
+        terminal.close()

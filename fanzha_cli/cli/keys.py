@@ -14,7 +14,7 @@ from fanzha_cli.cli.desk import report_log, report_undo
 from fanzha_cli.cli.render import empty_queue, remind, show_card, warning_view
 from fanzha_cli.domain.desk import Desk
 from fanzha_cli.domain.errors import FanzhaError
-from fanzha_cli.domain.values import mask_phone
+from fanzha_cli.domain.values import format_time, mask_phone
 from fanzha_cli.output import counted, err, out
 
 HELP = (
@@ -43,14 +43,16 @@ def desk_mode(ctx: typer.Context) -> None:
             warning, _ = desk.take_next()
             remind(desk)
             if warning is None:
-                out(empty_queue(desk) + " Any key checks again; q quits.", "green")
+                out(empty_queue(desk) + " New work shows here by itself; any key checks now; q quits.", "green")
             else:
                 show_card(warning_view(desk, warning, full_phone=True))
             out(shift.line(), "dim")
             out(HELP, "dim")
-            key = keys.key()
+            key = keys.key() if warning is not None else _idle(keys, store, desk)
             if key in (None, "q"):
                 break
+            if key == WOKEN:
+                continue
             try:
                 _act(Desk(store, session.officer), key, keys, shift, warning=warning, found=found)
             except FanzhaError as exc:
@@ -61,6 +63,27 @@ def desk_mode(ctx: typer.Context) -> None:
         out(shift.line())
 
 
+WOKEN = ""  # no key: new work came to an idle desk
+WOKEN_CHAR = None  # what _read_char gives for it
+POLL_SECONDS = 5.0  # an idle desk looks again this often when its engine cannot tell it (or a notice was lost)
+
+
+def _idle(keys: "Keys", store, desk: Desk) -> str | None:
+    """Wait, with nothing due, for a key or for work: an import by another desk (the engine's signal, at once on
+    PostgreSQL), a retry falling due, or the poll; silently again while there is still nothing to take."""
+    from datetime import datetime
+
+    signal = store.work_signal() if keys.terminal else None
+    while True:
+        key = keys.key(wake=signal, timeout=POLL_SECONDS)
+        if key != WOKEN:
+            return key
+        if signal is not None:
+            store.clear_signal()
+        if store.queue_head(format_time(datetime.now())):
+            return WOKEN
+
+
 class Keys:
     """Single keys from a terminal in cbreak mode, else characters from standard input; None at the end."""
 
@@ -68,9 +91,12 @@ class Keys:
         self.stream = stream or sys.stdin
         self.terminal = self.stream.isatty()
 
-    def key(self) -> str | None:
+    def key(self, *, wake: int | None = None, timeout: float | None = None) -> str | None:
+        """The next key; with ``timeout``, WOKEN after it (or as soon as ``wake`` is readable) if no key came."""
         while True:
-            char = self._read_char()
+            char = self._read_char(wake, timeout)
+            if char is WOKEN_CHAR:
+                return WOKEN
             if not char:
                 return None
             if not char.isspace():
@@ -84,7 +110,7 @@ class Keys:
             text = self.stream.readline()
         return text.strip()
 
-    def _read_char(self) -> str:
+    def _read_char(self, wake: int | None = None, timeout: float | None = None) -> str | None:
         if not self.terminal:
             return self.stream.read(1)
         import termios
@@ -93,11 +119,20 @@ class Keys:
         fd = self.stream.fileno()
         saved = termios.tcgetattr(fd)
         try:
-            tty.setcbreak(fd)
+            tty.setcbreak(fd)  # the wait too: a key is there to see the moment it is pressed
+            if timeout is not None and not self._ready(wake, timeout):
+                return WOKEN_CHAR
             char = self.stream.read(1)
         finally:
             termios.tcsetattr(fd, termios.TCSADRAIN, saved)
         return "" if char == "\x04" else char  # Ctrl-D ends the shift too
+
+    def _ready(self, wake: int | None, timeout: float) -> bool:
+        """Whether a key is there to read, waiting at most ``timeout`` seconds or until ``wake`` is readable."""
+        import select
+
+        readable, _, _ = select.select([self.stream, *([wake] if wake is not None else [])], [], [], timeout)
+        return self.stream in readable
 
 
 class Shift:

@@ -167,13 +167,21 @@ class _Rows(io.TextIOBase):
     readline = read
 
 
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# PostgreSQL's text cannot hold a NUL (SQLite's can): a NUL in an export, always damage, is stored as U+FFFD.
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": "\ufffd"})
 
 
 def _copy_line(row: tuple) -> str:
     """One row in COPY's text format. Most rows need no escape: joined as they are, and checked once."""
     line = "\t".join(map(str, row))
-    if None in row or "\\" in line or "\n" in line or "\r" in line or line.count("\t") != len(row) - 1:
+    if (
+        None in row
+        or "\\" in line
+        or "\n" in line
+        or "\r" in line
+        or "\x00" in line
+        or line.count("\t") != len(row) - 1
+    ):
         line = "\t".join("\\N" if value is None else str(value).translate(_ESCAPES) for value in row)
     return line + "\n"
 
@@ -245,6 +253,16 @@ class PostgresStore:
                 f" false) FROM {table}"
             )
         self._one("SELECT setval('events_id_seq', coalesce(max(id), 0) + 1, false) FROM events")
+
+    def work_signal(self) -> int | None:
+        """LISTEN on the server's channel of new work: an import NOTIFYs it as it commits."""
+        self._run("LISTEN fanzha_work")
+        return self.conn.fileno()
+
+    def clear_signal(self) -> None:
+        with pg.errors_of(self.conn):
+            self.conn.poll()
+        self.conn.notifies.clear()
 
     def __enter__(self) -> PostgresStore:
         return self
@@ -341,6 +359,8 @@ class PostgresStore:
             )
             added = cur.rowcount
             cur.execute("TRUNCATE staging")
+            if added:
+                cur.execute("SELECT pg_notify('fanzha_work', '')")  # delivered when the import commits: idle desks wake
             return added
 
     def batches_of_file(self, sha256: str) -> list[dict]:

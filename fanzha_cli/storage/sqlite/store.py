@@ -312,6 +312,12 @@ class SqliteStore:
     def after_load(self) -> None:
         """Row ids go on by themselves."""
 
+    def work_signal(self) -> int | None:
+        return None  # a file tells no one: an idle desk polls
+
+    def clear_signal(self) -> None:
+        """Nothing to read."""
+
     def __enter__(self) -> SqliteStore:
         return self
 

@@ -115,6 +115,21 @@ def test_a_scripted_day_gives_the_same_output_on_both_engines_command_by_command
     assert all(code in (0, 1) for _, code, _ in days["sqlite"])  # the script did its work (1: a partial import, a note)
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "POSTGRESQL://desk:s3cret@127.0.0.1:1/fanzha",  # a scheme libpq knows only in lower case
+        "postgresql://desk:s3cr%zzet@127.0.0.1:1/fanzha",  # a broken escape, which libpq would quote
+        "postgresql://desk:pa@s3cret@127.0.0.1:1/fanzha",  # an @ in the password, not escaped
+    ],
+)
+def test_a_location_written_oddly_never_shows_its_password(run, monkeypatch, written):
+    monkeypatch.setenv("FANZHA_DB", written)
+    result = run("list")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "s3cr" not in result.stderr + result.stdout
+
+
 def test_a_server_that_cannot_be_reached_is_one_line_naming_host_and_port_never_the_password(run, monkeypatch):
     url = "postgresql://desk:s3cret@127.0.0.1:1/fanzha"
     with pytest.raises(DatabaseUnreachable, match=r"127\.0\.0\.1:1") as refused:

@@ -31,30 +31,54 @@ def where(conn) -> str:
 
 def _address(url: str) -> str:
     """host:port/database of a location, from libpq's own reading of it (and of PGHOST, PGPORT...)."""
-    try:
-        params = psycopg2.extensions.parse_dsn(url)
-    except psycopg2.Error:
-        return "the database server"
+    params = psycopg2.extensions.parse_dsn(url)
     host = params.get("host") or os.environ.get("PGHOST") or "localhost"
     port = params.get("port") or os.environ.get("PGPORT") or "5432"
     return f"{host}:{port}/{params.get('dbname', '')}"
 
 
-def _reason(exc: BaseException) -> str:
-    """The server's or libpq's own words, first line, with any password it might quote taken out."""
+def _secrets(url: str) -> list[str]:
+    """What of a location must never be printed: its password, and the URL itself, which carries it."""
+    secrets = [url]
+    rest = url.partition("://")[2]
+    userinfo = rest.rpartition("@")[0] if "@" in rest else ""
+    if ":" in userinfo:
+        secrets.append(userinfo.split(":", 1)[1])
+    return sorted((secret for secret in secrets if secret), key=len, reverse=True)
+
+
+def _reason(exc: BaseException, url: str = "") -> str:
+    """The server's or libpq's own words, first line, with the URL and any password taken out."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    for secret in _secrets(url) if url else ():
+        text = text.replace(secret, "…")
     return text.replace("\r", " ")
 
 
 def connect(url: str):
     """A connection to the server at ``url``, its schema migrated; one line (host, port, reason) if it cannot be."""
+    scheme, _, rest = url.partition("://")
+    url = f"{scheme.lower()}://{rest}"  # libpq knows the scheme in lower case only
+    if rest.split("/", 1)[0].count("@") > 1:  # libpq would take the password's tail for the host, and say it
+        raise DatabaseError("the database location has an @ in its user name or password: write it %40 there")
     try:
-        conn = psycopg2.connect(url, connect_timeout=10, application_name="fanzha")
+        where_to = _address(url)
+    except psycopg2.Error:  # libpq's words would quote the URL: its password with it
+        raise DatabaseError("the database location is not a valid PostgreSQL URL (check its form)") from None
+    try:
+        conn = psycopg2.connect(url, connect_timeout=10, application_name="fanzha", client_encoding="UTF8")
     except psycopg2.OperationalError as exc:
-        raise DatabaseUnreachable(f"cannot reach the database at {_address(url)}: {_reason(exc)}") from None
-    except psycopg2.ProgrammingError as exc:  # a malformed URL
-        raise DatabaseError(f"the database location is not a valid PostgreSQL URL: {_reason(exc)}") from None
+        raise DatabaseUnreachable(f"cannot reach the database at {where_to}: {_reason(exc, url)}") from None
+    except psycopg2.Error:
+        raise DatabaseError(f"cannot open the database at {where_to}: the URL or its settings were refused") from None
     conn.autocommit = True  # transactions are begun and ended by this module, as on SQLite
+    if conn.info.parameter_status("server_encoding") != "UTF8":
+        encoding = conn.info.parameter_status("server_encoding")
+        conn.close()
+        raise DatabaseError(
+            f"the database at {where_to} is in {encoding}: fanzha keeps Chinese text in UTF8 only"
+            " (createdb -E UTF8 -T template0)"
+        )
     try:
         _migrate_if_behind(conn)
     except BaseException:
@@ -90,12 +114,17 @@ def errors_of(conn) -> Iterator[None]:
     """The driver's errors of the server, the network or a lock as the program's own; a statement's own stays."""
     try:
         yield
-    except psycopg2.OperationalError as exc:
-        if getattr(exc, "pgcode", None) in ("55P03", "40P01"):  # lock not available, deadlock
-            raise DatabaseBusy(f"the database is busy: {_reason(exc)}; try again") from None
-        raise DatabaseUnreachable(f"cannot reach the database at {where(conn)}: {_reason(exc)}") from None
     except psycopg2.InterfaceError as exc:  # the connection was closed under us
         raise DatabaseUnreachable(f"lost the database at {where(conn)}: {_reason(exc)}") from None
+    except psycopg2.Error as exc:
+        code = getattr(exc, "pgcode", None) or ""
+        if code in ("55P03", "40P01", "40001"):  # lock not available, deadlock, serialization
+            raise DatabaseBusy(f"the database is busy: {_reason(exc)}; try again") from None
+        if not code or code.startswith(("08", "57P")):  # the connection, the server shutting down
+            raise DatabaseUnreachable(f"cannot reach the database at {where(conn)}: {_reason(exc)}") from None
+        if code.startswith(("53", "54", "25006", "42501", "57014")):  # full, a limit, read-only, not permitted
+            raise DatabaseError(f"the database at {where(conn)} refused: {_reason(exc)}") from None
+        raise  # a statement's own error (a constraint, a typo in SQL) stays the driver's, for the code that ran it
 
 
 def _rollback(conn) -> None:
@@ -118,8 +147,11 @@ def transaction(conn, *, durable: bool = True) -> Iterator[None]:
         except BaseException:
             _rollback(conn)
             raise
+        cur.execute("SELECT txid_current_if_assigned() IS NOT NULL")
+        wrote = cur.fetchone()[0]  # `next` showing the warning already in hand changes nothing
         cur.execute("COMMIT")
-        note_commit()
+        if wrote:
+            note_commit()
 
 
 @contextmanager

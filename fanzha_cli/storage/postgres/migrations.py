@@ -67,7 +67,8 @@ _CORE_TABLES = (
         FOR EACH ROW EXECUTE FUNCTION events_append_only()""",
     'CREATE TABLE settings (key TEXT COLLATE "C" PRIMARY KEY, value TEXT COLLATE "C" NOT NULL)',
     """CREATE TABLE stations (
-        name TEXT COLLATE "C" PRIMARY KEY, duty_phone TEXT COLLATE "C", wechat_group TEXT COLLATE "C"
+        name TEXT COLLATE "C" PRIMARY KEY, duty_phone TEXT COLLATE "C", wechat_group TEXT COLLATE "C",
+        seq BIGSERIAL NOT NULL  -- the order they were listed in (SQLite's rowid); an update keeps it
     )""",
 )
 

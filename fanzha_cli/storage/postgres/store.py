@@ -126,7 +126,8 @@ _EARLIER = (
 _FOUND_SELECT = f"SELECT w.seq, {', '.join(f'w.{column}' for column in _WARNING_ROW)}, {_EARLIER} FROM warnings w"
 _NEWEST_FIRST = "ORDER BY w.time DESC, w.seq DESC LIMIT %(limit)s"
 _ID_TAIL = (
-    "lower(right(w.id, 4)) = lower(right(%(tail)s, 4)) AND right(lower(w.id), length(%(tail)s)) = lower(%(tail)s)"
+    'lower(right(w.id, 4)) = lower(right(%(tail)s COLLATE "C", 4))'
+    ' AND right(lower(w.id), length(%(tail)s)) = lower(%(tail)s COLLATE "C")'
 )
 _FIND = {
     "phone_tail": f"{_FOUND_SELECT} WHERE right(w.phone, 4) = %(tail)s {_NEWEST_FIRST}",
@@ -186,6 +187,11 @@ def _copy_line(row: tuple) -> str:
     return line + "\n"
 
 
+def _no_nul(value):
+    """PostgreSQL's text cannot hold a NUL (SQLite's can): stored as U+FFFD, as an import does."""
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) and "\x00" in value else value
+
+
 def _chunks(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
     chunk: list[tuple] = []
     for row in rows:
@@ -217,13 +223,7 @@ class PostgresStore:
         return {"engine": "postgresql", "where": self.where, "schema": version, "counts": counts}
 
     def table_rows(self, table: str) -> Iterator[tuple]:
-        order = (
-            "seq"
-            if table == "warnings"
-            else "ctid"
-            if table in ("stations", "settings")
-            else ", ".join(TABLE_KEYS[table])
-        )
+        order = "seq" if table in ("warnings", "stations") else ", ".join(TABLE_KEYS[table])
         with pg.errors_of(self.conn), self.conn.cursor(name=f"rows_of_{table}", withhold=True) as cur:
             cur.itersize = 5000  # a server-side cursor: a city's history is never held in memory at once
             cur.execute(f"SELECT {', '.join(TABLE_COLUMNS[table])} FROM {table} ORDER BY {order}")
@@ -242,7 +242,9 @@ class PostgresStore:
         added = 0
         with pg.errors_of(self.conn), self.conn.cursor() as cur:
             for chunk in _chunks(rows, 2000):
-                execute_values(cur, f"INSERT INTO {table} ({', '.join(columns)}) VALUES %s{conflict}", chunk)
+                chunk = [tuple(_no_nul(value) for value in row) for row in chunk]
+                sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES %s{conflict}"
+                execute_values(cur, sql, chunk, page_size=len(chunk))  # one page: rowcount counts all of it
                 added += cur.rowcount
         return added
 
@@ -298,8 +300,10 @@ class PostgresStore:
         """Inside an import's transaction: when the rows to add outnumber those stored (a first load), the warnings'
         indexes are dropped and built again after the insert, by one sort each, a fraction of the time of adding
         every row to each (the key and the order of import stay: ON CONFLICT and `seq` need them)."""
+        # only into an empty table: dropping an index locks the whole table until the import ends, and desks at
+        # work on a table that holds warnings must not wait for a catch-up load
         stored = self._one("SELECT coalesce(max(seq), 0) FROM warnings")[0]  # an index read; fanzha deletes none
-        if rows_expected <= stored:
+        if stored or rows_expected <= stored:
             yield
             return
         indexes = self._all(
@@ -538,11 +542,11 @@ class PostgresStore:
         return row and dict(zip(STATION_COLUMNS, row, strict=True))
 
     def list_stations(self) -> list[dict]:
-        rows = self._all(f"SELECT {', '.join(STATION_COLUMNS)} FROM stations ORDER BY ctid")
+        rows = self._all(f"SELECT {', '.join(STATION_COLUMNS)} FROM stations ORDER BY seq")
         return [dict(zip(STATION_COLUMNS, row, strict=True)) for row in rows]
 
     def station_names(self) -> list[str]:
-        return [row[0] for row in self._all("SELECT name FROM stations ORDER BY ctid")]
+        return [row[0] for row in self._all("SELECT name FROM stations ORDER BY seq")]
 
     def save_stations(self, stations: Iterable[dict]) -> int:
         written = 0
@@ -619,7 +623,10 @@ class PostgresStore:
         return dict(zip(keys, row, strict=True))
 
     def fraud_type_counts(self, start: str, end: str) -> list[tuple]:
-        sql = "SELECT fraud_type, count(*) FROM warnings WHERE time >= %s AND time < %s GROUP BY fraud_type"
+        sql = (
+            "SELECT fraud_type, count(*) FROM warnings WHERE time >= %s AND time < %s GROUP BY fraud_type"
+            " ORDER BY fraud_type NULLS FIRST"  # SQLite's order of its groups
+        )
         return self._all(sql, (start, end))
 
     def action_counts(self, start: str, end: str) -> list[tuple]:
@@ -633,7 +640,7 @@ class PostgresStore:
                 WHERE action = 'escalate' AND at >= %(start)s AND at < %(end)s AND {_STANDS})
             SELECT NULL, count(DISTINCT warning_id) FROM handed
             UNION ALL
-            SELECT station, count(DISTINCT warning_id) FROM handed GROUP BY station"""
+            (SELECT station, count(DISTINCT warning_id) FROM handed GROUP BY station ORDER BY station NULLS FIRST)"""
         (_, total), *by_station = self._all(sql, {"start": start, "end": end})
         return total, by_station
 

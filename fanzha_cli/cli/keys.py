@@ -37,6 +37,7 @@ def desk_mode(ctx: typer.Context) -> None:
         session = ctx.obj
         store = session.open_store()
         keys, shift = Keys(), Shift()
+        signal = store.work_signal() if keys.terminal else None  # listening from the start: no notice missed
         found: list[dict] = []  # what `/` found last, for `t`
         while True:
             desk = Desk(store, session.officer)
@@ -48,7 +49,7 @@ def desk_mode(ctx: typer.Context) -> None:
                 show_card(warning_view(desk, warning, full_phone=True))
             out(shift.line(), "dim")
             out(HELP, "dim")
-            key = keys.key() if warning is not None else _idle(keys, store, desk)
+            key = keys.key() if warning is not None else _idle(keys, store, signal)
             if key in (None, "q"):
                 break
             if key == WOKEN:
@@ -68,20 +69,21 @@ WOKEN_CHAR = None  # what _read_char gives for it
 POLL_SECONDS = 5.0  # an idle desk looks again this often when its engine cannot tell it (or a notice was lost)
 
 
-def _idle(keys: "Keys", store, desk: Desk) -> str | None:
+def _idle(keys: "Keys", store, signal: int | None) -> str | None:
     """Wait, with nothing due, for a key or for work: an import by another desk (the engine's signal, at once on
     PostgreSQL), a retry falling due, or the poll; silently again while there is still nothing to take."""
     from datetime import datetime
 
-    signal = store.work_signal() if keys.terminal else None
+    look = signal is not None and store.clear_signal()  # a notice that came while the desk was busy
     while True:
+        if look and store.queue_head(format_time(datetime.now())):
+            return WOKEN
         key = keys.key(wake=signal, timeout=POLL_SECONDS)
         if key != WOKEN:
             return key
         if signal is not None:
             store.clear_signal()
-        if store.queue_head(format_time(datetime.now())):
-            return WOKEN
+        look = True
 
 
 class Keys:

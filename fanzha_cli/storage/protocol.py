@@ -43,8 +43,8 @@ class Store(Protocol):
         idle desk to wait on beside its keyboard; None when the engine has none (then the desk polls)."""
         ...
 
-    def clear_signal(self) -> None:
-        """Read what made ``work_signal`` readable, so that it waits again."""
+    def clear_signal(self) -> bool:
+        """Read what made ``work_signal`` readable, so that it waits again; whether there was a notice."""
         ...
 
     def __enter__(self) -> Store: ...

@@ -209,6 +209,7 @@ class PostgresStore:
     def __init__(self, conn) -> None:
         self.conn = conn
         self._writing = False  # inside a write transaction: the warnings read are locked until it ends
+        self._listening = False
 
     @classmethod
     def open(cls, url: str, *, create: bool = False) -> PostgresStore:
@@ -257,14 +258,18 @@ class PostgresStore:
         self._one("SELECT setval('events_id_seq', coalesce(max(id), 0) + 1, false) FROM events")
 
     def work_signal(self) -> int | None:
-        """LISTEN on the server's channel of new work: an import NOTIFYs it as it commits."""
-        self._run("LISTEN fanzha_work")
+        """LISTEN on the server's channel of new work (once): an import NOTIFYs it as it commits."""
+        if not self._listening:
+            self._run("LISTEN fanzha_work")
+            self._listening = True
         return self.conn.fileno()
 
-    def clear_signal(self) -> None:
+    def clear_signal(self) -> bool:
         with pg.errors_of(self.conn):
-            self.conn.poll()
+            self.conn.poll()  # what came on the socket; a query's results may have brought some already
+        noticed = bool(self.conn.notifies)
         self.conn.notifies.clear()
+        return noticed
 
     def __enter__(self) -> PostgresStore:
         return self

@@ -315,8 +315,8 @@ class SqliteStore:
     def work_signal(self) -> int | None:
         return None  # a file tells no one: an idle desk polls
 
-    def clear_signal(self) -> None:
-        """Nothing to read."""
+    def clear_signal(self) -> bool:
+        return False  # nothing to read
 
     def __enter__(self) -> SqliteStore:
         return self

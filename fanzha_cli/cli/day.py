@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from fanzha_cli import output
-from fanzha_cli.cli.app import AsJson, app, reported
+from fanzha_cli.cli.application import AsJson, app, reported
 from fanzha_cli.domain.desk import Desk, read_word
 from fanzha_cli.domain.errors import FanzhaError
 from fanzha_cli.domain.values import parse_day

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from fanzha_cli.cli.app import AsJson, app, reported
+from fanzha_cli.cli.application import AsJson, app, reported
 from fanzha_cli.output import out
 
 db_app = typer.Typer(help="The database itself: engine, place, schema and counts.\n\nExample: fanzha db info")

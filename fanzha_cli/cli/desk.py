@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from fanzha_cli import output
-from fanzha_cli.cli.app import AsJson, At, Note, app, complete_station, completing, parsed_at, reported
+from fanzha_cli.cli.application import AsJson, At, Note, app, complete_station, completing, parsed_at, reported
 from fanzha_cli.cli.render import (
     RISK_STYLE,
     dump_json,

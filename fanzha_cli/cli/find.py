@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from fanzha_cli.cli.app import AsJson, app, reported
+from fanzha_cli.cli.application import AsJson, app, reported
 from fanzha_cli.cli.render import RISK_STYLE, dump_json, warning_view
 from fanzha_cli.domain.desk import Desk
 from fanzha_cli.domain.values import mask_phone, parse_risk, risk_name

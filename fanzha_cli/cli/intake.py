@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from fanzha_cli import output
-from fanzha_cli.cli.app import app, reported
+from fanzha_cli.cli.application import app, reported
 from fanzha_cli.domain.errors import FanzhaError, shown_file
 from fanzha_cli.output import counted, err, out
 

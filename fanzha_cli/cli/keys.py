@@ -9,7 +9,7 @@ from collections import Counter
 
 import typer
 
-from fanzha_cli.cli.app import app, reported
+from fanzha_cli.cli.application import app, reported
 from fanzha_cli.cli.desk import report_log, report_undo
 from fanzha_cli.cli.render import empty_queue, remind, show_card, warning_view
 from fanzha_cli.domain.desk import Desk

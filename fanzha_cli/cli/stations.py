@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from fanzha_cli import output
-from fanzha_cli.cli.app import app, reported
+from fanzha_cli.cli.application import app, reported
 from fanzha_cli.domain.errors import FanzhaError, NoDatabase
 from fanzha_cli.domain.model import STATION_COLUMNS
 from fanzha_cli.output import counted, out

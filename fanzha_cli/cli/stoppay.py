@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from fanzha_cli import output
-from fanzha_cli.cli.app import AsJson, At, Note, app, parsed_at, reported
+from fanzha_cli.cli.application import AsJson, At, Note, app, parsed_at, reported
 from fanzha_cli.domain.desk import Desk
 from fanzha_cli.domain.vocab import STOP_PAY_STATUS_ZH
 from fanzha_cli.output import out

@@ -417,3 +417,15 @@ def test_a_desk_killed_mid_transaction_leaves_nothing_half_written_and_its_warni
         later = Desk(store, "li", datetime(2026, 11, 24, 13, 1))  # past the lease (reclaim_minutes, 60)
         assert later.take_next()[0]["id"] == held
         assert [event["action"] for event in store.warning_events(held)] == ["take", "reclaimed", "take"]
+
+
+def test_minutes_to_a_tenth_are_the_same_on_both_engines_even_at_an_exact_half(run, engine, tmp_path):
+    """A first call 3 seconds after the warning is 0.05 minutes: a tenth rounded half up, 0.1, on every engine
+    (each store gives whole seconds; the report makes the minutes)."""
+    rows = [warning_row(n, id=f"H{n}", time=f"2026-11-24 08:00:0{n}", risk="中风险") for n in range(3)]
+    assert run("import", write_export(tmp_path / "h.csv", rows)).exit_code == 0
+    for n, after in enumerate(("08:00:03", "08:00:10", "08:01:31")):  # 3 s, 9 s, 89 s after each warning's time
+        assert run("--officer", "a", "log", f"H{n}", "reached", "--at", f"2026-11-24 {after}").exit_code in (0, 1)
+    figures = json.loads(run("summary", "--date", "2026-11-24", "--json").stdout)
+    assert figures["first_call_minutes"]["median"] == 0.2  # 0.05 → 0.1, 0.15 → 0.2, 1.483… → 1.5
+    assert figures["first_call_minutes"]["p90"] == 1.5

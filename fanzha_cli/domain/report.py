@@ -70,6 +70,12 @@ def minutes(value: float | None) -> int | float | None:
     return int(value) if value == int(value) else value
 
 
+def minutes_of(seconds: int) -> float:
+    """Minutes to a tenth, a half rounded up, never below 0 (a warning stamped ahead of this desk's clock, a call
+    logged --at before its import): in whole numbers, so that every engine's seconds give the same minutes."""
+    return (max(0, seconds) + 3) // 6 / 10
+
+
 def delays(pairs: Iterable[tuple[float, int]]) -> list[list]:
     """Counts of values, (value, how many) pairs, as kept: [the values in order, the running count up to each]."""
     counts: dict[float, int] = {}
@@ -114,7 +120,7 @@ def percentiles(histograms: Iterable[list[list]]) -> tuple[float | None, float |
 # show: how many warnings waited how many minutes for their first call, and requests for their result (medians
 # stay exact), and the earlier warnings by their day of receipt (a range's total counts a warning acted on over
 # several days once). Overdue is never part of it: it changes with the clock, and summary() counts it afresh.
-FIGURES_VERSION = 3  # the form of kept figures: raise it when period() changes, and kept days are computed again
+FIGURES_VERSION = 4  # the form of kept figures: raise it when period() changes, and kept days are computed again
 _PARTS = ("first_call", "stop_pay_minutes", "earlier_by_day")
 _ADDED = ("received", "disposed", "closed", "open", "high_not_escalated", "sms")
 _ADDED_BY_KEY = ("calls", "visits", "by_channel", "by_risk", "by_fraud_type")
@@ -149,11 +155,11 @@ def period(store: Store, first: date, last: date) -> dict:
         figures["stop_payments"][status] = count
         figures["stop_payments"]["kept_fen"] += kept_fen or 0
     by_level: dict[int, list] = {level: [] for level in RISK_LEVELS}
-    for level, delay, count in store.first_call_minutes(start, end):
-        by_level[level].append((delay, count))
+    for level, seconds, count in store.first_call_seconds(start, end):
+        by_level[level].append((minutes_of(seconds), count))
     # each kept as a list of delays(): a range's total lists its days' instead of adding them up
     figures["first_call"] = {str(level): [delays(pairs)] for level, pairs in by_level.items()}
-    figures["stop_pay_minutes"] = [delays(store.stop_payment_minutes(start, end))]
+    figures["stop_pay_minutes"] = [delays((minutes_of(s), n) for s, n in store.stop_payment_seconds(start, end))]
     figures["earlier_by_day"] = {day: counts for day, *counts in store.earlier_acted_on(start, end)}
     return with_medians(figures)
 

@@ -225,14 +225,15 @@ class Store(Protocol):
         """Each warning of [start, end) with its disposition, for reporting back to the platform."""
         ...
 
-    def first_call_minutes(self, start: str, end: str) -> list[tuple]:
-        """(risk level, minutes, warnings): how many warnings of [start, end) were first called after how many minutes
-        from their own time. Counts of each value, from which any median or P90 is exact, and which add up over
-        days."""
+    def first_call_seconds(self, start: str, end: str) -> list[tuple]:
+        """(risk level, seconds, warnings): how many warnings of [start, end) were first called after how many whole
+        seconds from their own time (below 0 when stamped ahead of the clock). Counts of each value, from which any
+        median or P90 is exact, and which add up over days."""
         ...
 
-    def stop_payment_minutes(self, start: str, end: str) -> list[tuple]:
-        """(minutes, results): how many results recorded in [start, end) came how many minutes after the request."""
+    def stop_payment_seconds(self, start: str, end: str) -> list[tuple]:
+        """(seconds, results): how many results recorded in [start, end) came how many whole seconds after the
+        request."""
         ...
 
     def stop_payment_counts(self, start: str, end: str) -> list[tuple]:

@@ -69,9 +69,9 @@ _OVERDUE_COUNT["stop_pay"] = (
 _OVERDUE_IDS = " UNION ".join(f"SELECT id FROM warnings WHERE {where}" for where in _OVERDUE_WHERE.values())
 
 
-def _minutes(start: str, end: str) -> str:
-    """Minutes between two stored times, to a tenth, never below 0, as SQLite's julianday arithmetic gives."""
-    return f"GREATEST(0, round((EXTRACT(EPOCH FROM ({end}::timestamp - {start}::timestamp)) / 60)::numeric, 1))::float8"
+def _seconds(start: str, end: str) -> str:
+    """Whole seconds between two stored times: the report makes minutes of them, the same on every engine."""
+    return f"round(EXTRACT(EPOCH FROM ({end}::timestamp - {start}::timestamp)))::bigint"
 
 
 _DISPOSED_IN_RANGE = (
@@ -664,14 +664,14 @@ class PostgresStore:
         )
         return self._all(sql, {"start": start, "end": end, **limits})
 
-    def first_call_minutes(self, start: str, end: str) -> list[tuple]:
-        sql = f"""SELECT risk_level, {_minutes("time", "first_call_at")} AS minutes, count(*) FROM warnings
-            WHERE time >= %s AND time < %s AND first_call_at IS NOT NULL GROUP BY risk_level, minutes"""
+    def first_call_seconds(self, start: str, end: str) -> list[tuple]:
+        sql = f"""SELECT risk_level, {_seconds("time", "first_call_at")} AS seconds, count(*) FROM warnings
+            WHERE time >= %s AND time < %s AND first_call_at IS NOT NULL GROUP BY risk_level, seconds"""
         return self._all(sql, (start, end))
 
-    def stop_payment_minutes(self, start: str, end: str) -> list[tuple]:
-        sql = f"""SELECT {_minutes("requested_at", "result_at")} AS minutes, count(*) FROM stop_payments
-            WHERE result_at >= %s AND result_at < %s GROUP BY minutes"""
+    def stop_payment_seconds(self, start: str, end: str) -> list[tuple]:
+        sql = f"""SELECT {_seconds("requested_at", "result_at")} AS seconds, count(*) FROM stop_payments
+            WHERE result_at >= %s AND result_at < %s GROUP BY seconds"""
         return self._all(sql, (start, end))
 
     def stop_payment_counts(self, start: str, end: str) -> list[tuple]:

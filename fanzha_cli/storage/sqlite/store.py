@@ -135,11 +135,10 @@ _ESCALATED = f"""
     WHERE action = 'escalate' AND at >= :start AND at < :end AND {_STANDS}"""
 
 
-# Minutes between two stored times: julianday and a two-argument max are SQLite's (PostgreSQL: GREATEST(0,
-# EXTRACT(EPOCH FROM b - a) / 60)).
-def _minutes(start: str, end: str) -> str:
-    # never below 0: a warning stamped ahead of this desk's clock, or a call logged --at before its import
-    return f"max(0, round((julianday({end}) - julianday({start})) * 1440, 1))"
+# Whole seconds between two stored times (julianday is SQLite's; the rounding takes its float error away): the
+# report makes minutes of them, the same on every engine.
+def _seconds(start: str, end: str) -> str:
+    return f"CAST(round((julianday({end}) - julianday({start})) * 86400) AS INTEGER)"
 
 
 # --- export by action -----------------------------------------------------------------------------------------
@@ -736,19 +735,19 @@ class SqliteStore:
         cursor = self.conn.execute(_EXPORT_ROWS, {"start": start, "end": end})
         return [dict(zip(_EXPORT_KEYS, row, strict=True)) for row in cursor]
 
-    def first_call_minutes(self, start: str, end: str) -> list[tuple]:
+    def first_call_seconds(self, start: str, end: str) -> list[tuple]:
         """(risk level, minutes, warnings): how many warnings of [start, end) were first called after how many minutes
         from their own time. Counts of each value, from which any median or P90 is exact, and which add up over days."""
         sql = f"""
-            SELECT risk_level, {_minutes("time", "first_call_at")} AS minutes, count(*) FROM warnings
-            WHERE time >= ? AND time < ? AND first_call_at IS NOT NULL GROUP BY risk_level, minutes"""
+            SELECT risk_level, {_seconds("time", "first_call_at")} AS seconds, count(*) FROM warnings
+            WHERE time >= ? AND time < ? AND first_call_at IS NOT NULL GROUP BY risk_level, seconds"""
         return self.conn.execute(sql, (start, end)).fetchall()
 
-    def stop_payment_minutes(self, start: str, end: str) -> list[tuple]:
+    def stop_payment_seconds(self, start: str, end: str) -> list[tuple]:
         """(minutes, results): how many results recorded in [start, end) came how many minutes after the request."""
         sql = f"""
-            SELECT {_minutes("requested_at", "result_at")} AS minutes, count(*) FROM stop_payments
-            WHERE result_at >= ? AND result_at < ? GROUP BY minutes"""
+            SELECT {_seconds("requested_at", "result_at")} AS seconds, count(*) FROM stop_payments
+            WHERE result_at >= ? AND result_at < ? GROUP BY seconds"""
         return self.conn.execute(sql, (start, end)).fetchall()
 
     def stop_payment_counts(self, start: str, end: str) -> list[tuple]:

@@ -429,3 +429,15 @@ def test_minutes_to_a_tenth_are_the_same_on_both_engines_even_at_an_exact_half(r
     figures = json.loads(run("summary", "--date", "2026-11-24", "--json").stdout)
     assert figures["first_call_minutes"]["median"] == 0.2  # 0.05 → 0.1, 0.15 → 0.2, 1.483… → 1.5
     assert figures["first_call_minutes"]["p90"] == 1.5
+
+
+def test_a_list_orders_equal_urgency_and_time_as_imported_on_both_engines(run, engine, tmp_path):
+    """SPEC §3's order — the most urgent, the oldest, then as imported — whatever the statuses in between."""
+    same = {"time": "2026-11-24 08:00:00", "risk": "中风险"}
+    rows = [warning_row(1, id="TIE-A", **same), warning_row(2, id="TIE-B", **same)]
+    assert run("import", write_export(tmp_path / "t.csv", rows)).exit_code == 0
+    assert json.loads(run("--officer", "a", "next", "--json").stdout)["id"] == "TIE-A"
+    assert run("--officer", "a", "log", "unreachable").exit_code in (0, 1)  # A: a retry now, B still new
+    for status in ([], ["--status", "retry,new"], ["--status", "new,retry"]):
+        listed = json.loads(run("list", *status, "--json").stdout)
+        assert [card["id"] for card in listed] == ["TIE-A", "TIE-B"], status

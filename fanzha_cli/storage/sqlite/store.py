@@ -117,14 +117,15 @@ OVERDUE["stop_pay"] = (
 _OVERDUE_IDS = " UNION ".join(OVERDUE.values())
 
 
-def _merged(lists: list[list[dict]], limit: int | None) -> list[dict]:
-    """Lists each in queue order, as one in queue order; a warning in two of them (overdue twice) once."""
+def _merged(lists: list[list[tuple]], limit: int | None) -> list[dict]:
+    """Lists each in queue order (the most urgent, the oldest, then as imported: (rowid, warning) pairs), as one in
+    queue order; a warning in two of them (overdue twice) once."""
     import heapq
     import itertools
 
-    merged = heapq.merge(*lists, key=lambda row: (-row["risk_level"], row["time"]))
+    merged = heapq.merge(*lists, key=lambda pair: (-pair[1]["risk_level"], pair[1]["time"], pair[0]))
     seen: set[str] = set()
-    once = (row for row in merged if row["id"] not in seen and not seen.add(row["id"]))
+    once = (row for _, row in merged if row["id"] not in seen and not seen.add(row["id"]))
     return list(itertools.islice(once, limit or None))
 
 
@@ -565,7 +566,7 @@ class SqliteStore:
         elif day is not None:  # a day's warnings through warnings_time: a sort of one day at most
             if not statuses:
                 where.append("status != 'closed'")
-            return self._listed(where, params, limit)
+            return [warning for _, warning in self._listed(where, params, limit)]
         else:
             lists = [
                 self._listed([*where, "status = :status"], params | {"status": status}, limit)
@@ -573,11 +574,12 @@ class SqliteStore:
             ]
         return _merged(lists, limit)
 
-    def _listed(self, where: list[str], params: dict, limit: int | None, index=None) -> list[dict]:
+    def _listed(self, where: list[str], params: dict, limit: int | None, index=None) -> list[tuple]:
+        """(rowid, warning) pairs in queue order: the rowid is the index's own last key, so no sort is added."""
         indexed = f" INDEXED BY {index}" if index else ""
-        sql = f"SELECT {', '.join(_WARNING_ROW)} FROM warnings{indexed} WHERE {' AND '.join(where) or '1'}"
-        sql += " ORDER BY risk_level DESC, time" + (f" LIMIT {int(limit)}" if limit else "")
-        return [_warning(row) for row in self.conn.execute(sql, params)]
+        sql = f"SELECT rowid, {', '.join(_WARNING_ROW)} FROM warnings{indexed} WHERE {' AND '.join(where) or '1'}"
+        sql += " ORDER BY risk_level DESC, time, rowid" + (f" LIMIT {int(limit)}" if limit else "")
+        return [(row[0], _warning(row[1:])) for row in self.conn.execute(sql, params)]
 
     # --- stations -------------------------------------------------------------------------------------------------
 

@@ -106,23 +106,15 @@ STOP_PAY_ROW = (
 STOP_PAY_RESULT = ("status", "kept_fen", "result_at", "reason")
 
 
+# A warning as every store returns it: what was imported, its batch, its state; an event as the desk reads it.
+WARNING_ROW = (*WARNING_COLUMNS, "batch_id", *WARNING_STATE)
+EVENT_ROW = ("id", "warning_id", "at", "logged_at", "officer", "action", "outcome", "station", "channels", "details")
+
+
 TABLE_COLUMNS = {
     "batches": ("id", "file", "sha256", "imported_at", "officer", "rows", "new", "duplicate", "rejected"),
-    "warnings": (*WARNING_COLUMNS, "batch_id", *WARNING_STATE),
-    "events": (
-        "id",
-        "warning_id",
-        "at",
-        "logged_at",
-        "officer",
-        "action",
-        "outcome",
-        "station",
-        "channels",
-        "details",
-        "act",
-        "undoes",
-    ),
+    "warnings": WARNING_ROW,
+    "events": (*EVENT_ROW, "act", "undoes"),
     "stations": STATION_COLUMNS,
     "settings": ("key", "value"),
     "stop_payments": STOP_PAY_ROW,

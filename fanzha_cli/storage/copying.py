@@ -49,17 +49,18 @@ def _checked(source: Store, dest: Store, merge: bool) -> dict:
                 f"after the copy {dest.where} holds {there[table]:,} {table} rows against {counts[table]:,} in the"
                 " source: check both"
             )
-    checksum = _event_log_checksum(source)
-    ids = None if not merge else {row[0] for row in source.table_rows("events")}
-    if _event_log_checksum(dest, ids) != checksum:
+    checksum, ids = _event_log(source)
+    if _event_log(dest, ids if merge else None)[0] != checksum:
         raise CopyMismatch(f"the event log in {dest.where} differs from the source's after the copy: check both")
     return {"counts": counts, "event_log_sha256": checksum}
 
 
-def _event_log_checksum(store: Store, ids: set | None = None) -> str:
-    """SHA-256 of every event, column by column, in the order of their ids (only ``ids``, when given)."""
-    digest = hashlib.sha256()
+def _event_log(store: Store, only: set | None = None) -> tuple[str, set]:
+    """SHA-256 of every event (only those of ``only``'s ids, when given), column by column, in the order of their
+    ids; and the ids summed up, so that the source's log is read once."""
+    digest, ids = hashlib.sha256(), set()
     for row in store.table_rows("events"):  # in the order of their ids, on every engine
-        if ids is None or row[0] in ids:
+        if only is None or row[0] in only:
             digest.update(repr(tuple(row)).encode())
-    return digest.hexdigest()
+            ids.add(row[0])
+    return digest.hexdigest(), ids

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from fanzha_cli.domain.model import (
     DISPOSITIONS,
     EDITABLE,
+    EVENT_ROW,
     OPEN_STATUSES,
     OPTIONAL_COLUMNS,
     STATION_COLUMNS,
@@ -23,13 +24,12 @@ from fanzha_cli.domain.model import (
     TABLE_KEYS,
     TABLES,
     WARNING_COLUMNS,
+    WARNING_ROW,
     WARNING_STATE,
 )
 from fanzha_cli.storage.postgres import connect as pg
 
-_WARNING_ROW = (*WARNING_COLUMNS, "batch_id", *WARNING_STATE)
-_EVENT_ROW = ("id", "warning_id", "at", "logged_at", "officer", "action", "outcome", "station", "channels", "details")
-_COLUMNS = ", ".join(_WARNING_ROW)
+_COLUMNS = ", ".join(WARNING_ROW)
 # An event stands unless an undo names the act it belongs to.
 _STANDS = "NOT EXISTS (SELECT 1 FROM events u WHERE u.undoes = e.act)"
 # The queue order of SPEC §3 in the terms of the partial index warnings_queue: the head is one index read.
@@ -80,7 +80,7 @@ _DISPOSED_IN_RANGE = (
     + f") AND {_STANDS}"
 )
 _EXPORT_KEYS = (
-    *_WARNING_ROW,
+    *WARNING_ROW,
     "calls",
     "last_outcome",
     "escalations",
@@ -109,7 +109,7 @@ def _export_sql(chosen: str, *more: str) -> str:
             SELECT s.warning_id, count(*) AS requests, sum(s.amount_fen)::bigint AS fen, sum(s.kept_fen)::bigint AS kept
             FROM chosen c JOIN stop_payments s ON s.warning_id = c.id GROUP BY s.warning_id
         )
-        SELECT {", ".join(f"w.{column}" for column in _WARNING_ROW)}, coalesce(a.calls, 0), substr(a.last_call, 53),
+        SELECT {", ".join(f"w.{column}" for column in WARNING_ROW)}, coalesce(a.calls, 0), substr(a.last_call, 53),
             coalesce(a.escalations, 0), coalesce(a.visits, 0), coalesce(p.requests, 0), p.fen, p.kept
             {"".join(f", c.{column}" for column in more)}
         FROM chosen c JOIN warnings w ON w.id = c.id
@@ -117,13 +117,13 @@ def _export_sql(chosen: str, *more: str) -> str:
         ORDER BY w.time, w.id"""
 
 
-_FOUND_ROW = ("rowid", *_WARNING_ROW, "earlier_warnings")
+_FOUND_ROW = ("rowid", *WARNING_ROW, "earlier_warnings")
 # The same phone's warnings before this one (by time, then as imported): "known: N earlier warnings".
 _EARLIER = (
     "(SELECT count(*) FROM warnings o WHERE right(o.phone, 4) = right(w.phone, 4) AND o.phone = w.phone"
     " AND o.time <= w.time AND (o.time < w.time OR o.seq < w.seq))"
 )
-_FOUND_SELECT = f"SELECT w.seq, {', '.join(f'w.{column}' for column in _WARNING_ROW)}, {_EARLIER} FROM warnings w"
+_FOUND_SELECT = f"SELECT w.seq, {', '.join(f'w.{column}' for column in WARNING_ROW)}, {_EARLIER} FROM warnings w"
 _NEWEST_FIRST = "ORDER BY w.time DESC, w.seq DESC LIMIT %(limit)s"
 _ID_TAIL = (
     'lower(right(w.id, 4)) = lower(right(%(tail)s COLLATE "C", 4))'
@@ -137,6 +137,10 @@ _FIND = {
     "id_tail": f"{_FOUND_SELECT} WHERE {_ID_TAIL} {_NEWEST_FIRST}",
     "id": f"{_FOUND_SELECT} WHERE w.id IN (%(typed)s, %(id)s) LIMIT %(limit)s",
 }
+
+
+def _warning(row) -> dict | None:
+    return None if row is None else dict(zip(WARNING_ROW, row, strict=True))
 
 
 class _Rows(io.TextIOBase):
@@ -164,8 +168,6 @@ class _Rows(io.TextIOBase):
             size = len(self._buffer)
         chunk, self._buffer = self._buffer[:size], self._buffer[size:]
         return chunk
-
-    readline = read
 
 
 # PostgreSQL's text cannot hold a NUL (SQLite's can): a NUL in an export, always damage, is stored as U+FFFD.
@@ -397,12 +399,12 @@ class PostgresStore:
 
     def get_warning(self, warning_id: str) -> dict | None:
         row = self._one(f"SELECT {_COLUMNS} FROM warnings WHERE id = %s{self._locked()}", (warning_id,))
-        return None if row is None else dict(zip(_WARNING_ROW, row, strict=True))
+        return _warning(row)
 
     def held_by(self, officer: str) -> dict | None:
         sql = f"SELECT {_COLUMNS} FROM warnings WHERE holder = %s AND status = 'taken'{self._locked()}"
         row = self._one(sql, (officer,))
-        return None if row is None else dict(zip(_WARNING_ROW, row, strict=True))
+        return _warning(row)
 
     def take_head(self, officer: str, now: str) -> str | None:
         row = self._one(_TAKE_HEAD, {"officer": officer, "now": now})
@@ -462,27 +464,27 @@ class PostgresStore:
 
     def last_act(self, officer: str) -> dict | None:
         row = self._one(
-            f"SELECT {', '.join(_EVENT_ROW)} FROM events e WHERE officer = %s AND id = act"
+            f"SELECT {', '.join(EVENT_ROW)} FROM events e WHERE officer = %s AND id = act"
             f" AND action NOT IN ('take', 'undo', 'reclaimed') AND {_STANDS} ORDER BY id DESC LIMIT 1",
             (officer,),
         )
-        return row and dict(zip(_EVENT_ROW, row, strict=True))
+        return row and dict(zip(EVENT_ROW, row, strict=True))
 
     def standing_events_after(self, warning_id: str, act: int) -> list[dict]:
         rows = self._all(
-            f"SELECT {', '.join(_EVENT_ROW)} FROM events e WHERE warning_id = %s AND id > %s AND act != %s"
+            f"SELECT {', '.join(EVENT_ROW)} FROM events e WHERE warning_id = %s AND id > %s AND act != %s"
             f" AND action != 'undo' AND {_STANDS} ORDER BY id",
             (warning_id, act, act),
         )
-        return [dict(zip(_EVENT_ROW, row, strict=True)) for row in rows]
+        return [dict(zip(EVENT_ROW, row, strict=True)) for row in rows]
 
     def warning_events(self, warning_id: str) -> list[dict]:
         rows = self._all(
-            f"SELECT {', '.join(_EVENT_ROW)}, act, undoes, NOT {_STANDS} AS undone FROM events e"
+            f"SELECT {', '.join(EVENT_ROW)}, act, undoes, NOT {_STANDS} AS undone FROM events e"
             " WHERE warning_id = %s ORDER BY id",
             (warning_id,),
         )
-        return [dict(zip((*_EVENT_ROW, "act", "undoes", "undone"), row, strict=True)) for row in rows]
+        return [dict(zip((*EVENT_ROW, "act", "undoes", "undone"), row, strict=True)) for row in rows]
 
     def batch_of(self, batch_id: int) -> dict:
         row = self._one("SELECT id, file, imported_at, officer FROM batches WHERE id = %s", (batch_id,))
@@ -538,7 +540,7 @@ class PostgresStore:
         sql = f"SELECT {_COLUMNS} FROM warnings WHERE {' AND '.join(where) or 'TRUE'} {_QUEUE_ORDER}"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return [dict(zip(_WARNING_ROW, row, strict=True)) for row in self._all(sql, params)]
+        return [_warning(row) for row in self._all(sql, params)]
 
     # --- stations ----------------------------------------------------------------------------------------------
 

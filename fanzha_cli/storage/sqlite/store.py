@@ -14,6 +14,7 @@ from fanzha_cli.domain.errors import DatabaseError
 from fanzha_cli.domain.model import (
     DISPOSITIONS,
     EDITABLE,
+    EVENT_ROW,
     OPEN_STATUSES,
     OPTIONAL_COLUMNS,
     STATION_COLUMNS,
@@ -22,6 +23,7 @@ from fanzha_cli.domain.model import (
     TABLE_COLUMNS,
     TABLES,
     WARNING_COLUMNS,
+    WARNING_ROW,
     WARNING_STATE,
 )
 from fanzha_cli.storage.sqlite import connect as sqlite_connect
@@ -39,18 +41,12 @@ _QUEUE = (
 # --- the desk: warnings in hand, state changes, the event log ------------------------------------------------
 
 
-_WARNING_ROW = (*WARNING_COLUMNS, "batch_id", *WARNING_STATE)
-
-
-_EVENT_ROW = ("id", "warning_id", "at", "logged_at", "officer", "action", "outcome", "station", "channels", "details")
-
-
 # An event stands unless an undo names the act it belongs to.
 _STANDS = "NOT EXISTS (SELECT 1 FROM events u WHERE u.undoes = e.act)"
 
 
 def _warning(row) -> dict | None:
-    return None if row is None else dict(zip(_WARNING_ROW, row, strict=True))
+    return None if row is None else dict(zip(WARNING_ROW, row, strict=True))
 
 
 _HELD_BY = "holder = ? AND status = 'taken'"
@@ -162,7 +158,7 @@ _DISPOSED_IN_RANGE = f"e.at >= :start AND e.at < :end AND e.action IN ({_DISPOSI
 # call is the greatest of its calls' time and id, which carries the outcome after them. MATERIALIZED and CROSS
 # JOIN keep SQLite to this order even where ORDER BY w.time would tempt it to walk the whole time index instead.
 _EXPORT_KEYS = (
-    *_WARNING_ROW,
+    *WARNING_ROW,
     "calls",
     "last_outcome",
     "escalations",
@@ -195,7 +191,7 @@ def _export_sql(chosen: str, *more: str) -> str:
             SELECT s.warning_id, count(*) AS requests, sum(s.amount_fen) AS fen, sum(s.kept_fen) AS kept
             FROM chosen c CROSS JOIN stop_payments s ON s.warning_id = c.id GROUP BY s.warning_id
         )
-        SELECT {", ".join(f"w.{column}" for column in _WARNING_ROW)}, coalesce(a.calls, 0), substr(a.last_call, 53),
+        SELECT {", ".join(f"w.{column}" for column in WARNING_ROW)}, coalesce(a.calls, 0), substr(a.last_call, 53),
             coalesce(a.escalations, 0), coalesce(a.visits, 0), coalesce(p.requests, 0), p.fen, p.kept
             {"".join(f", c.{column}" for column in more)}
         FROM chosen c CROSS JOIN warnings w ON w.id = c.id
@@ -241,7 +237,7 @@ _EARLIER_BY_WARNINGS = f"""
 # typed anywhere as such a tail too (desk.Desk.get). Each kind reads one index of migration 0005, written here in
 # exactly the index's expression, and (but a name's start) comes out newest first in the index's own order.
 
-_FOUND_ROW = ("rowid", *_WARNING_ROW, "earlier_warnings")
+_FOUND_ROW = ("rowid", *WARNING_ROW, "earlier_warnings")
 
 
 # The same phone's warnings before this one (by time, then as imported): "known: N earlier warnings".
@@ -251,7 +247,7 @@ _EARLIER = (
 )
 
 
-_FOUND_SELECT = f"SELECT w.rowid, {', '.join(f'w.{column}' for column in _WARNING_ROW)}, {_EARLIER} FROM warnings w"
+_FOUND_SELECT = f"SELECT w.rowid, {', '.join(f'w.{column}' for column in WARNING_ROW)}, {_EARLIER} FROM warnings w"
 
 
 _NEWEST_FIRST = "ORDER BY w.time DESC, w.rowid DESC LIMIT :limit"
@@ -398,13 +394,13 @@ class SqliteStore:
 
     def get_warning(self, warning_id: str) -> dict | None:
         return _warning(
-            self.conn.execute(f"SELECT {', '.join(_WARNING_ROW)} FROM warnings WHERE id = ?", (warning_id,)).fetchone()
+            self.conn.execute(f"SELECT {', '.join(WARNING_ROW)} FROM warnings WHERE id = ?", (warning_id,)).fetchone()
         )
 
     def held_by(self, officer: str) -> dict | None:
         """The warning in this officer's hand, if any."""
         return _warning(
-            self.conn.execute(f"SELECT {', '.join(_WARNING_ROW)} FROM warnings WHERE {_HELD_BY}", (officer,)).fetchone()
+            self.conn.execute(f"SELECT {', '.join(WARNING_ROW)} FROM warnings WHERE {_HELD_BY}", (officer,)).fetchone()
         )
 
     def take_head(self, officer: str, now: str) -> str | None:
@@ -476,29 +472,29 @@ class SqliteStore:
     def last_act(self, officer: str) -> dict | None:
         """The officer's latest act that still stands and can be undone (taking a warning is not one)."""
         row = self.conn.execute(
-            f"SELECT {', '.join(_EVENT_ROW)} FROM events e WHERE officer = ? AND id = act"
+            f"SELECT {', '.join(EVENT_ROW)} FROM events e WHERE officer = ? AND id = act"
             f" AND action NOT IN ('take', 'undo', 'reclaimed') AND {_STANDS} ORDER BY id DESC LIMIT 1",
             (officer,),
         ).fetchone()
-        return row and dict(zip(_EVENT_ROW, row, strict=True))
+        return row and dict(zip(EVENT_ROW, row, strict=True))
 
     def standing_events_after(self, warning_id: str, act: int) -> list[dict]:
         """Events on a warning that came after an act, from other acts that still stand."""
         cursor = self.conn.execute(
-            f"SELECT {', '.join(_EVENT_ROW)} FROM events e WHERE warning_id = ? AND id > ? AND act != ?"
+            f"SELECT {', '.join(EVENT_ROW)} FROM events e WHERE warning_id = ? AND id > ? AND act != ?"
             f" AND action != 'undo' AND {_STANDS} ORDER BY id",
             (warning_id, act, act),
         )
-        return [dict(zip(_EVENT_ROW, row, strict=True)) for row in cursor]
+        return [dict(zip(EVENT_ROW, row, strict=True)) for row in cursor]
 
     def warning_events(self, warning_id: str) -> list[dict]:
         """A warning's whole timeline, undone acts and undos included (the log keeps everything)."""
         cursor = self.conn.execute(
-            f"SELECT {', '.join(_EVENT_ROW)}, act, undoes, NOT {_STANDS} AS undone FROM events e"
+            f"SELECT {', '.join(EVENT_ROW)}, act, undoes, NOT {_STANDS} AS undone FROM events e"
             " WHERE warning_id = ? ORDER BY id",
             (warning_id,),
         )
-        return [dict(zip((*_EVENT_ROW, "act", "undoes", "undone"), row, strict=True)) for row in cursor]
+        return [dict(zip((*EVENT_ROW, "act", "undoes", "undone"), row, strict=True)) for row in cursor]
 
     def batch_of(self, batch_id: int) -> dict:
         row = self.conn.execute(
@@ -577,7 +573,7 @@ class SqliteStore:
     def _listed(self, where: list[str], params: dict, limit: int | None, index=None) -> list[tuple]:
         """(rowid, warning) pairs in queue order: the rowid is the index's own last key, so no sort is added."""
         indexed = f" INDEXED BY {index}" if index else ""
-        sql = f"SELECT rowid, {', '.join(_WARNING_ROW)} FROM warnings{indexed} WHERE {' AND '.join(where) or '1'}"
+        sql = f"SELECT rowid, {', '.join(WARNING_ROW)} FROM warnings{indexed} WHERE {' AND '.join(where) or '1'}"
         sql += " ORDER BY risk_level DESC, time, rowid" + (f" LIMIT {int(limit)}" if limit else "")
         return [(row[0], _warning(row[1:])) for row in self.conn.execute(sql, params)]
 

@@ -441,3 +441,32 @@ def test_a_list_orders_equal_urgency_and_time_as_imported_on_both_engines(run, e
     for status in ([], ["--status", "retry,new"], ["--status", "new,retry"]):
         listed = json.loads(run("list", *status, "--json").stdout)
         assert [card["id"] for card in listed] == ["TIE-A", "TIE-B"], status
+
+
+def test_next_on_the_server_loads_only_the_driver_not_pythons_ssl_and_ssl_still_imports_after(run, pg_server, tmp_path):
+    """psycopg2 imports `ssl` (8 ms) only to hand OpenSSL's callbacks to libpq; the store takes the driver's own
+    fallback instead. Nothing the SQLite path avoids is loaded, and a later `import ssl` still works."""
+    import os
+    import subprocess
+    import sys
+
+    import pg_cluster
+
+    url = pg_cluster.database_url(pg_server, "fanzha_light_next")
+    run("--db", url, "import", str(write_export(tmp_path / "day.csv", [warning_row(n) for n in range(3)])))
+    heavy = ("ssl", "pydantic", "csv", "openpyxl", "dateutil", "sqlite_utils", "rich.table")
+    probe = (
+        "import atexit, sys\n"
+        "def report():\n"
+        f"    print('LOADED', [m for m in {heavy!r} if m in sys.modules], file=sys.stderr)\n"
+        "    import ssl\n"
+        "    print('SSL', ssl.OPENSSL_VERSION[:7], file=sys.stderr)\n"
+        "atexit.register(report)\n"
+        "from fanzha_cli.cli import main\n"
+        f"sys.argv = ['fanzha', '--db', {url!r}, '--officer', 'light', 'next']\n"
+        "main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=os.environ, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "LOADED []" in result.stderr and "SSL OpenSSL" in result.stderr, result.stderr
+    assert "WH" in result.stdout  # a warning was handed out over the connection

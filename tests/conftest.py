@@ -44,6 +44,19 @@ def deadline(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
+ON_SERVER = os.environ.get("FANZHA_TEST_ENGINE") == "postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    """On the PostgreSQL run, the tests that look into the SQLite file itself are left out (deselected, not
+    skipped: they ran on the SQLite run); every other test runs its commands on the server."""
+    if not ON_SERVER:
+        return
+    kept = [item for item in items if item.get_closest_marker("sqlite_only") is None]
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
+
+
 @pytest.fixture(autouse=True)
 def db_path(request, tmp_path, monkeypatch) -> Path:
     """The test's own database: a SQLite file; with FANZHA_TEST_ENGINE=postgresql, the commands the test runs
@@ -51,7 +64,7 @@ def db_path(request, tmp_path, monkeypatch) -> Path:
     the tests that look into the file itself)."""
     path = tmp_path / "fanzha.db"
     monkeypatch.setenv("FANZHA_DB", str(path))
-    if os.environ.get("FANZHA_TEST_ENGINE") == "postgresql":
+    if ON_SERVER:
         import pg_cluster
 
         url = pg_cluster.database_url(request.getfixturevalue("pg_server"), f"fanzha_suite_{next(_databases)}")
@@ -86,6 +99,7 @@ _databases = itertools.count()
 def engine(request, db_path, monkeypatch) -> str:
     """The test runs once on each engine: FANZHA_DB is a new SQLite file, or a new database on the server."""
     if request.param == "sqlite":
+        monkeypatch.setenv("FANZHA_DB", str(db_path))  # a SQLite file, on the PostgreSQL run too
         return str(db_path)
     import pg_cluster
 
@@ -106,28 +120,79 @@ def run():
 
 
 @pytest.fixture
-def db(db_path):
-    """A read-only look at the test's database, as SQL rows."""
+def location(db_path) -> str:
+    """Where the test's commands keep their data (FANZHA_DB): the SQLite file, or its database on the server."""
+    return os.environ["FANZHA_DB"]
 
-    def query(sql: str, params=()):
-        location = os.environ["FANZHA_DB"]
-        if location.startswith("postgresql://"):  # FANZHA_TEST_ENGINE=postgresql: the same look, on the server
-            import psycopg2
 
-            conn = psycopg2.connect(location)
-            try:
-                with conn.cursor() as cur:
-                    cur.execute(sql.replace("?", "%s"), params)
-                    return [tuple(row) for row in cur.fetchall()]
-            finally:
-                conn.close()
-        conn = sqlite3.connect(db_path)
+def _sql(sql: str, params=()) -> list[tuple]:
+    """One statement on the test's database, whichever the engine (`?` placeholders), as another program would."""
+    location = os.environ["FANZHA_DB"]
+    if location.startswith("postgresql://"):  # FANZHA_TEST_ENGINE=postgresql: the same look, on the server
+        import psycopg2
+
+        conn = psycopg2.connect(location)
         try:
-            return conn.execute(sql, params).fetchall()
+            with conn, conn.cursor() as cur:
+                cur.execute(sql.replace("?", "%s"), params or None)  # no parameters: a % is itself (LIKE '%所')
+                return [tuple(row) for row in cur.fetchall()] if cur.description else []
         finally:
             conn.close()
+    conn = sqlite3.connect(location)
+    try:
+        with conn:
+            return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
 
+
+@pytest.fixture
+def db(db_path):
+    """A look at the test's database, as SQL rows; ``db.write(sql, params)`` changes it as another program would
+    (committed before it returns)."""
+
+    def query(sql: str, params=()):
+        return _sql(sql, params)
+
+    query.write = query  # the same statement, named for what the test means by it
     return query
+
+
+def integrity_problems() -> list[str]:
+    """What is wrong inside the test's database, on its engine (empty when sound): SQLite's integrity and foreign-key
+    checks; on a server, amcheck's check of every index of the schema against its table (every row in its indexes,
+    every index in order); the server holds foreign keys itself."""
+    location = os.environ["FANZHA_DB"]
+    if not location.startswith("postgresql://"):
+        conn = sqlite3.connect(location)
+        try:
+            problems = [row[0] for row in conn.execute("PRAGMA integrity_check") if row != ("ok",)]
+            return problems + [repr(row) for row in conn.execute("PRAGMA foreign_key_check")]
+        finally:
+            conn.close()
+    import psycopg2
+
+    conn = psycopg2.connect(location)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("CREATE EXTENSION IF NOT EXISTS amcheck")
+            cur.execute(
+                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                " JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE a.amname = 'btree' AND n.nspname = current_schema()"
+            )
+            indexes = [name for (name,) in cur.fetchall()]
+            assert indexes, "no index to check: not a fanzha database?"
+            problems = []
+            for index in indexes:
+                try:
+                    cur.execute("SELECT bt_index_check(%s::regclass, true)", (index,))
+                except psycopg2.Error as exc:
+                    problems.append(f"{index}: {exc}")
+            return problems
+    finally:
+        conn.close()
 
 
 def write_export(path: Path, rows, *, header=None, encoding="utf-8", delimiter=",", newline="\n") -> Path:

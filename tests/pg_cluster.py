@@ -31,8 +31,8 @@ def available() -> str | None:
 
 
 class Cluster:
-    def __init__(self) -> None:
-        self.base = Path(tempfile.mkdtemp(prefix="fanzha-pg-"))
+    def __init__(self, base: str | None = None) -> None:
+        self.base = Path(base) if base else Path(tempfile.mkdtemp(prefix="fanzha-pg-"))
         self.data = self.base / "data"
         self.as_postgres = os.geteuid() == 0  # initdb refuses to run as root: the postgres user runs it
 
@@ -100,3 +100,18 @@ def database_url(server: str, name: str) -> str:
     conn.close()
     head, _, query = server.partition("?")
     return f"{head.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
+
+
+if __name__ == "__main__":  # for .ci/run: `start` prints the folder and the URL; `stop FOLDER` removes it all
+    import sys
+
+    if sys.argv[1:] == ["start"]:
+        reason = available()
+        if reason:
+            sys.exit(reason)
+        cluster = Cluster()
+        print(cluster.base, cluster.start())
+    elif sys.argv[1:2] == ["stop"] and len(sys.argv) == 3:
+        Cluster(sys.argv[2]).stop()
+    else:
+        sys.exit("usage: pg_cluster.py start | stop FOLDER")

@@ -174,22 +174,33 @@ def test_the_console_script_lists_the_commands_for_an_unknown_one(tmp_path):
 
 @pytest.mark.parametrize("command", [["list"], ["summary"], ["show", "NO-SUCH-ID"], ["next"], ["log", "reached"]])
 def test_every_connection_a_command_opens_is_closed_when_it_ends_even_on_an_error(run, db_path, monkeypatch, command):
-    from fanzha_cli.storage.sqlite import connect as sqlite_connect
-
     assert run("config", "district", "新洲区").exit_code == 0  # a database to open
+    if os.environ["FANZHA_DB"].startswith("postgresql://"):
+        from fanzha_cli.storage.postgres import connect as engine
+
+        def is_closed(conn) -> bool:
+            return conn.closed != 0
+    else:
+        from fanzha_cli.storage.sqlite import connect as engine
+
+        def is_closed(conn) -> bool:
+            try:
+                conn.execute("SELECT 1")
+            except sqlite3.ProgrammingError as exc:
+                return "closed" in str(exc)
+            return False
+
     opened = []
-    real = sqlite_connect.connect
+    real = engine.connect
 
     def connect(*args, **kwargs):
         opened.append(real(*args, **kwargs))
         return opened[-1]
 
-    monkeypatch.setattr(sqlite_connect, "connect", connect)
+    monkeypatch.setattr(engine, "connect", connect)
     run(*command)
     assert opened
-    for conn in opened:
-        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
-            conn.execute("SELECT 1")
+    assert all(is_closed(conn) for conn in opened)
 
 
 def test_list_status_open_is_every_status_but_closed_and_an_unlisted_station_is_said_so(run, tmp_path):
@@ -230,10 +241,9 @@ def test_an_unquoted_at_time_logs_the_call_at_that_time(run, db_path, tmp_path):
     rows = [warning_row(0, id="WH2026112400000001", time="2026-11-24 08:00:00", risk="中风险")]
     assert run("import", write_export(tmp_path / "day.csv", rows)).exit_code == 0
     assert run("next").exit_code == 0
-    env = os.environ | {"FANZHA_DB": str(db_path)}
     done = subprocess.run(
         [sys.executable, "-m", "fanzha_cli", "log", "reached", "--at", "2026/11/24", "09:30"],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=os.environ, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     shown = json.loads(run("show", "0001", "--json").stdout)

@@ -38,11 +38,11 @@ def child_env() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if key not in ("FANZHA_DEBUG", "FANZHA_OFFICER")}
 
 
-def import_warnings(db_path: Path, folder: Path, count: int) -> list[str]:
+def import_warnings(location: str, folder: Path, count: int) -> list[str]:
     """``count`` due warnings in the database, imported as the morning file would be; returns their ids."""
     rows = [warning_row(n) for n in range(1, count + 1)]
     path = write_export(folder / "morning.csv", rows)
-    conn = open_store(db_path, create=True)
+    conn = open_store(location, create=True)
     try:
         result = import_file(conn, path, officer="import")
         assert (result.new, result.rejected) == (count, 0)
@@ -68,8 +68,8 @@ def assert_every_warning_handled_once(db, handed: dict[str, list[str]], expected
         ("closed", len(expected_ids), 0, 0)
     ]
     per_warning = db(
-        "SELECT warning_id, sum(action = 'take'), sum(action = 'call'), sum(action = 'call' AND outcome = 'reached'),"
-        " count(*) FROM events GROUP BY warning_id"
+        "SELECT warning_id, count(CASE WHEN action = 'take' THEN 1 END), count(CASE WHEN action = 'call' THEN 1 END),"
+        " count(CASE WHEN action = 'call' AND outcome = 'reached' THEN 1 END), count(*) FROM events GROUP BY warning_id"
     )
     assert len(per_warning) == len(expected_ids)
     wrong = [row for row in per_warning if row[1:] != (1, 1, 1, 2)]
@@ -85,8 +85,8 @@ def assert_every_warning_handled_once(db, handed: dict[str, list[str]], expected
 # --- four officers, four shells: `fanzha next --json` then `fanzha log reached`, 25 times each ----------------------
 
 
-def fanzha(db_path: Path, officer: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "fanzha_cli", "--db", str(db_path), "--officer", officer, *args]
+def fanzha(location: str, officer: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "fanzha_cli", "--db", str(location), "--officer", officer, *args]
     try:
         return subprocess.run(
             command, cwd=cwd, env=child_env(), capture_output=True, text=True, encoding="utf-8", timeout=CALL_TIMEOUT
@@ -95,8 +95,8 @@ def fanzha(db_path: Path, officer: str, *args: str, cwd: Path) -> subprocess.Com
         raise AssertionError(f"`{' '.join(command)}` did not finish within {CALL_TIMEOUT} s: a hang") from None
 
 
-def test_four_officers_at_the_cli_are_handed_100_different_warnings(db_path, db, tmp_path):
-    expected = import_warnings(db_path, tmp_path, WARNINGS)
+def test_four_officers_at_the_cli_are_handed_100_different_warnings(location, db, tmp_path):
+    expected = import_warnings(location, tmp_path, WARNINGS)
     barrier = threading.Barrier(len(OFFICERS), timeout=CALL_TIMEOUT)
     handed: dict[str, list[str]] = {officer: [] for officer in OFFICERS}
     windows: dict[str, tuple[float, float]] = {}
@@ -107,7 +107,7 @@ def test_four_officers_at_the_cli_are_handed_100_different_warnings(db_path, db,
             barrier.wait()
             started = time.monotonic()
             for turn in range(PER_OFFICER):
-                taken = fanzha(db_path, officer, "next", "--json", cwd=tmp_path)
+                taken = fanzha(location, officer, "next", "--json", cwd=tmp_path)
                 what = f"{officer} turn {turn}: next --json"
                 assert taken.returncode == 0, f"{what} exited {taken.returncode}: {taken.stderr}"
                 assert_clean(taken.stderr, what)
@@ -116,7 +116,7 @@ def test_four_officers_at_the_cli_are_handed_100_different_warnings(db_path, db,
                 assert (card["status"], card["holder"]) == ("taken", officer), f"{what}: {card}"
                 handed[officer].append(card["id"])
 
-                logged = fanzha(db_path, officer, "log", "reached", cwd=tmp_path)
+                logged = fanzha(location, officer, "log", "reached", cwd=tmp_path)
                 what = f"{officer} turn {turn}: log reached"
                 if card["risk"] != "medium":  # closed by phone, never handed over: said, and exit 1 (SPEC §3)
                     assert logged.returncode == 1, f"{what} exited {logged.returncode}: {logged.stderr}"
@@ -146,7 +146,7 @@ def test_four_officers_at_the_cli_are_handed_100_different_warnings(db_path, db,
 
     # And the queue is empty for everyone now.
     for officer in OFFICERS:
-        after = fanzha(db_path, officer, "next", "--json", cwd=tmp_path)
+        after = fanzha(location, officer, "next", "--json", cwd=tmp_path)
         assert (after.returncode, json.loads(after.stdout)) == (0, None), after.stderr
 
 
@@ -182,7 +182,7 @@ print(json.dumps({"record": record, "window": [started, time.monotonic()]}), flu
 """
 
 
-def run_workers(db_path: Path, officers, mode: str, limit: int, cwd: Path) -> dict[str, list]:
+def run_workers(location: str, officers, mode: str, limit: int, cwd: Path) -> dict[str, list]:
     """Start one process per officer, wait until all are connected, say "go" to all at once; their records.
 
     CLOCK_MONOTONIC is system-wide on Linux, so the processes' working windows can be compared: they must overlap.
@@ -191,7 +191,7 @@ def run_workers(db_path: Path, officers, mode: str, limit: int, cwd: Path) -> di
     try:
         for officer in officers:
             processes[officer] = subprocess.Popen(
-                [sys.executable, "-c", WORKER, str(db_path), officer, mode, str(limit)],
+                [sys.executable, "-c", WORKER, str(location), officer, mode, str(limit)],
                 cwd=cwd,
                 env=child_env(),
                 stdin=subprocess.PIPE,
@@ -230,12 +230,12 @@ def run_workers(db_path: Path, officers, mode: str, limit: int, cwd: Path) -> di
 
 
 @pytest.mark.parametrize("quota", [PER_OFFICER, None], ids=["25-each", "until-empty"])
-def test_four_officers_in_the_library_are_handed_100_different_warnings(quota, db_path, db, tmp_path):
-    expected = import_warnings(db_path, tmp_path, WARNINGS)
+def test_four_officers_in_the_library_are_handed_100_different_warnings(quota, location, db, tmp_path):
+    expected = import_warnings(location, tmp_path, WARNINGS)
     with deadline(TEST_TIMEOUT):
         # Without a quota each takes as fast as it can until nothing is due: SQLite's busy wait is not fair, so one
         # process may take most of them; what matters is that no warning is handed out twice and none is lost.
-        handed = run_workers(db_path, OFFICERS, "work", quota or WARNINGS + 1, tmp_path)
+        handed = run_workers(location, OFFICERS, "work", quota or WARNINGS + 1, tmp_path)
     if quota:
         assert {officer: len(ids) for officer, ids in handed.items()} == dict.fromkeys(OFFICERS, quota)
     assert sum(len(ids) for ids in handed.values()) == WARNINGS
@@ -243,10 +243,10 @@ def test_four_officers_in_the_library_are_handed_100_different_warnings(quota, d
 
 
 @pytest.mark.parametrize("attempt", range(5))
-def test_two_officers_race_for_the_last_warning_exactly_one_gets_it(attempt, db_path, db, tmp_path):
-    (only,) = import_warnings(db_path, tmp_path, 1)
+def test_two_officers_race_for_the_last_warning_exactly_one_gets_it(attempt, location, db, tmp_path):
+    (only,) = import_warnings(location, tmp_path, 1)
     with deadline(TEST_TIMEOUT):
-        records = run_workers(db_path, ("o1", "o2"), "spin", 200, tmp_path)
+        records = run_workers(location, ("o1", "o2"), "spin", 200, tmp_path)
 
     winners = [officer for officer, answers in records.items() if any(answers)]
     assert len(winners) == 1, f"both officers were handed {only}: {records}"

@@ -427,14 +427,10 @@ def test_escalation_needs_a_channel(conn):
         Desk(conn, "li", NOON).escalate("W1", via=",")
 
 
-def test_list_overdue_says_why_and_by_how_much(run, day, db_path):
-    import sqlite3
-
+def test_list_overdue_says_why_and_by_how_much(run, day, db):
     run("next")  # W3 in hand
-    conn = sqlite3.connect(db_path)
-    with conn:  # taken 45 minutes ago: 15 past the 30-minute limit
-        conn.execute("UPDATE warnings SET held_since = datetime('now', 'localtime', '-45 minutes') WHERE id = 'W3'")
-    conn.close()
+    taken = (datetime.now() - timedelta(minutes=45)).strftime("%Y-%m-%d %H:%M:%S")
+    db.write("UPDATE warnings SET held_since = ? WHERE id = 'W3'", (taken,))  # 15 past the 30-minute limit
     listed = json.loads(run("list", "--overdue", "--json").stdout)
     [reason] = next(item for item in listed if item["id"] == "W3")["overdue"]
     assert reason["reason"] == "in_hand" and reason["limit_minutes"] == 30 and 14 <= reason["minutes_over"] <= 15

@@ -185,9 +185,9 @@ def test_shell_completion_offers_the_words(tmp_path):
     assert not (tmp_path / "none.db").exists()
 
 
-def test_an_old_hold_in_the_database_is_reclaimed_through_the_cli(run, day, db_path):
+def test_an_old_hold_in_the_database_is_reclaimed_through_the_cli(run, day, location):
     two_hours_ago = datetime.now() - timedelta(hours=2)
-    assert Desk(open_store(db_path, create=True), "walked-away", two_hours_ago).take_next()[0]["id"] == "W3"
+    assert Desk(open_store(location, create=True), "walked-away", two_hours_ago).take_next()[0]["id"] == "W3"
     assert taken(run) == "W3"
     assert "reclaimed" in run("show", "W3").stdout
 

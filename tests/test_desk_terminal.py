@@ -62,7 +62,7 @@ class Terminal:
 
 
 @needs_tmux
-def test_a_shift_in_a_real_terminal(run, db, tmp_path, db_path):
+def test_a_shift_in_a_real_terminal(run, db, tmp_path, location):
     rows = [
         warning_row(
             1, id="WH202611240000001", time="2026-11-24 09:00:00", risk="紧急", name="甲某", phone="10000001111"
@@ -73,7 +73,7 @@ def test_a_shift_in_a_real_terminal(run, db, tmp_path, db_path):
     ]
     assert run("import", write_export(tmp_path / "day.csv", rows)).exit_code == 0
     fanzha = str(Path(sys.executable).with_name("fanzha"))
-    env = {"FANZHA_DB": str(db_path), "FANZHA_OFFICER": "desk-1", "LANG": "C.UTF-8", "TERM": "xterm-256color"}
+    env = {"FANZHA_DB": location, "FANZHA_OFFICER": "desk-1", "LANG": "C.UTF-8", "TERM": "xterm-256color"}
     terminal = Terminal([fanzha, "desk"], env)
     try:
         seen = terminal.wait_for("WH202611240000001")  # urgent first: its card, in a panel

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from conftest import warning_row, write_export
@@ -235,7 +236,7 @@ def test_a_first_load_on_the_server_builds_the_indexes_again_every_one_as_it_was
         finally:
             conn.close()
 
-    assert run("db", "info").exit_code == 0
+    assert run("config", "district", "新洲区").exit_code == 0  # the schema, no warnings
     before = indexes()
     assert len(before) > 10
     rows = [warning_row(n, id=f"L{n:05d}") for n in range(300)]
@@ -257,7 +258,7 @@ def big_server_db(pg_server):
     import psycopg2
 
     url = pg_cluster.database_url(pg_server, "fanzha_big")
-    open_store(url).close()  # the schema
+    open_store(url, create=True).close()  # the schema
     conn = psycopg2.connect(url)
     conn.autocommit = True
     with conn.cursor() as cur:
@@ -373,6 +374,7 @@ def test_an_error_of_the_rows_during_an_import_is_the_rows_own_and_leaves_nothin
 KILLED_DESK = r"""
 import sys, time
 from datetime import datetime
+from pathlib import Path
 from fanzha_cli.domain.desk import Desk
 from fanzha_cli.storage import open_store
 
@@ -470,3 +472,63 @@ def test_next_on_the_server_loads_only_the_driver_not_pythons_ssl_and_ssl_still_
     assert result.returncode == 0, result.stderr
     assert "LOADED []" in result.stderr and "SSL OpenSSL" in result.stderr, result.stderr
     assert "WH" in result.stdout  # a warning was handed out over the connection
+
+
+def test_both_engines_count_the_same_named_migrations_in_the_same_order():
+    from sqlite_utils import Database
+
+    from fanzha_cli.storage.postgres.migrations import MIGRATIONS
+    from fanzha_cli.storage.sqlite.migrations import migrations
+
+    assert [name for name, _ in MIGRATIONS] == [m.name for m in migrations.pending(Database(memory=True))]
+
+
+def test_a_server_database_of_the_last_release_upgrades_and_another_programs_event_takes_the_next_id(
+    pg_server, run, tmp_path, monkeypatch
+):
+    """A database at 0006 (the release before event ids had a default) upgrades on open, its rows kept; an event
+    written by another program then takes its id from the desks' sequence, and the desk's next one follows it."""
+    import pg_cluster
+    import psycopg2
+
+    from fanzha_cli.storage.postgres import migrations
+
+    url = pg_cluster.database_url(pg_server, "fanzha_release_0006")
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:6])
+    run("--db", url, "import", str(write_export(tmp_path / "day.csv", [warning_row(n) for n in range(3)])))
+    assert run("--db", url, "--officer", "a", "next").exit_code == 0
+    monkeypatch.undo()
+    monkeypatch.setenv("FANZHA_DB", url)
+    assert run("--officer", "a", "log", "unreachable").exit_code == 0  # opens, upgrades, writes
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM fanzha_migrations")
+        assert cur.fetchone()[0] == len(migrations.MIGRATIONS)
+        cur.execute(
+            "INSERT INTO events (warning_id, at, logged_at, officer, action) SELECT id, time, time, 'repair', 'note'"
+            " FROM warnings ORDER BY seq LIMIT 1 RETURNING id"
+        )
+        written = cur.fetchone()[0]
+        cur.execute("SELECT max(id) FROM events WHERE officer <> 'repair'")
+        assert written > cur.fetchone()[0]
+    conn.close()
+    assert run("--officer", "b", "next").exit_code == 0  # the desk's next event: after the repair's, no collision
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT min(id) FROM events WHERE officer = 'b'")
+        assert cur.fetchone()[0] > written
+    conn.close()
+
+
+def test_a_read_of_a_database_with_no_fanzha_tables_says_so_and_makes_none(run, engine, db):
+    """A typo in FANZHA_DB (a wrong database on the right server) must not look like an empty queue, and a read
+    makes nothing: the same on both engines."""
+    for read in (("next",), ("list",), ("summary",), ("db", "info"), ("config",)):
+        result = run(*read)
+        assert result.exit_code == 2 and "there is no database at" in result.stderr, (read, result.stderr)
+    if engine.startswith("postgresql://"):
+        assert db("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()") == [(0,)]
+    else:
+        assert not Path(engine).exists()
+    assert run("config", "district", "新洲区").exit_code == 0  # a write makes it
+    assert "nothing imported yet" in run("next").stdout

@@ -166,6 +166,7 @@ def test_the_columns_are_those_of_the_default_export(run, backlog, tmp_path):
     assert stopped["止付笔数"] == 1 and stopped["止付账户"] != "6222020200112233445"  # masked
 
 
+@pytest.mark.sqlite_only  # SQLite's plans; the server's are read in test_engines
 @pytest.mark.parametrize("analyzed", [False, True])
 def test_the_queries_read_the_events_of_the_range_not_all_warnings(run, backlog, db_path, analyzed):
     """Found from the range's events by events_at, each warning then by its key; or, for the earlier warnings of
@@ -198,18 +199,13 @@ TABLE_SCANS = ("SCAN w", "SCAN e", "SCAN warnings", "SCAN events")
 
 
 @pytest.mark.parametrize("at", ["2026-11-25 23:59", "2026年11月25日 23:59"])
-def test_the_last_call_s_outcome_whatever_length_of_time_another_program_wrote(run, backlog, db_path, at):
-    import sqlite3 as sqlite
-
-    conn = sqlite.connect(db_path)
-    with conn:  # a call written by another program, its time without seconds, later than the desk's
-        conn.execute(
-            "INSERT INTO events (warning_id, at, logged_at, officer, action, outcome)"
-            " VALUES (?, ?, ?, 'x', 'call', 'distrustful')",
-            (CALLED, at, at),
-        )
-    conn.close()
+def test_the_last_call_s_outcome_whatever_length_of_time_another_program_wrote(run, backlog, db, location, at):
+    db.write(  # a call written by another program, its time without seconds, later than the desk's
+        "INSERT INTO events (warning_id, at, logged_at, officer, action, outcome)"
+        " VALUES (?, ?, ?, 'x', 'call', 'distrustful')",
+        (CALLED, at, at),
+    )
     from fanzha_cli.storage import open_store
 
-    found = open_store(db_path).export_rows(f"{DAY1} 00:00:00", f"{DAY1} 24:00:00")
+    found = open_store(location).export_rows(f"{DAY1} 00:00:00", f"{DAY1} 24:00:00")
     assert {row["id"]: row["last_outcome"] for row in found}[CALLED] == "distrustful"

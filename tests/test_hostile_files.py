@@ -19,9 +19,10 @@ from conftest import deadline, warning_row, write_export
 PROCESS_TIMEOUT = 120  # seconds: far more than any of these commands needs, even on a busy machine
 
 
-def fanzha(db_path: Path, *args, cwd: Path, stdin=None, stdout=subprocess.PIPE, **options):
+def fanzha(*args, cwd: Path, stdin=None, stdout=subprocess.PIPE, **options):
+    """The command as a process, on the test's database (FANZHA_DB: a SQLite file, or a database on the server)."""
     env = {key: value for key, value in os.environ.items() if key != "FANZHA_DEBUG"}
-    command = [sys.executable, "-m", "fanzha_cli", "--db", str(db_path), *map(str, args)]
+    command = [sys.executable, "-m", "fanzha_cli", *map(str, args)]
     return subprocess.run(
         command,
         cwd=cwd,
@@ -91,11 +92,11 @@ def _many_rejects(path: Path, count: int) -> Path:
     return write_export(path, [warning_row(n, phone="12") for n in range(count)])
 
 
-def _import_writing_its_rejects(tmp_path: Path, db_path: Path) -> tuple[subprocess.Popen, list[Path]]:
+def _import_writing_its_rejects(tmp_path: Path) -> tuple[subprocess.Popen, list[Path]]:
     """An import of a big file of bad rows, as a process, caught once its rejects file is being written."""
     path = _many_rejects(tmp_path / "big.csv", 200_000)
     process = subprocess.Popen(
-        [sys.executable, "-m", "fanzha_cli", "--db", str(db_path), "import", str(path)],
+        [sys.executable, "-m", "fanzha_cli", "import", str(path)],
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -108,9 +109,9 @@ def _import_writing_its_rejects(tmp_path: Path, db_path: Path) -> tuple[subproce
     return process, leftovers
 
 
-def test_a_killed_import_leaves_no_temporary_file_for_long(run, tmp_path, db_path):
+def test_a_killed_import_leaves_no_temporary_file_for_long(run, tmp_path):
     """SIGKILL cannot be caught: the next import of the same file removes what the dead one left."""
-    process, leftovers = _import_writing_its_rejects(tmp_path, db_path)
+    process, leftovers = _import_writing_its_rejects(tmp_path)
     process.kill()
     process.wait(PROCESS_TIMEOUT)
     if not leftovers:
@@ -122,8 +123,8 @@ def test_a_killed_import_leaves_no_temporary_file_for_long(run, tmp_path, db_pat
     assert (tmp_path / "big.rejects.csv").exists()
 
 
-def test_a_terminated_import_rolls_back_and_removes_its_temporary_file(tmp_path, db_path, db):
-    process, _ = _import_writing_its_rejects(tmp_path, db_path)
+def test_a_terminated_import_rolls_back_and_removes_its_temporary_file(tmp_path, db):
+    process, _ = _import_writing_its_rejects(tmp_path)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=PROCESS_TIMEOUT)
     assert process.returncode in (143, -signal.SIGTERM)
@@ -136,14 +137,14 @@ def test_a_terminated_import_rolls_back_and_removes_its_temporary_file(tmp_path,
 # --- standard input, clues over several lines, invisible characters --------------------------------------------
 
 
-def test_import_reads_standard_input(tmp_path, db_path, db):
+def test_import_reads_standard_input(tmp_path, db):
     data = write_export(tmp_path / "in.csv", [warning_row(1), warning_row(2, phone="12")]).read_bytes()
     for name in ("-", "/dev/stdin"):
-        result = fanzha(db_path, "import", name, cwd=tmp_path, input=data)
+        result = fanzha("import", name, cwd=tmp_path, input=data)
         assert result.returncode == 1, result.stderr
     assert db("SELECT count(*) FROM warnings") == [(1,)]
     assert mode_of(tmp_path / "stdin.rejects.csv") == 0o600
-    empty = fanzha(db_path, "import", "-", cwd=tmp_path, input=b"")
+    empty = fanzha("import", "-", cwd=tmp_path, input=b"")
     assert empty.returncode == 2 and empty.stderr.decode().startswith("fanzha: (standard input): the file is empty")
 
 
@@ -171,11 +172,11 @@ def test_an_id_with_invisible_or_full_width_characters_is_the_same_warning(run, 
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
-def test_output_to_a_full_disk_is_one_line(tmp_path, db_path, db):
-    fanzha(db_path, "import", write_export(tmp_path / "in.csv", [warning_row(1)]), cwd=tmp_path)
+def test_output_to_a_full_disk_is_one_line(tmp_path, db):
+    fanzha("import", write_export(tmp_path / "in.csv", [warning_row(1)]), cwd=tmp_path)
     with open("/dev/full", "wb") as full:
-        read = fanzha(db_path, "list", cwd=tmp_path, stdout=full)
-        took = fanzha(db_path, "next", cwd=tmp_path, stdout=full)
+        read = fanzha("list", cwd=tmp_path, stdout=full)
+        took = fanzha("next", cwd=tmp_path, stdout=full)
     assert read.returncode == 2  # nothing was done
     assert took.returncode == 1  # the warning was taken, its card lost
     assert read.stderr.decode().splitlines() == ["fanzha: cannot write the output: No space left on device"]
@@ -184,10 +185,10 @@ def test_output_to_a_full_disk_is_one_line(tmp_path, db_path, db):
     assert db("SELECT holder FROM warnings") == [("test-officer",)]
 
 
-def test_a_closed_stdout_does_nothing_and_says_so(tmp_path, db_path, db):
-    fanzha(db_path, "import", write_export(tmp_path / "in.csv", [warning_row(1)]), cwd=tmp_path)
+def test_a_closed_stdout_does_nothing_and_says_so(tmp_path, db):
+    fanzha("import", write_export(tmp_path / "in.csv", [warning_row(1)]), cwd=tmp_path)
     result = subprocess.run(
-        f"{sys.executable} -m fanzha_cli --db {db_path} next >&-",
+        f"{sys.executable} -m fanzha_cli next >&-",
         shell=True,
         cwd=tmp_path,
         capture_output=True,
@@ -198,10 +199,10 @@ def test_a_closed_stdout_does_nothing_and_says_so(tmp_path, db_path, db):
     assert db("SELECT holder FROM warnings") == [(None,)]
 
 
-def test_a_file_name_that_is_not_utf8_is_named_in_one_line(tmp_path, db_path):
+def test_a_file_name_that_is_not_utf8_is_named_in_one_line(tmp_path):
     name = os.fsencode(tmp_path) + b"/\xff\xfe.csv"
     result = subprocess.run(
-        [sys.executable, "-m", "fanzha_cli", "--db", str(db_path), "import", name],
+        [sys.executable, "-m", "fanzha_cli", "import", name],
         cwd=tmp_path,
         capture_output=True,
         timeout=PROCESS_TIMEOUT,
@@ -225,19 +226,15 @@ def test_an_unclosed_quote_before_rows_without_their_trailing_cells_is_refused(r
     assert db("SELECT count(*) FROM warnings") == [(0,)]
 
 
-def test_a_warning_stored_with_invisible_characters_by_an_older_release_is_still_reached(run, db, db_path, tmp_path):
-    import sqlite3
-
+def test_a_warning_stored_with_invisible_characters_by_an_older_release_is_still_reached(run, db, tmp_path):
     run("import", write_export(tmp_path / "in.csv", [warning_row(1)]))
-    conn = sqlite3.connect(db_path)
-    with conn:  # as a release before ids were normalised stored it
-        conn.execute("UPDATE warnings SET id = 'WH2\u200b', risk_level = 3")
-    conn.close()
+    db.write("UPDATE warnings SET id = 'WH2\u200b', risk_level = 3")  # as a release before ids were normalised
     assert run("next").exit_code == 0
     assert run("log", "reached").exit_code in (0, 1)
     assert run("show", "WH2\u200b").exit_code == 0
 
 
+@pytest.mark.sqlite_only  # a SQLite file of an older release
 def test_a_hand_recorded_before_names_had_one_form_stays_in_that_hand(tmp_path):
     import sqlite3
 
@@ -266,14 +263,14 @@ def test_a_hand_recorded_before_names_had_one_form_stays_in_that_hand(tmp_path):
     assert conn.conn.execute("SELECT status, holder FROM warnings WHERE id = 'W2'").fetchone() == ("new", None)
 
 
-def test_a_file_name_that_is_not_utf8_is_imported_and_named(tmp_path, db_path, db):
+def test_a_file_name_that_is_not_utf8_is_imported_and_named(tmp_path, db):
     folder = os.fsencode(tmp_path)
     name = folder + b"/\xff\xfe.csv"
     data = write_export(tmp_path / "x.csv", [warning_row(1)]).read_bytes()
     with open(name, "wb") as handle:
         handle.write(data)
     result = subprocess.run(
-        [sys.executable, "-m", "fanzha_cli", "--db", str(db_path), "import", name, "--json"],
+        [sys.executable, "-m", "fanzha_cli", "import", name, "--json"],
         cwd=tmp_path,
         capture_output=True,
         timeout=PROCESS_TIMEOUT,
@@ -294,21 +291,21 @@ def test_an_export_through_a_symbolic_link_writes_its_target(run, tmp_path):
     assert mode_of(target) == 0o600
 
 
-def test_dev_stdin_redirected_from_a_file_and_a_dry_run_of_standard_input(tmp_path, db_path):
+def test_dev_stdin_redirected_from_a_file_and_a_dry_run_of_standard_input(tmp_path):
     source = write_export(tmp_path / "in.csv", [warning_row(1), warning_row(2, phone="12")])
     with open(source, "rb") as handle:
-        redirected = fanzha(db_path, "import", "/dev/stdin", cwd=tmp_path, stdin=handle)
+        redirected = fanzha("import", "/dev/stdin", cwd=tmp_path, stdin=handle)
     assert redirected.returncode == 1, redirected.stderr
     assert (tmp_path / "stdin.rejects.csv").exists()
     (tmp_path / "stdin.rejects.csv").unlink()
-    rehearsed = fanzha(db_path, "import", "-", "--dry-run", cwd=tmp_path, input=source.read_bytes())
+    rehearsed = fanzha("import", "-", "--dry-run", cwd=tmp_path, input=source.read_bytes())
     assert rehearsed.returncode == 1 and not (tmp_path / "stdin.rejects.csv").exists()
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
-def test_showing_again_the_warning_in_hand_stores_nothing(tmp_path, db_path):
-    fanzha(db_path, "import", write_export(tmp_path / "in.csv", [warning_row(1)]), cwd=tmp_path)
-    assert fanzha(db_path, "next", cwd=tmp_path).returncode == 0
+def test_showing_again_the_warning_in_hand_stores_nothing(tmp_path):
+    fanzha("import", write_export(tmp_path / "in.csv", [warning_row(1)]), cwd=tmp_path)
+    assert fanzha("next", cwd=tmp_path).returncode == 0
     with open("/dev/full", "wb") as full:
-        again = fanzha(db_path, "next", cwd=tmp_path, stdout=full)
+        again = fanzha("next", cwd=tmp_path, stdout=full)
     assert again.returncode == 2 and b"was stored" not in again.stderr

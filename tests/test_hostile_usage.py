@@ -93,24 +93,20 @@ def test_district_is_a_short_line_of_text(run, stocked, value):
     assert result.exit_code == 0 and "阳逻街" in result.stdout
 
 
-def test_settings_stored_out_of_range_by_an_older_release_do_not_stop_the_desk(run, stocked, db_path):
-    conn = sqlite3.connect(db_path)
-    with conn:
-        conn.executemany(
-            "INSERT INTO settings (key, value) VALUES (?, ?)",
-            [
-                ("station_hours", "99999999"),
-                ("hold_minutes", HUGE),
-                ("retry_minutes", "-5"),
-                ("stop_pay_minutes", "soon"),
-                ("max_attempts", "1e9"),
-                ("district", "新洲\n区\x1b[0m"),
-            ],
-        )
-    conn.close()
+def test_settings_stored_out_of_range_by_an_older_release_do_not_stop_the_desk(run, stocked, db, location):
+    stored = [
+        ("station_hours", "99999999"),
+        ("hold_minutes", HUGE),
+        ("retry_minutes", "-5"),
+        ("stop_pay_minutes", "soon"),
+        ("max_attempts", "1e9"),
+        ("district", "新洲\n区\x1b[0m"),
+    ]
+    for key, value in stored:
+        db.write("INSERT INTO settings (key, value) VALUES (?, ?)", (key, value))
     desk_still_works(run)
     assert run("log", "unreachable").exit_code in (0, 1)
-    values = settings.load(open_store(db_path, create=True))
+    values = settings.load(open_store(location, create=True))
     assert values["station_hours"] == 30 * 24  # clamped to its bound
     assert values["hold_minutes"] == settings.WEEK_MINUTES
     assert values["retry_minutes"] == 0
@@ -291,6 +287,7 @@ def test_a_really_full_disk_through_the_cli(tmp_path):
         conn.close()
 
 
+@pytest.mark.sqlite_only  # SQLite's one writer; the server's rows are locked one by one
 def test_a_busy_database_is_one_line(run, stocked, db_path, monkeypatch):
     monkeypatch.setattr(sqlite_connect, "BUSY_TIMEOUT_SECONDS", 0.05)
     holder = sqlite3.connect(db_path, isolation_level=None)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import HEADER_ZH, deadline, warning_row, write_export
+from conftest import HEADER_ZH, deadline, integrity_problems, warning_row, write_export
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -74,8 +74,7 @@ def snapshot(db) -> dict:
 
 
 def assert_integrity(db) -> None:
-    assert db("PRAGMA integrity_check") == [("ok",)]
-    assert db("PRAGMA foreign_key_check") == []
+    assert integrity_problems() == []
 
 
 def assert_unchanged(db, before: dict) -> None:

@@ -13,7 +13,13 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
-from fanzha_cli.domain.errors import DatabaseBusy, DatabaseError, DatabaseUnreachable, SchemaTooNew
+from fanzha_cli.domain.errors import (
+    DatabaseBusy,
+    DatabaseError,
+    DatabaseUnreachable,
+    NoDatabase,
+    SchemaTooNew,
+)
 from fanzha_cli.storage.postgres.driver import psycopg2
 from fanzha_cli.storage.writes import note_commit
 
@@ -54,8 +60,10 @@ def _reason(exc: BaseException, url: str = "") -> str:
     return text.replace("\r", " ")
 
 
-def connect(url: str):
-    """A connection to the server at ``url``, its schema migrated; one line (host, port, reason) if it cannot be."""
+def connect(url: str, *, create: bool = False):
+    """A connection to the server at ``url``, its schema migrated; one line (host, port, reason) if it cannot be.
+    A database with no fanzha schema yet is given one only when ``create``: a read of the wrong database (a typo in
+    FANZHA_DB) must not look like an empty queue, as on SQLite."""
     scheme, _, rest = url.partition("://")
     url = f"{scheme.lower()}://{rest}"  # libpq knows the scheme in lower case only
     if rest.split("/", 1)[0].count("@") > 1:  # libpq would take the password's tail for the host, and say it
@@ -79,14 +87,14 @@ def connect(url: str):
             " (createdb -E UTF8 -T template0)"
         )
     try:
-        _migrate_if_behind(conn)
+        _migrate_if_behind(conn, create)
     except BaseException:
         conn.close()
         raise
     return conn
 
 
-def _migrate_if_behind(conn) -> None:
+def _migrate_if_behind(conn, create: bool) -> None:
     from fanzha_cli.storage.postgres.migrations import MIGRATIONS
 
     with errors_of(conn):
@@ -102,6 +110,11 @@ def _migrate_if_behind(conn) -> None:
                         f"the database at {where(conn)} was written by a newer fanzha (schema {applied});"
                         " upgrade fanzha to use it"
                     )
+            elif not create:
+                raise NoDatabase(
+                    f"there is no database at {where(conn)} yet (the server's database holds no fanzha tables): check"
+                    " --db or FANZHA_DB, or start one by importing an export (`fanzha import FILE`)"
+                )
         from fanzha_cli.storage.postgres.migrations import migrate
 
         with transaction(conn):
@@ -146,8 +159,10 @@ def transaction(conn, *, durable: bool = True) -> Iterator[None]:
         except BaseException:
             _rollback(conn)
             raise
-        cur.execute("SELECT txid_current_if_assigned() IS NOT NULL")
-        wrote = cur.fetchone()[0]  # `next` showing the warning already in hand changes nothing
+        # Rows this transaction inserted, updated or deleted (SQLite's total_changes): `next` showing the warning
+        # already in hand changes nothing, though its read locked the row (which gives it a transaction id).
+        cur.execute("SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) > 0 FROM pg_stat_xact_user_tables")
+        wrote = cur.fetchone()[0]
         cur.execute("COMMIT")
         if wrote:
             note_commit()

@@ -143,6 +143,13 @@ _CITY_SCALE = (
     "CREATE INDEX events_escalations ON events (at, station, warning_id, act) WHERE action = 'escalate'",
 )
 
+# An event written by another program (a repair, a station's own tool) takes its id from the sequence the desks
+# draw from, as SQLite's INTEGER PRIMARY KEY gives one; an id of its own choosing would be taken by a desk later.
+_EVENT_IDS_BY_DEFAULT = (
+    "ALTER SEQUENCE events_id_seq OWNED BY events.id",
+    "ALTER TABLE events ALTER COLUMN id SET DEFAULT nextval('events_id_seq')",
+)
+
 MIGRATIONS = (
     ("0001_core_tables", _CORE_TABLES),
     ("0002_seed_stations", _SEED_STATIONS),
@@ -150,6 +157,7 @@ MIGRATIONS = (
     ("0004_stop_payments", _STOP_PAYMENTS),
     ("0005_find_and_skip", _FIND_AND_SKIP),
     ("0006_city_scale", _CITY_SCALE),
+    ("0007_event_ids_by_default", _EVENT_IDS_BY_DEFAULT),
 )
 
 

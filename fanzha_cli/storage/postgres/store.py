@@ -215,7 +215,7 @@ class PostgresStore:
 
     @classmethod
     def open(cls, url: str, *, create: bool = False) -> PostgresStore:
-        return cls(pg.connect(url))
+        return cls(pg.connect(url, create=create))
 
     def close(self) -> None:
         self.conn.close()

@@ -285,6 +285,12 @@ _CITY_SCALE = (
 )
 
 
+@migrations(name="0007_event_ids_by_default")
+def _event_ids_by_default(db: Database) -> None:
+    """Nothing to do here: SQLite's INTEGER PRIMARY KEY already numbers an event that another program writes. The
+    name is kept so that both engines count the same migrations (on PostgreSQL the id takes its sequence)."""
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply every pending migration inside the caller's transaction (each one in a savepoint of it)."""
     migrations.apply(Database(conn, execute_plugins=False))

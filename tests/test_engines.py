@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import warning_row, write_export
+from conftest import deadline, warning_row, write_export
 
 from fanzha_cli.domain.errors import DatabaseUnreachable
 from fanzha_cli.storage import open_store
@@ -532,3 +532,48 @@ def test_a_read_of_a_database_with_no_fanzha_tables_says_so_and_makes_none(run, 
         assert not Path(engine).exists()
     assert run("config", "district", "新洲区").exit_code == 0  # a write makes it
     assert "nothing imported yet" in run("next").stdout
+
+
+def test_desk_mode_outlives_a_server_restart_and_goes_on_with_the_same_hand(pg_server, run, tmp_path, monkeypatch):
+    """SPEC §8: a restart mid-shift is one line and a wait, not the end of the shift; the key that failed changed
+    nothing, the warning in hand is still the officer's, and the next keys work on the server come back."""
+    import os
+    import subprocess
+    import sys
+
+    import pg_cluster
+
+    cluster = pg_cluster.Cluster()
+    try:
+        url = pg_cluster.database_url(cluster.start(), "fanzha_desk_restart")
+        monkeypatch.setenv("FANZHA_DB", url)
+        rows = [warning_row(n, risk="中风险") for n in range(3)]  # closed by a call with no question asked
+        assert run("import", write_export(tmp_path / "d.csv", rows)).exit_code == 0
+        env = {**os.environ, "FANZHA_OFFICER": "desk-1"}
+        desk = subprocess.Popen(
+            [sys.executable, "-m", "fanzha_cli", "desk"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, env=env, text=True,
+        )  # fmt: skip
+        with deadline(120):
+            first = desk.stdout.readline()
+            while "WH2026" not in first:  # the first card is up: a warning is in hand
+                first = desk.stdout.readline()
+            cluster.halt()
+            desk.stdin.write("r\n")  # reached: fails, the server is down
+            desk.stdin.flush()
+            said = desk.stdout.readline()
+            while "Waiting for the database" not in said:
+                said = desk.stdout.readline()
+            cluster.start()
+            desk.stdin.write("x\nr\nq\n")  # any key tries again; then reached, on the card shown again; quit
+            desk.stdin.close()
+            rest, errors = desk.stdout.read(), desk.stderr.read()
+            assert desk.wait() == 0, errors
+        assert errors.count("cannot reach the database at") + errors.count("lost the database at") == 1, errors
+        assert "The database answers again" in rest
+        with open_store(url) as store:
+            calls = store.list_warnings(limit=None, statuses=["closed"])
+        # one call logged, after the restart, once, on the warning that was in hand when the server went
+        assert [warning["id"] for warning in calls] == re.findall(r"WH\d{14}", first)
+    finally:
+        cluster.stop()

@@ -6,6 +6,7 @@ terminal) or from standard input when it is not one, so a shift can be replayed 
 
 import sys
 from collections import Counter
+from contextlib import suppress
 
 import typer
 
@@ -13,7 +14,7 @@ from fanzha_cli.cli.application import app, reported
 from fanzha_cli.cli.desk import report_log, report_undo
 from fanzha_cli.cli.render import empty_queue, remind, show_card, warning_view
 from fanzha_cli.domain.desk import Desk
-from fanzha_cli.domain.errors import FanzhaError
+from fanzha_cli.domain.errors import DatabaseUnreachable, FanzhaError
 from fanzha_cli.domain.values import format_time, mask_phone
 from fanzha_cli.output import counted, err, out
 
@@ -35,33 +36,68 @@ def desk_mode(ctx: typer.Context) -> None:
     """
     with reported():
         session = ctx.obj
-        store = session.open_store()
         keys, shift = Keys(), Shift()
+        store = session.open_store()
         signal = store.work_signal() if keys.terminal else None  # listening from the start: no notice missed
         found: list[dict] = []  # what `/` found last, for `t`
         while True:
-            desk = Desk(store, session.officer)
-            warning, _ = desk.take_next()
-            remind(desk)
-            if warning is None:
-                out(empty_queue(desk) + " New work shows here by itself; any key checks now; q quits.", "green")
-            else:
-                show_card(warning_view(desk, warning, full_phone=True))
-            out(shift.line(), "dim")
-            out(HELP, "dim")
-            key = keys.key() if warning is not None else _idle(keys, store, signal)
+            try:
+                key = _turn(Desk(store, session.officer), keys, shift, signal, found)
+            except DatabaseUnreachable as exc:  # the server restarted, or the network dropped: the shift goes on
+                err(f"fanzha: {exc}", "bold red")
+                store, signal = _reconnect(session, store, keys)
+                if store is None:
+                    return
+                continue
             if key in (None, "q"):
                 break
-            if key == WOKEN:
-                continue
-            try:
-                _act(Desk(store, session.officer), key, keys, shift, warning=warning, found=found)
-            except FanzhaError as exc:
-                err(f"fanzha: {exc}", "bold red")
         held = Desk(store, session.officer).in_hand()
         if held:
             out(f"{held['id']} is still in your hand: `fanzha next` shows it again.")
         out(shift.line())
+
+
+def _turn(desk: Desk, keys: "Keys", shift: "Shift", signal: int | None, found: list[dict]) -> str | None:
+    """One card (or the empty queue) and the officer's key on it; the key, None at the end of the keys."""
+    warning, _ = desk.take_next()
+    remind(desk)
+    if warning is None:
+        out(empty_queue(desk) + " New work shows here by itself; any key checks now; q quits.", "green")
+    else:
+        show_card(warning_view(desk, warning, full_phone=True))
+    out(shift.line(), "dim")
+    out(HELP, "dim")
+    key = keys.key() if warning is not None else _idle(keys, desk.store, signal)
+    if key not in (None, "q", WOKEN):
+        try:
+            _act(desk, key, keys, shift, warning=warning, found=found)
+        except DatabaseUnreachable:
+            raise
+        except FanzhaError as exc:
+            err(f"fanzha: {exc}", "bold red")
+    return key
+
+
+def _reconnect(session, lost, keys: "Keys"):
+    """The store again, and its signal, once the database answers: tried at once, then on each key or every
+    POLL_SECONDS on a terminal; (None, None) if the officer quits first. What was stored before is all there (each
+    act is one transaction); the warning in hand is still the officer's."""
+    with suppress(Exception):
+        lost.close()  # a connection the server dropped: nothing to keep
+    said = False
+    while True:
+        try:
+            store = session.open_store()
+        except DatabaseUnreachable:
+            if not said:
+                out("Waiting for the database: it is tried again every few seconds and on any key; q quits.", "yellow")
+                said = True
+            key = keys.key(timeout=POLL_SECONDS) if keys.terminal else keys.key()
+            if key in (None, "q"):
+                return None, None
+            continue
+        out("The database answers again: the shift goes on.", "green")
+        return store, (store.work_signal() if keys.terminal else None)
 
 
 WOKEN = ""  # no key: new work came to an idle desk

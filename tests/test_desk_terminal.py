@@ -159,3 +159,19 @@ def test_an_idle_desk_shows_a_warning_imported_by_another_desk_without_a_key(run
         terminal.wait_for("本班 shift:")
     finally:
         terminal.close()
+
+
+@needs_tmux
+def test_keys_typed_ahead_before_the_desk_reads_them_are_not_thrown_away(run, tmp_path, location):
+    """An officer types faster than a card is drawn on a busy machine or a far server: the keys wait their turn."""
+    rows = [warning_row(n, id=f"WH20261124000000{n}", risk="中风险") for n in (1, 2)]
+    assert run("import", write_export(tmp_path / "day.csv", rows)).exit_code == 0
+    fanzha = str(Path(sys.executable).with_name("fanzha"))
+    env = {"FANZHA_DB": location, "FANZHA_OFFICER": "desk-1", "LANG": "C.UTF-8", "TERM": "xterm-256color"}
+    terminal = Terminal(["sh", "-c", shlex.quote(f"sleep 3; exec {fanzha} desk")], env)
+    try:
+        terminal.keys("s", "q")  # typed while the desk is not even started: skip the first card, then quit
+        terminal.wait_for("1 skipped")
+        terminal.wait_for("WH202611240000001: back in the queue")
+    finally:
+        terminal.close()

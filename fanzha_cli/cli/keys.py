@@ -157,7 +157,9 @@ class Keys:
         fd = self.stream.fileno()
         saved = termios.tcgetattr(fd)
         try:
-            tty.setcbreak(fd)  # the wait too: a key is there to see the moment it is pressed
+            # The wait too: a key is there to see the moment it is pressed. TCSANOW, not the default TCSAFLUSH,
+            # which would throw away the keys an officer typed ahead while the card was being drawn.
+            tty.setcbreak(fd, termios.TCSANOW)
             if timeout is not None and not self._ready(wake, timeout):
                 return WOKEN_CHAR
             char = self.stream.read(1)

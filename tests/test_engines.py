@@ -349,10 +349,23 @@ def test_db_copy_moves_a_whole_history_to_the_server_and_back_and_shows_the_same
     # a destination that holds warnings: refused; with --merge, only what is missing is added
     refused = run("db", "copy", str(first), server)
     assert refused.exit_code == 2 and "already holds 12 warnings" in refused.stderr
-    assert run("--db", str(first), "--officer", "z", "next").exit_code == 0  # one more event in the desk's file
+    later = [warning_row(n, id=f"WH2026112500{n:04d}") for n in range(2)]  # the desk's next batch, after the copy
+    assert run("--db", str(first), "import", write_export(tmp_path / "later.csv", later)).exit_code == 0
     merged = json.loads(run("db", "copy", str(first), server, "--merge", "--json").stdout)
-    assert merged["added"] == dict.fromkeys(merged["added"], 0) | {"events": 1}
-    assert run("--db", server, "show", "0005").stdout == run("--db", str(first), "show", "0005").stdout
+    assert merged["added"] == dict.fromkeys(merged["added"], 0) | {"batches": 1, "warnings": 2}
+    assert shown(server) == shown(first)
+    # worked on since the copy (a warning taken: its row changed), or another desk's file (its own batch 1): the
+    # destination would keep rows that are not the source's; refused, nothing copied
+    assert run("--db", str(first), "--officer", "z", "next").exit_code == 0
+    other = tmp_path / "other.db"
+    rows = [warning_row(n, id=f"WH2026112499{n:04d}") for n in range(3)]
+    assert run("--db", str(other), "import", write_export(tmp_path / "other.csv", rows)).exit_code == 0
+    before = run("--db", server, "db", "info", "--json").stdout
+    for source, table in ((first, "warnings"), (other, "batches")):
+        clash = run("db", "copy", str(source), server, "--merge")
+        assert clash.exit_code == 2 and f"holds other {table} rows" in clash.stderr, clash.stderr
+        assert "nothing copied" in clash.stderr
+        assert run("--db", server, "db", "info", "--json").stdout == before
 
 
 def test_an_error_of_the_rows_during_an_import_is_the_rows_own_and_leaves_nothing(run, engine, tmp_path):

@@ -14,7 +14,6 @@ Starts a throwaway PostgreSQL cluster (tests/pg_cluster.py; FANZHA_TEST_PG: a se
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -112,18 +111,12 @@ def main() -> None:
     compile_package()
     import pg_cluster
 
-    cluster = None if os.environ.get("FANZHA_TEST_PG") else pg_cluster.Cluster()
-    server = os.environ.get("FANZHA_TEST_PG") or cluster.start()
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            work = Path(folder)
-            bench_start(server, work, args.repeat)
-            bench_import(server, work, args.rows, args.repeat)
-            bench_desks(new_database(server, "bench_desks"), 16, 50, work, "PostgreSQL")
-            bench_desks(str(work / "desks.db"), 4, 50, work, "SQLite")
-    finally:
-        if cluster is not None:
-            cluster.stop()
+    with pg_cluster.server() as server, tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        bench_start(server, work, args.repeat)
+        bench_import(server, work, args.rows, args.repeat)
+        bench_desks(new_database(server, "bench_desks"), 16, 50, work, "PostgreSQL")
+        bench_desks(str(work / "desks.db"), 4, 50, work, "SQLite")
 
 
 if __name__ == "__main__":

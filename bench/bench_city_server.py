@@ -129,14 +129,11 @@ def main() -> None:
     compile_package()
     import pg_cluster
 
-    cluster = None if os.environ.get("FANZHA_TEST_PG") else pg_cluster.Cluster()
-    server = os.environ.get("FANZHA_TEST_PG") or cluster.start()
-    try:
-        url = city(server, args.warnings, keep=cluster is None)
+    with pg_cluster.server() as server:
+        url = city(server, args.warnings, keep=bool(os.environ.get("FANZHA_TEST_PG")))
         with tempfile.TemporaryDirectory() as folder:
             hello = Path(folder) / "hello.py"
             hello.write_text(HELLO)
-            some = f"{args.warnings - 10:015d}"[-4:]  # a closed warning's short id
             commands = {
                 "next": lambda n: ["--officer", f"o{n}", "next"],
                 "log": lambda n: ["--officer", f"o{n}", "log", "unreachable"],
@@ -153,11 +150,8 @@ def main() -> None:
             for name in commands:
                 ms = statistics.median(times[name]) * 1000
                 print(f"{name}: {ms:.0f} ms, ratio {ms / hello_ms:.2f} (goal ≤ 1.5)")
-            print(f"\nshort id of the warning shown: {some}\n")
+            print()
             plans(url, [command("plan") for command in commands.values()])
-    finally:
-        if cluster is not None:
-            cluster.stop()
 
 
 if __name__ == "__main__":

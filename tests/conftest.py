@@ -82,14 +82,8 @@ def pg_server():
     reason = pg_cluster.available()
     if reason:
         pytest.skip(reason)
-    if os.environ.get("FANZHA_TEST_PG"):
-        yield os.environ["FANZHA_TEST_PG"]
-        return
-    cluster = pg_cluster.Cluster()
-    try:
-        yield cluster.start()
-    finally:
-        cluster.stop()
+    with pg_cluster.server() as url:
+        yield url
 
 
 _databases = itertools.count()

@@ -88,6 +88,19 @@ class Cluster:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def server():
+    """A server's URL for the length of the block: FANZHA_TEST_PG's, else a throwaway cluster's, removed after."""
+    if os.environ.get("FANZHA_TEST_PG"):
+        yield os.environ["FANZHA_TEST_PG"]
+        return
+    cluster = Cluster()
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
 def database_url(server: str, name: str) -> str:
     """A new, empty database on the server, and its URL."""
     import psycopg2

@@ -590,3 +590,34 @@ def test_desk_mode_outlives_a_server_restart_and_goes_on_with_the_same_hand(pg_s
         assert [warning["id"] for warning in calls] == re.findall(r"WH\d{14}", first)
     finally:
         cluster.stop()
+
+
+def test_desk_mode_waiting_for_the_server_quits_on_q_with_the_shift_line(pg_server, run, tmp_path, monkeypatch):
+    import os
+    import subprocess
+    import sys
+
+    import pg_cluster
+
+    cluster = pg_cluster.Cluster()
+    try:
+        url = pg_cluster.database_url(cluster.start(), "fanzha_desk_quit")
+        monkeypatch.setenv("FANZHA_DB", url)
+        rows = [warning_row(n, risk="中风险") for n in range(2)]
+        assert run("import", write_export(tmp_path / "d.csv", rows)).exit_code == 0
+        desk = subprocess.Popen(
+            [sys.executable, "-m", "fanzha_cli", "desk"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, env={**os.environ, "FANZHA_OFFICER": "desk-1"}, text=True,
+        )  # fmt: skip
+        with deadline(120):
+            while "WH2026" not in desk.stdout.readline():
+                pass
+            cluster.halt()
+            desk.stdin.write("u\nq\n")  # unreachable: fails; then quit while waiting
+            desk.stdin.close()
+            rest, errors = desk.stdout.read(), desk.stderr.read()
+            assert desk.wait() == 0, errors
+        assert "Waiting for the database" in rest and "本班 shift: 0 calls" in rest
+        assert errors.count("\n") == 1, errors
+    finally:
+        cluster.stop()

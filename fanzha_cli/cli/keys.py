@@ -46,7 +46,8 @@ def desk_mode(ctx: typer.Context) -> None:
             except DatabaseUnreachable as exc:  # the server restarted, or the network dropped: the shift goes on
                 err(f"fanzha: {exc}", "bold red")
                 store, signal = _reconnect(session, store, keys)
-                if store is None:
+                if store is None:  # quit while waiting: what the shift did is stored; the hand is as it was
+                    out(shift.line())
                     return
                 continue
             if key in (None, "q"):

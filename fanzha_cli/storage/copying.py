@@ -4,6 +4,7 @@ Store protocol alone; then checked: every table's rows counted on both sides, an
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from fanzha_cli.domain.errors import FanzhaError
@@ -33,39 +34,62 @@ def copy(source: Store, dest: Store, *, merge: bool = False) -> dict:
         raise CopyRefused(
             f"{dest.where} already holds {held:,} warnings: nothing copied (--merge adds only what is missing)"
         )
+    passed = _Passed(merge)
     with source.snapshot(), dest.transaction():
-        added = {table: dest.load_rows(table, source.table_rows(table), merge=merge) for table in TABLES}
+        added = {
+            table: dest.load_rows(table, passed.noted(table, source.table_rows(table)), merge=merge) for table in TABLES
+        }
         dest.after_load()
-        checked = _checked(source, dest, merge)  # before the commit: a mismatch keeps nothing
+        checked = _checked(source, dest, passed)  # before the commit: a mismatch keeps nothing
     return {"added": added, **checked}
 
 
-def _checked(source: Store, dest: Store, merge: bool) -> dict:
+class _Passed:
+    """The source's rows summed up as they pass into the destination, so that the source is read once: the event
+    log's SHA-256 (every event, column by column, in the order of their ids) and, under --merge, a 16-byte digest
+    of each row by its key (not the rows themselves: a city's history is not held in memory)."""
+
+    def __init__(self, merge: bool) -> None:
+        self.merge = merge
+        self.event_log = hashlib.sha256()
+        self.digests: dict[str, dict[tuple, bytes]] = {table: {} for table in TABLES}
+
+    def noted(self, table: str, rows: Iterable) -> Iterator[tuple]:
+        keys = [TABLE_COLUMNS[table].index(column) for column in TABLE_KEYS[table]]
+        digests = self.digests[table]
+        for row in rows:
+            if table == "events":
+                self.event_log.update(repr(tuple(row)).encode())
+            if self.merge:
+                digests[tuple(row[i] for i in keys)] = _digest(row)
+            yield row
+
+
+def _checked(source: Store, dest: Store, passed: _Passed) -> dict:
     counts, there = source.describe()["counts"], dest.describe()["counts"]
     for table in TABLES:
         short = there[table] < counts[table]
-        if short or (not merge and table not in _UNION_TABLES and there[table] != counts[table]):
+        if short or (not passed.merge and table not in _UNION_TABLES and there[table] != counts[table]):
             raise CopyMismatch(
                 f"after the copy {dest.where} holds {there[table]:,} {table} rows against {counts[table]:,} in the"
                 " source: check both"
             )
-    if merge:
+    if passed.merge:
         for table in TABLES:
             if table not in _UNION_TABLES and table != "events":
-                _same_where_both(source, dest, table)
-    checksum, ids = _event_log(source)
-    if _event_log(dest, ids if merge else None)[0] != checksum:
-        if merge:  # the ids were there already, with other contents: another history, not an earlier copy of this
+                _same_where_both(passed.digests[table], dest, table)
+    checksum = passed.event_log.hexdigest()
+    if _event_log(dest, passed.digests["events"].keys() if passed.merge else None) != checksum:
+        if passed.merge:  # the ids were there already, with other contents: another history, not an earlier copy
             raise CopyMismatch(_another_history(dest, "events"))
         raise CopyMismatch(f"the event log in {dest.where} differs from the source's after the copy: check both")
     return {"counts": counts, "event_log_sha256": checksum}
 
 
-def _same_where_both(source: Store, dest: Store, table: str) -> None:
+def _same_where_both(theirs: dict[tuple, bytes], dest: Store, table: str) -> None:
     """Under --merge, a row whose key both sides hold must be the same row: the destination kept its own, so a
     different one (another desk's batch 1, a warning worked further on one side) would leave the copy wrong."""
     keys = [TABLE_COLUMNS[table].index(column) for column in TABLE_KEYS[table]]
-    theirs = {tuple(row[i] for i in keys): _digest(row) for row in source.table_rows(table)}  # not the rows: a city's
     for row in dest.table_rows(table):
         key = tuple(row[i] for i in keys)
         if key in theirs and theirs[key] != _digest(row):
@@ -85,12 +109,11 @@ def _another_history(dest: Store, table: str, key: tuple | None = None) -> str:
     )
 
 
-def _event_log(store: Store, only: set | None = None) -> tuple[str, set]:
-    """SHA-256 of every event (only those of ``only``'s ids, when given), column by column, in the order of their
-    ids; and the ids summed up, so that the source's log is read once."""
-    digest, ids = hashlib.sha256(), set()
+def _event_log(store: Store, only=None) -> str:
+    """SHA-256 of the store's events (only those whose ids are in ``only``, when given), as ``_Passed`` sums the
+    source's: column by column, in the order of their ids."""
+    digest = hashlib.sha256()
     for row in store.table_rows("events"):  # in the order of their ids, on every engine
-        if only is None or row[0] in only:
+        if only is None or (row[0],) in only:
             digest.update(repr(tuple(row)).encode())
-            ids.add(row[0])
-    return digest.hexdigest(), ids
+    return digest.hexdigest()

@@ -168,22 +168,20 @@ def transaction(conn, *, durable: bool = True) -> Iterator[None]:
             note_commit()
 
 
-@contextmanager
-def rehearsal(conn) -> Iterator[None]:
+def rehearsal(conn):
     """A transaction always rolled back: a dry run does the work and keeps none of it."""
-    with errors_of(conn):
-        conn.cursor().execute("BEGIN")
-        try:
-            yield
-        finally:
-            _rollback(conn)
+    return _rolled_back(conn, "BEGIN")
+
+
+def snapshot(conn):
+    """One read transaction, every figure of a report from one state of the data."""
+    return _rolled_back(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
 
 @contextmanager
-def snapshot(conn) -> Iterator[None]:
-    """One read transaction, every figure of a report from one state of the data."""
+def _rolled_back(conn, begin: str) -> Iterator[None]:
     with errors_of(conn):
-        conn.cursor().execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        conn.cursor().execute(begin)
         try:
             yield
         finally:

@@ -93,7 +93,7 @@ def _reconnect(session, lost, keys: "Keys"):
             if not said:
                 out("Waiting for the database: it is tried again every few seconds and on any key; q quits.", "yellow")
                 said = True
-            key = keys.key(timeout=POLL_SECONDS) if keys.terminal else keys.key()
+            key = keys.key(timeout=POLL_SECONDS)  # piped keys: the next one, whenever it comes
             if key in (None, "q"):
                 return None, None
             continue

@@ -119,10 +119,15 @@ def location(db_path) -> str:
     return os.environ["FANZHA_DB"]
 
 
+def on_server() -> bool:
+    """Whether the test's commands keep their data on the PostgreSQL server (FANZHA_DB a URL), not in a file."""
+    return os.environ["FANZHA_DB"].startswith("postgresql://")
+
+
 def _sql(sql: str, params=()) -> list[tuple]:
     """One statement on the test's database, whichever the engine (`?` placeholders), as another program would."""
     location = os.environ["FANZHA_DB"]
-    if location.startswith("postgresql://"):  # FANZHA_TEST_ENGINE=postgresql: the same look, on the server
+    if on_server():  # FANZHA_TEST_ENGINE=postgresql: the same look, on the server
         import psycopg2
 
         conn = psycopg2.connect(location)
@@ -156,37 +161,22 @@ def integrity_problems() -> list[str]:
     """What is wrong inside the test's database, on its engine (empty when sound): SQLite's integrity and foreign-key
     checks; on a server, amcheck's check of every index of the schema against its table (every row in its indexes,
     every index in order); the server holds foreign keys itself."""
-    location = os.environ["FANZHA_DB"]
-    if not location.startswith("postgresql://"):
-        conn = sqlite3.connect(location)
-        try:
-            problems = [row[0] for row in conn.execute("PRAGMA integrity_check") if row != ("ok",)]
-            return problems + [repr(row) for row in conn.execute("PRAGMA foreign_key_check")]
-        finally:
-            conn.close()
+    if not on_server():
+        problems = [row[0] for row in _sql("PRAGMA integrity_check") if row != ("ok",)]
+        return problems + [repr(row) for row in _sql("PRAGMA foreign_key_check")]
     import psycopg2
 
-    conn = psycopg2.connect(location)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute("CREATE EXTENSION IF NOT EXISTS amcheck")
-            cur.execute(
-                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
-                " JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace"
-                " WHERE a.amname = 'btree' AND n.nspname = current_schema()"
-            )
-            indexes = [name for (name,) in cur.fetchall()]
-            assert indexes, "no index to check: not a fanzha database?"
-            problems = []
-            for index in indexes:
-                try:
-                    cur.execute("SELECT bt_index_check(%s::regclass, true)", (index,))
-                except psycopg2.Error as exc:
-                    problems.append(f"{index}: {exc}")
-            return problems
-    finally:
-        conn.close()
+    _sql("CREATE EXTENSION IF NOT EXISTS amcheck")
+    try:  # amcheck's error names the index it found wrong
+        checked = _sql(
+            "SELECT c.relname, bt_index_check(c.oid, true) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE a.amname = 'btree' AND n.nspname = current_schema()"
+        )
+    except psycopg2.Error as exc:
+        return [str(exc)]
+    assert checked, "no index to check: not a fanzha database?"
+    return []
 
 
 def write_export(path: Path, rows, *, header=None, encoding="utf-8", delimiter=",", newline="\n") -> Path:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, warning_row, write_export
+from conftest import REPO, on_server, warning_row, write_export
 
 TOWNS = [
     "邾城",
@@ -175,7 +175,7 @@ def test_the_console_script_lists_the_commands_for_an_unknown_one(tmp_path):
 @pytest.mark.parametrize("command", [["list"], ["summary"], ["show", "NO-SUCH-ID"], ["next"], ["log", "reached"]])
 def test_every_connection_a_command_opens_is_closed_when_it_ends_even_on_an_error(run, db_path, monkeypatch, command):
     assert run("config", "district", "新洲区").exit_code == 0  # a database to open
-    if os.environ["FANZHA_DB"].startswith("postgresql://"):
+    if on_server():
         from fanzha_cli.storage.postgres import connect as engine
 
         def is_closed(conn) -> bool:

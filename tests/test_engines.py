@@ -5,7 +5,11 @@ reached is one line."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -410,9 +414,6 @@ desk.log("reached")
 def test_a_desk_killed_mid_transaction_leaves_nothing_half_written_and_its_warning_comes_back(engine, run, tmp_path):
     """SPEC §3 and §8: kill -9 in the middle of logging a call: the call is all there or not at all, and the lease
     gives the warning back to the queue."""
-    import subprocess
-    import sys
-
     from fanzha_cli.domain.desk import Desk
 
     assert run("import", write_export(tmp_path / "d.csv", [warning_row(n) for n in range(3)])).exit_code == 0
@@ -461,9 +462,6 @@ def test_a_list_orders_equal_urgency_and_time_as_imported_on_both_engines(run, e
 def test_next_on_the_server_loads_only_the_driver_not_pythons_ssl_and_ssl_still_imports_after(run, pg_server, tmp_path):
     """psycopg2 imports `ssl` (8 ms) only to hand OpenSSL's callbacks to libpq; the store takes the driver's own
     fallback instead. Nothing the SQLite path avoids is loaded, and a later `import ssl` still works."""
-    import os
-    import subprocess
-    import sys
 
     import pg_cluster
 
@@ -547,77 +545,64 @@ def test_a_read_of_a_database_with_no_fanzha_tables_says_so_and_makes_none(run, 
     assert "nothing imported yet" in run("next").stdout
 
 
-def test_desk_mode_outlives_a_server_restart_and_goes_on_with_the_same_hand(pg_server, run, tmp_path, monkeypatch):
-    """SPEC §8: a restart mid-shift is one line and a wait, not the end of the shift; the key that failed changed
-    nothing, the warning in hand is still the officer's, and the next keys work on the server come back."""
-    import os
-    import subprocess
-    import sys
-
+@contextmanager
+def _desk_on_a_server_of_its_own(run, tmp_path, monkeypatch, name: str):
+    """`fanzha desk` (keys piped in) at its first card, on a cluster of the test's own that the test may stop and
+    start again: (the cluster, the URL, the desk's process, the card's line with the warning's id)."""
     import pg_cluster
 
     cluster = pg_cluster.Cluster()
     try:
-        url = pg_cluster.database_url(cluster.start(), "fanzha_desk_restart")
+        url = pg_cluster.database_url(cluster.start(), name)
         monkeypatch.setenv("FANZHA_DB", url)
         rows = [warning_row(n, risk="中风险") for n in range(3)]  # closed by a call with no question asked
-        assert run("import", write_export(tmp_path / "d.csv", rows)).exit_code == 0
-        env = {**os.environ, "FANZHA_OFFICER": "desk-1"}
-        desk = subprocess.Popen(
-            [sys.executable, "-m", "fanzha_cli", "desk"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, env=env, text=True,
-        )  # fmt: skip
-        with deadline(120):
-            first = desk.stdout.readline()
-            while "WH2026" not in first:  # the first card is up: a warning is in hand
-                first = desk.stdout.readline()
-            cluster.halt()
-            desk.stdin.write("r\n")  # reached: fails, the server is down
-            desk.stdin.flush()
-            said = desk.stdout.readline()
-            while "Waiting for the database" not in said:
-                said = desk.stdout.readline()
-            cluster.start()
-            desk.stdin.write("x\nr\nq\n")  # any key tries again; then reached, on the card shown again; quit
-            desk.stdin.close()
-            rest, errors = desk.stdout.read(), desk.stderr.read()
-            assert desk.wait() == 0, errors
-        assert errors.count("cannot reach the database at") + errors.count("lost the database at") == 1, errors
-        assert "The database answers again" in rest
-        with open_store(url) as store:
-            calls = store.list_warnings(limit=None, statuses=["closed"])
-        # one call logged, after the restart, once, on the warning that was in hand when the server went
-        assert [warning["id"] for warning in calls] == re.findall(r"WH\d{14}", first)
-    finally:
-        cluster.stop()
-
-
-def test_desk_mode_waiting_for_the_server_quits_on_q_with_the_shift_line(pg_server, run, tmp_path, monkeypatch):
-    import os
-    import subprocess
-    import sys
-
-    import pg_cluster
-
-    cluster = pg_cluster.Cluster()
-    try:
-        url = pg_cluster.database_url(cluster.start(), "fanzha_desk_quit")
-        monkeypatch.setenv("FANZHA_DB", url)
-        rows = [warning_row(n, risk="中风险") for n in range(2)]
         assert run("import", write_export(tmp_path / "d.csv", rows)).exit_code == 0
         desk = subprocess.Popen(
             [sys.executable, "-m", "fanzha_cli", "desk"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, env={**os.environ, "FANZHA_OFFICER": "desk-1"}, text=True,
         )  # fmt: skip
         with deadline(120):
-            while "WH2026" not in desk.stdout.readline():
-                pass
-            cluster.halt()
-            desk.stdin.write("u\nq\n")  # unreachable: fails; then quit while waiting
-            desk.stdin.close()
-            rest, errors = desk.stdout.read(), desk.stderr.read()
-            assert desk.wait() == 0, errors
-        assert "Waiting for the database" in rest and "本班 shift: 0 calls" in rest
-        assert errors.count("\n") == 1, errors
+            first = desk.stdout.readline()
+            while "WH2026" not in first:  # the first card is up: a warning is in hand
+                first = desk.stdout.readline()
+            yield cluster, url, desk, first
     finally:
         cluster.stop()
+
+
+def _ended(desk) -> tuple[str, str]:
+    """What the desk printed from here to its end, and on stderr; it ended with exit 0."""
+    desk.stdin.close()
+    rest, errors = desk.stdout.read(), desk.stderr.read()
+    assert desk.wait() == 0, errors
+    return rest, errors
+
+
+def test_desk_mode_outlives_a_server_restart_and_goes_on_with_the_same_hand(pg_server, run, tmp_path, monkeypatch):
+    """SPEC §8: a restart mid-shift is one line and a wait, not the end of the shift; the key that failed changed
+    nothing, the warning in hand is still the officer's, and the next keys work on the server come back."""
+    with _desk_on_a_server_of_its_own(run, tmp_path, monkeypatch, "fanzha_desk_restart") as (cluster, url, desk, first):
+        cluster.halt()
+        desk.stdin.write("r\n")  # reached: fails, the server is down
+        desk.stdin.flush()
+        said = desk.stdout.readline()
+        while "Waiting for the database" not in said:
+            said = desk.stdout.readline()
+        cluster.start()
+        desk.stdin.write("x\nr\nq\n")  # any key tries again; then reached, on the card shown again; quit
+        rest, errors = _ended(desk)
+        with open_store(url) as store:
+            calls = store.list_warnings(limit=None, statuses=["closed"])
+    assert errors.count("cannot reach the database at") + errors.count("lost the database at") == 1, errors
+    assert "The database answers again" in rest
+    # one call logged, after the restart, once, on the warning that was in hand when the server went
+    assert [warning["id"] for warning in calls] == re.findall(r"WH\d{14}", first)
+
+
+def test_desk_mode_waiting_for_the_server_quits_on_q_with_the_shift_line(pg_server, run, tmp_path, monkeypatch):
+    with _desk_on_a_server_of_its_own(run, tmp_path, monkeypatch, "fanzha_desk_quit") as (cluster, _, desk, _):
+        cluster.halt()
+        desk.stdin.write("u\nq\n")  # unreachable: fails; then quit while waiting
+        rest, errors = _ended(desk)
+    assert "Waiting for the database" in rest and "本班 shift: 0 calls" in rest
+    assert errors.count("\n") == 1, errors

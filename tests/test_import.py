@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from datetime import datetime
 
 import pytest
-from conftest import HEADER_ZH, SAMPLE, integrity_problems, warning_row, write_export
+from conftest import HEADER_ZH, SAMPLE, integrity_problems, on_server, warning_row, write_export
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -373,7 +372,7 @@ def test_a_workbook_date_without_a_time_is_refused_like_in_a_csv(run, tmp_path):
 
 def _indexes(db) -> set[tuple[str, str]]:
     """The warnings' indexes and their definitions, on the test's engine."""
-    if os.environ["FANZHA_DB"].startswith("postgresql://"):
+    if on_server():
         sql = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'warnings'"
         sql += " AND schemaname = current_schema()"
     else:
@@ -399,7 +398,7 @@ def test_a_first_load_builds_the_indexes_after_the_rows_and_a_failed_one_keeps_t
     assert stored == (300 if how == "stored" else 0)
     if stored:  # the indexes hold every row (both engines' checks read each index against the table)
         assert integrity_problems() == []
-    if stored and not os.environ["FANZHA_DB"].startswith("postgresql://"):  # and a lookup through each finds them
+    if stored and not on_server():  # and a lookup through each finds them
         phone = db("SELECT phone FROM warnings LIMIT 1")[0][0]
         new = "SELECT count(*) FROM warnings INDEXED BY warnings_status WHERE status = 'new'"
         assert db(new) == [(300,)]

@@ -106,7 +106,12 @@ def _global(
     ctx: typer.Context,
     db: Annotated[
         str | None,
-        typer.Option("--db", help="Database file (else $FANZHA_DB, else the per-user data directory).", metavar="PATH"),
+        typer.Option(
+            "--db",
+            help="Database file, or a centre's server as postgresql://USER@HOST/DBNAME (else $FANZHA_DB, else the"
+            " per-user data directory).",
+            metavar="PATH|URL",
+        ),
     ] = None,
     officer: Annotated[
         str | None, typer.Option("--officer", help="Your name (else $FANZHA_OFFICER, else the login name).")

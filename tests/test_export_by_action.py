@@ -205,7 +205,9 @@ def test_the_last_call_s_outcome_whatever_length_of_time_another_program_wrote(r
         " VALUES (?, ?, ?, 'x', 'call', 'distrustful')",
         (CALLED, at, at),
     )
+    from fanzha_cli.domain.model import EXPORT_ROW
     from fanzha_cli.storage import open_store
 
     found = open_store(location).export_rows(f"{DAY1} 00:00:00", f"{DAY1} 24:00:00")
-    assert {row["id"]: row["last_outcome"] for row in found}[CALLED] == "distrustful"
+    rows = [dict(zip(EXPORT_ROW, row, strict=True)) for row in found]
+    assert {row["id"]: row["last_outcome"] for row in rows}[CALLED] == "distrustful"

@@ -109,6 +109,33 @@ STOP_PAY_RESULT = ("status", "kept_fen", "result_at", "reason")
 # A warning as every store returns it: what was imported, its batch, its state; an event as the desk reads it.
 WARNING_ROW = (*WARNING_COLUMNS, "batch_id", *WARNING_STATE)
 EVENT_ROW = ("id", "warning_id", "at", "logged_at", "officer", "action", "outcome", "station", "channels", "details")
+# A row of an export as every store returns it: a tuple in this order (a city's day is tens of thousands of them,
+# so no dict per row, and no column the export does not show), the warning and its disposition counted up.
+EXPORTED_COLUMNS = (
+    "id",
+    "time",
+    "risk_level",
+    "fraud_type",
+    "name",
+    "phone",
+    "station",
+    "status",
+    "first_call_at",
+    "escalated_at",
+    "escalated_to",
+    "visit_result",
+    "closed_at",
+)
+EXPORT_ROW = (
+    *EXPORTED_COLUMNS,
+    "calls",
+    "last_outcome",
+    "escalations",
+    "visit_count",
+    "stop_pays",
+    "stop_fen",
+    "kept_fen",
+)
 
 
 TABLE_COLUMNS = {

@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fanzha_cli.domain.model import EXPORT_ROW
 from fanzha_cli.domain.money import mask_account
 from fanzha_cli.domain.values import mask_phone
 from fanzha_cli.domain.vocab import OUTCOME_ZH, RISK_LABELS_ZH, STATUS_LABELS_ZH, VISIT_ZH
@@ -46,34 +47,6 @@ HEADERS = (
 )
 
 
-def _record(r: dict, accounts: list[str]) -> list:
-    """One export row, in HEADERS' order, from a row of store.export_rows and its accounts. One expression, not a
-    function per column: it runs once per warning of a city's day. Times stay text; the workbook makes dates."""
-    return [
-        r["id"],
-        r["time"],
-        RISK_LABELS_ZH[r["risk_level"]],
-        r["fraud_type"],
-        r["name"],
-        mask_phone(r["phone"]),
-        r["station"],
-        STATUS_LABELS_ZH[r["status"]],
-        r["calls"],
-        r["first_call_at"],
-        OUTCOME_ZH.get(r["last_outcome"]),
-        "是" if r["escalated_at"] else "否",
-        r["escalated_to"],
-        r["escalated_at"],
-        r["visit_count"],
-        VISIT_ZH.get(r["visit_result"]),
-        r["closed_at"],
-        r["stop_pays"],
-        yuan_decimal(r["stop_fen"]),
-        yuan_decimal(r["kept_fen"]),
-        "; ".join(mask_account(account) for account in accounts) or None,
-    ]
-
-
 TIME_COLUMNS = {"预警时间", "首次呼叫时间", "移交时间", "办结时间"}
 
 
@@ -82,30 +55,92 @@ def yuan_decimal(fen: int | None) -> Decimal | None:
     return None if fen is None else Decimal(fen).scaleb(-2)
 
 
-def rows(store: Store, first: date, last: date, *, by: str = "warning") -> list[list]:
+def rows(store: Store, first: date, last: date, *, by: str = "warning") -> list[tuple]:
     """The export's records: the warnings whose own time is in the days (``by="warning"``), or those acted on in
     them (``by="action"``, DISPOSITIONS), each with its whole disposition as it stands now."""
     start, end = f"{first} 00:00:00", f"{last + timedelta(days=1)} 00:00:00"
     found = store.acted_on_export_rows(start, end) if by == "action" else store.export_rows(start, end)
-    accounts = store.stop_payment_accounts([row["id"] for row in found if row["stop_pays"]])
-    return [_record(row, accounts.get(row["id"], ())) for row in found]
+    columns = zip(*found, strict=True)  # a row of acted_on_export_rows ends with its actions, left out here
+    return _records(dict(zip(EXPORT_ROW, columns, strict=False)), store) if found else []
 
 
-def write_csv(records: list[list], target, *, bom: bool) -> None:
+def _records(column: dict[str, tuple], store: Store) -> list[tuple]:
+    """The records, in HEADERS' order, made a column at a time (a city's day is tens of thousands of warnings: the
+    columns are mapped by C calls, not a function called per warning). Times stay text; the workbook makes dates."""
+    requested = [warning for warning, pays in zip(column["id"], column["stop_pays"], strict=True) if pays]
+    accounts = {
+        warning: "; ".join(mask_account(account) for account in its) or None
+        for warning, its in store.stop_payment_accounts(requested).items()
+    }
+    return list(
+        zip(
+            column["id"],
+            column["time"],
+            map(RISK_LABELS_ZH.__getitem__, column["risk_level"]),
+            column["fraud_type"],
+            column["name"],
+            map(mask_phone, column["phone"]),
+            column["station"],
+            map(STATUS_LABELS_ZH.__getitem__, column["status"]),
+            column["calls"],
+            column["first_call_at"],
+            map(OUTCOME_ZH.get, column["last_outcome"]),
+            ["是" if at else "否" for at in column["escalated_at"]],
+            column["escalated_to"],
+            column["escalated_at"],
+            column["visit_count"],
+            map(VISIT_ZH.get, column["visit_result"]),
+            column["closed_at"],
+            column["stop_pays"],
+            [None if fen is None else yuan_decimal(fen) for fen in column["stop_fen"]],
+            [None if fen is None else yuan_decimal(fen) for fen in column["kept_fen"]],
+            map(accounts.get, column["id"]),
+            strict=True,
+        )
+    )
+
+
+def write_csv(records: list[tuple], target, *, bom: bool) -> None:
     import csv
+    import io
 
     if bom:
         target.write("\ufeff")
-    writer = csv.writer(target, lineterminator="\r\n")
-    writer.writerow(HEADERS)
-    writer.writerows(record if _plain(record) else [_csv_cell(value) for value in record] for record in records)
+    csv.writer(target, lineterminator="\r\n").writerow(HEADERS)
+    for start in range(0, len(records), _CHUNK):
+        chunk = records[start : start + _CHUNK]
+        written = io.StringIO()
+        csv.writer(written, lineterminator="\r\n").writerows(chunk)
+        text = written.getvalue()
+        if not _plain(text, len(chunk)):
+            written = io.StringIO()
+            careful = ([_csv_cell(value) for value in record] for record in chunk)
+            csv.writer(written, lineterminator="\r\n").writerows(careful)
+            text = written.getvalue()
+        target.write(text)
 
 
-def _plain(record: list) -> bool:
-    """Whether every text of a record is printable (no control, no line break: one C call for them all) and none
-    starts like a formula: then the record goes out as it is (the csv module writes None as nothing)."""
-    texts = [value for value in record if value.__class__ is str]
-    return "".join(texts).isprintable() and not any(text.startswith(FORMULA_START) for text in texts)
+_CHUNK = 2000  # records written and checked at a time: a few hundred kB, whatever the range
+
+# A cell that starts like a formula begins, as the csv module writes it, after a comma or a line break, and after
+# the quote that opens a quoted cell. (Such a text inside a quoted cell is found too; that costs only the careful
+# path, never a wrong cell.) The control characters a formula may start with are found by isprintable.
+_FORMULA_TEXT = "".join(char for char in FORMULA_START if char.isprintable())
+
+
+def _plain(text: str, records: int) -> bool:
+    """Whether ``records`` records written as ``text`` can go out as they are: no cell holds a control character
+    or a line break (the only CRLFs are the records' own ends) and none starts like a formula. A few C passes over
+    the whole text, not a check per cell: a city's day is tens of thousands of records. With each record's end made
+    a comma, every cell but the first follows a comma; and a pair is looked for only when its formula character is
+    in the text at all, since a search for one character is far quicker than for two."""
+    cells = text.replace("\r\n", ",")
+    if len(text) - len(cells) != records or not cells.isprintable():
+        return False
+    if cells.lstrip('"').startswith(FORMULA_START):
+        return False
+    befores = (",", ',"') if '"' in cells else (",",)
+    return not any(before + char in cells for char in _FORMULA_TEXT if char in cells for before in befores)
 
 
 def _csv_cell(value):
@@ -115,7 +150,7 @@ def _csv_cell(value):
     return value
 
 
-def write_workbook(records: list[list], path: Path) -> None:
+def write_workbook(records: list[tuple], path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter

@@ -221,8 +221,9 @@ class Store(Protocol):
         """The receiving accounts of each warning's requests (in full: the caller masks them)."""
         ...
 
-    def export_rows(self, start: str, end: str) -> list[dict]:
-        """Each warning of [start, end) with its disposition, for reporting back to the platform."""
+    def export_rows(self, start: str, end: str) -> list[tuple]:
+        """Each warning of [start, end) with its disposition, for reporting back to the platform: tuples in
+        ``model.EXPORT_ROW``'s order."""
         ...
 
     def first_call_seconds(self, start: str, end: str) -> list[tuple]:
@@ -252,9 +253,9 @@ class Store(Protocol):
         is: keeping is only ever a saving."""
         ...
 
-    def acted_on_export_rows(self, start: str, end: str) -> list[dict]:
-        """Each warning acted on in [start, end), in export_rows' form, with ``actions``: its dispositions in the
-        range."""
+    def acted_on_export_rows(self, start: str, end: str) -> list[tuple]:
+        """Each warning acted on in [start, end), in export_rows' form, with ``actions`` after EXPORT_ROW's columns:
+        its dispositions in the range."""
         ...
 
     def earlier_acted_on(self, start: str, end: str, received: list[str] | None = None) -> list:

@@ -15,6 +15,7 @@ from fanzha_cli.domain.model import (
     DISPOSITIONS,
     EDITABLE,
     EVENT_ROW,
+    EXPORTED_COLUMNS,
     OPEN_STATUSES,
     OPTIONAL_COLUMNS,
     STATION_COLUMNS,
@@ -79,16 +80,6 @@ _DISPOSED_IN_RANGE = (
     + ", ".join(f"'{action}'" for action in DISPOSITIONS)
     + f") AND {_STANDS}"
 )
-_EXPORT_KEYS = (
-    *WARNING_ROW,
-    "calls",
-    "last_outcome",
-    "escalations",
-    "visit_count",
-    "stop_pays",
-    "stop_fen",
-    "kept_fen",
-)
 
 
 def _export_sql(chosen: str, *more: str) -> str:
@@ -109,7 +100,7 @@ def _export_sql(chosen: str, *more: str) -> str:
             SELECT s.warning_id, count(*) AS requests, sum(s.amount_fen)::bigint AS fen, sum(s.kept_fen)::bigint AS kept
             FROM chosen c JOIN stop_payments s ON s.warning_id = c.id GROUP BY s.warning_id
         )
-        SELECT {", ".join(f"w.{column}" for column in WARNING_ROW)}, coalesce(a.calls, 0), substr(a.last_call, 53),
+        SELECT {", ".join(f"w.{column}" for column in EXPORTED_COLUMNS)}, coalesce(a.calls, 0), substr(a.last_call, 53),
             coalesce(a.escalations, 0), coalesce(a.visits, 0), coalesce(p.requests, 0), p.fen, p.kept
             {"".join(f", c.{column}" for column in more)}
         FROM chosen c JOIN warnings w ON w.id = c.id
@@ -712,17 +703,16 @@ class PostgresStore:
             accounts.setdefault(warning_id, []).append(account)
         return accounts
 
-    def export_rows(self, start: str, end: str) -> list[dict]:
+    def export_rows(self, start: str, end: str) -> list[tuple]:
         chosen = "SELECT id FROM warnings WHERE time >= %(start)s AND time < %(end)s"
-        return [dict(zip(_EXPORT_KEYS, row, strict=True)) for row in self._all(_export_sql(chosen), locals())]
+        return self._all(_export_sql(chosen), locals())
 
-    def acted_on_export_rows(self, start: str, end: str) -> list[dict]:
+    def acted_on_export_rows(self, start: str, end: str) -> list[tuple]:
         chosen = (
             f"SELECT e.warning_id AS id, count(*) AS actions FROM events e WHERE {_DISPOSED_IN_RANGE}"
             " GROUP BY e.warning_id"
         )
-        rows = self._all(_export_sql(chosen, "actions"), {"start": start, "end": end})
-        return [dict(zip((*_EXPORT_KEYS, "actions"), row, strict=True)) for row in rows]
+        return self._all(_export_sql(chosen, "actions"), {"start": start, "end": end})
 
     # --- find and take (SPEC §3) -------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from fanzha_cli.domain.model import (
     DISPOSITIONS,
     EDITABLE,
     EVENT_ROW,
+    EXPORTED_COLUMNS,
     OPEN_STATUSES,
     OPTIONAL_COLUMNS,
     STATION_COLUMNS,
@@ -157,16 +158,6 @@ _DISPOSED_IN_RANGE = f"e.at >= :start AND e.at < :end AND e.action IN ({_DISPOSI
 # statistics of a small database SQLite would rather walk all events by time), and counted per warning; its last
 # call is the greatest of its calls' time and id, which carries the outcome after them. MATERIALIZED and CROSS
 # JOIN keep SQLite to this order even where ORDER BY w.time would tempt it to walk the whole time index instead.
-_EXPORT_KEYS = (
-    *WARNING_ROW,
-    "calls",
-    "last_outcome",
-    "escalations",
-    "visit_count",
-    "stop_pays",
-    "stop_fen",
-    "kept_fen",
-)
 
 
 # the time padded to 32 characters (fanzha writes 19; another program may write fewer or more), the id to 20:
@@ -191,7 +182,7 @@ def _export_sql(chosen: str, *more: str) -> str:
             SELECT s.warning_id, count(*) AS requests, sum(s.amount_fen) AS fen, sum(s.kept_fen) AS kept
             FROM chosen c CROSS JOIN stop_payments s ON s.warning_id = c.id GROUP BY s.warning_id
         )
-        SELECT {", ".join(f"w.{column}" for column in WARNING_ROW)}, coalesce(a.calls, 0), substr(a.last_call, 53),
+        SELECT {", ".join(f"w.{column}" for column in EXPORTED_COLUMNS)}, coalesce(a.calls, 0), substr(a.last_call, 53),
             coalesce(a.escalations, 0), coalesce(a.visits, 0), coalesce(p.requests, 0), p.fen, p.kept
             {"".join(f", c.{column}" for column in more)}
         FROM chosen c CROSS JOIN warnings w ON w.id = c.id
@@ -728,10 +719,9 @@ class SqliteStore:
                 accounts.setdefault(warning_id, []).append(account)
         return accounts
 
-    def export_rows(self, start: str, end: str) -> list[dict]:
+    def export_rows(self, start: str, end: str) -> list[tuple]:
         """Each warning of [start, end) with its disposition, for reporting back to the platform."""
-        cursor = self.conn.execute(_EXPORT_ROWS, {"start": start, "end": end})
-        return [dict(zip(_EXPORT_KEYS, row, strict=True)) for row in cursor]
+        return self.conn.execute(_EXPORT_ROWS, {"start": start, "end": end}).fetchall()
 
     def first_call_seconds(self, start: str, end: str) -> list[tuple]:
         """(risk level, minutes, warnings): how many warnings of [start, end) were first called after how many minutes
@@ -793,13 +783,10 @@ class SqliteStore:
         finally:
             self.conn.execute(f"PRAGMA busy_timeout = {int(sqlite_connect.BUSY_TIMEOUT_SECONDS * 1000)}")
 
-    def acted_on_export_rows(self, start: str, end: str) -> list[dict]:
+    def acted_on_export_rows(self, start: str, end: str) -> list[tuple]:
         """Each warning acted on in [start, end), in export_rows' form, with ``actions``: its dispositions in the
         range."""
-        keys = (*_EXPORT_KEYS, "actions")
-        return [
-            dict(zip(keys, row, strict=True)) for row in self.conn.execute(_ACTED_ON_ROWS, {"start": start, "end": end})
-        ]
+        return self.conn.execute(_ACTED_ON_ROWS, {"start": start, "end": end}).fetchall()
 
     def earlier_acted_on(self, start: str, end: str, received: list[str] | None = None) -> list:
         """(day received, warnings, calls, escalated): the warnings received before ``start``, or on one of the days

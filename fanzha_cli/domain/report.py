@@ -87,32 +87,42 @@ def delays(pairs: Iterable[tuple[float, int]]) -> list[list]:
 
 def percentiles(histograms: Iterable[list[list]]) -> tuple[float | None, float | None]:
     """(median, P90) of the values of several delays() put together: the median is the mean of the middle two of
-    an even count, the P90 the ceil(0.9 n)-th value (nearest rank). Each rank is found by halving over the values
-    the histograms hold, counting at each step by bisection in each: a month of days costs no more than a day."""
+    an even count, the P90 the ceil(0.9 n)-th value (nearest rank). A month of days costs little more than a day:
+    each rank is found by halving, not by putting the days' values together."""
     histograms = [histogram for histogram in histograms if histogram[0]]
     n = sum(running[-1] for _, running in histograms)
     if not n:
         return None, None
-    candidates = sorted(set().union(*(values for values, _ in histograms)))
+    return (_ranked(histograms, (n + 1) // 2) + _ranked(histograms, (n + 2) // 2)) / 2, _ranked(
+        histograms, (9 * n + 9) // 10
+    )
 
-    def at_or_below(value: float) -> int:
-        total = 0
+
+def _ranked(histograms: list[list[list]], rank: int) -> float:
+    """The smallest value with at least ``rank`` values at or below it, over histograms each [values in order,
+    running counts]. Each histogram keeps a window of its values that may still be the answer; the middle of the
+    widest is tried (its count taken by bisection in each), and every window is cut to the side the answer is on.
+    Each try takes at least the tried value out, and the windows shrink together, so a rank costs a few dozen tries
+    however many days."""
+    windows = [[0, len(values)] for values, _ in histograms]
+    found = max(values[-1] for values, _ in histograms)  # n values at or below the greatest
+    while True:
+        widest = max(range(len(windows)), key=lambda i: windows[i][1] - windows[i][0])
+        low, high = windows[widest]
+        if low >= high:
+            return found
+        tried = histograms[widest][0][(low + high) // 2]
+        at_or_below = 0
         for values, running in histograms:
-            index = bisect.bisect_right(values, value)
-            total += running[index - 1] if index else 0
-        return total
-
-    def ranked(rank: int) -> float:
-        low, high = 0, len(candidates) - 1
-        while low < high:
-            middle = (low + high) // 2
-            if at_or_below(candidates[middle]) >= rank:
-                high = middle
-            else:
-                low = middle + 1
-        return candidates[low]
-
-    return (ranked((n + 1) // 2) + ranked((n + 2) // 2)) / 2, ranked((9 * n + 9) // 10)
+            index = bisect.bisect_right(values, tried)
+            at_or_below += running[index - 1] if index else 0
+        for (values, _), window in zip(histograms, windows, strict=True):
+            if at_or_below >= rank:  # the answer is the tried value or below it
+                window[1] = bisect.bisect_left(values, tried, window[0], window[1])
+            else:  # the answer is above it
+                window[0] = bisect.bisect_right(values, tried, window[0], window[1])
+        if at_or_below >= rank:
+            found = tried
 
 
 # --- a period, from the rows ------------------------------------------------------------------------------------
@@ -184,12 +194,24 @@ def added_up(store: Store, days: list[dict], first: date, last: date) -> dict:
         level: [histogram for day in days for histogram in day["first_call"][level]] for level in days[0]["first_call"]
     }
     total["stop_pay_minutes"] = [histogram for day in days for histogram in day["stop_pay_minutes"]]
-    # received before the range: only the days of receipt that the days' own earlier warnings name can have any
-    received = sorted(
-        {day_received for day in days for day_received in day["earlier_by_day"] if day_received < str(first)}
-    )
-    total["earlier_by_day"] = {day: counts for day, *counts in store.earlier_acted_on(start, end, received)}
+    total["earlier_by_day"] = _earlier_over(store, days, first, start, end)
     return with_medians(total)
+
+
+def _earlier_over(store: Store, days: list[dict], first: date, start: str, end: str) -> dict[str, list[int]]:
+    """The earlier warnings of a range by their day of receipt. Only the days of receipt that its days' own earlier
+    warnings name can have any. One named by a single day of the range has that day's counts: no other day acted on
+    a warning received then. One named by several is counted again over the range, so that a warning acted on over
+    several days counts once."""
+    named: dict[str, list[list[int]]] = {}
+    for day in days:
+        for received, counts in day["earlier_by_day"].items():
+            if received < str(first):
+                named.setdefault(received, []).append(counts)
+    again = sorted(received for received, counts in named.items() if len(counts) > 1)
+    earlier = {received: counts[0] for received, counts in named.items() if len(counts) == 1}
+    earlier |= {received: counts for received, *counts in store.earlier_acted_on(start, end, again)} if again else {}
+    return dict(sorted(earlier.items()))
 
 
 def with_medians(figures: dict) -> dict:

@@ -172,6 +172,17 @@ def normalize_time(text: str) -> str:
     return format_time(parse_time(text))  # the slow path, which also says why a text is refused
 
 
+def normalize_times(texts: tuple[str, ...]) -> list[str]:
+    """normalize_time of each of a column's texts (an import's chunk of rows): those read before from the cache in
+    one C loop, the others one by one. Raises ValueError as normalize_time does."""
+    stored = list(map(_READ.get, texts))
+    if None in stored:
+        for index, value in enumerate(stored):
+            if value is None:
+                stored[index] = normalize_time(texts[index])
+    return stored
+
+
 # Times the pattern has read, and their stored form: an export re-saved by Excel writes its times to the minute, so
 # a day of a city's warnings holds at most 1,440 different ones (a fifth of an import's time, read once each).
 _READ: dict[str, str] = {}

@@ -8,6 +8,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from itertools import islice, repeat
 from operator import gt, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,10 +20,12 @@ from fanzha_cli.domain.values import (
     mask_numbers,
     normalize_id,
     normalize_time,
+    normalize_times,
     parse_phone,
     parse_risk,
     storable,
 )
+from fanzha_cli.domain.vocab import RISK_WORDS
 from fanzha_cli.files.reader import Records, open_records
 from fanzha_cli.files.safe import inert, private_file
 from fanzha_cli.files.stations import StationDirectory
@@ -177,6 +180,53 @@ class RowChecker:
             self.unknown_stations[station] += 1
         return row
 
+    def check_many(self, chunk: list[list[str]]) -> list[tuple] | None:
+        """The rows of a chunk of records, as ``check`` makes them, when every record passes its checks the common
+        way: checked a column at a time, by C loops over each column instead of a function call per cell. None when
+        any record needs ``check`` (a shifted row, an odd id, a phone or time to clean up, a value to refuse), which
+        then takes the chunk record by record and says why."""
+        if set(map(len, chunk)) != {self.width}:
+            return None
+        columns = [*zip(*chunk, strict=True), ("",) * len(chunk)]  # the last for an optional field the file lacks
+        ids, times, risks, names, phones, stations = self.required(columns)
+        ids, names, stations = (list(map(str.strip, column)) for column in (ids, names, stations))
+        joined = "".join(ids)
+        if not (joined.isascii() and joined.isprintable() and all(ids) and all(names) and all(stations)):
+            return None
+        if max(map(len, (*ids, *names, *stations))) > SHORT or not self._plain_phones(phones):
+            return None
+        optional = [tuple(map(str.strip, column)) for column in self.optional(columns)[:-1]]
+        if any(max(map(len, column)) > limit for column, limit in zip(optional, self.limits, strict=True)):
+            return None
+        risks = list(map(RISK_WORDS.get, risks))
+        try:
+            times = normalize_times(times)
+        except ValueError:
+            return None
+        if None in risks or max(times) > self.latest:
+            return None
+        listed = list(map(self.listed, stations))
+        if None in listed:
+            self.unknown_stations.update(station for station, known in zip(stations, listed, strict=True) if not known)
+            listed = [known or station for station, known in zip(stations, listed, strict=True)]
+        batch = repeat(self.batch_id, len(chunk))
+        return list(zip(ids, times, risks, names, phones, listed, *optional, batch, strict=True))
+
+    @staticmethod
+    def _plain_phones(phones: tuple[str, ...]) -> bool:
+        """Whether every phone is already as stored: 11 ASCII digits from a text cell, the first a 1 (parse_phone's
+        fast path, for a whole column at once: 11 characters each when the longest has 11 and they have 11 each
+        on average; then every 11th character of them together is a first digit)."""
+        joined = "".join(phones)
+        return (
+            max(map(len, phones)) == 11
+            and len(joined) == 11 * len(phones)
+            and joined.isdigit()
+            and joined.isascii()
+            and joined[::11] == "1" * len(phones)
+            and set(map(type, phones)) == {str}
+        )
+
     def _fit(self, fields: list[str]) -> list[str]:
         """Trailing empty cells past the header are harmless; any other width means the columns have shifted."""
         if len(fields) > self.width and not "".join(fields[self.width :]).strip():
@@ -306,25 +356,35 @@ def _valid_rows(
     rejects: _RejectsWriter | None,
     progress: Callable[[int], None] | None,
 ) -> Iterator[tuple]:
-    """The rows that pass their checks, streamed; the others are counted and kept aside with their reason."""
+    """The rows that pass their checks, streamed; the others are counted and kept aside with their reason. A chunk
+    of records is checked a column at a time; one that holds a record needing more is checked record by record."""
     check = checker.check
     rows = 0  # a local, not result.rows: this loop runs once per row of the file
+    numbered = iter(records)
     try:
-        for line, fields in records:
-            rows += 1
-            try:
-                row = check(fields)
-            except Reject as exc:
-                result.rejects.append((line, str(exc)))
-                if rejects:
-                    rejects.add(line, str(exc), fields)
-                continue
-            if progress is not None and not rows & 4095:
+        while chunk := list(islice(numbered, _CHUNK)):
+            rows += len(chunk)
+            if progress is not None:
                 progress(records.progress())
-            yield row
+            checked = checker.check_many([fields for _, fields in chunk])
+            if checked is not None:
+                yield from checked
+                continue
+            for line, fields in chunk:
+                try:
+                    row = check(fields)
+                except Reject as exc:
+                    result.rejects.append((line, str(exc)))
+                    if rejects:
+                        rejects.add(line, str(exc), fields)
+                    continue
+                yield row
     finally:
         result.rows = rows
         result.unknown_stations = checker.unknown_stations
+
+
+_CHUNK = 512  # records checked together: a few hundred kB, whatever the file
 
 
 def _looks_like_row(positions: dict[str, int], cells: list[str]) -> bool:

@@ -84,6 +84,9 @@ class StationDirectory:
         self.known = known
         short = {name.removesuffix(SUFFIX): name for name in self.known}
         self._full = short | {f"{key}所": name for key, name in short.items()} | {name: name for name in self.known}
+        # A listed station's full name, or None for a station not in the list: the dictionary's own get, a C call
+        # for each of an import's rows.
+        self.listed = self._full.get
 
     @classmethod
     def load(cls, store: Store) -> StationDirectory:
@@ -92,7 +95,3 @@ class StationDirectory:
     def canonical(self, name: str) -> str:
         """A listed station's full name for a short one; a name not in the list is kept as written."""
         return self._full.get(name, name)
-
-    def listed(self, name: str) -> str | None:
-        """A listed station's full name, or None for a station not in the list."""
-        return self._full.get(name)

@@ -146,6 +146,30 @@ def test_a_server_that_cannot_be_reached_is_one_line_naming_host_and_port_never_
     assert len(result.stderr.strip().splitlines()) == 1 and "s3cret" not in result.stderr + result.stdout
 
 
+def test_db_copy_from_nowhere_names_its_source_and_makes_no_destination(run, tmp_path):
+    result = run("db", "copy", str(tmp_path / "typo.db"), str(tmp_path / "copy.db"))
+    assert result.exit_code == 2
+    assert result.stderr == f"fanzha: there is no database to copy at {tmp_path / 'typo.db'}: check SRC\n"
+    assert not (tmp_path / "copy.db").exists()
+
+
+def test_a_login_the_server_refuses_is_one_line_saying_so_not_an_outage(pg_server, run, monkeypatch):
+    """A login that does not exist, or a database that does not: the server answered, so the line says it refused
+    the login (exit 2) instead of "cannot reach", and names the place, never a password."""
+    import pg_cluster
+
+    monkeypatch.delenv("FANZHA_DB", raising=False)
+    real = pg_cluster.database_url(pg_server, "fanzha_login")
+    for url, reason in (
+        (real + ("&" if "?" in real else "?") + "user=nobody&password=s3cret", 'role "nobody"'),
+        (real.replace("/fanzha_login", "/no_such_database"), 'database "no_such_database" does not exist'),
+    ):
+        result = run("--db", url, "list")
+        assert result.exit_code == 2, result.stderr
+        assert result.stderr.count("\n") == 1 and "refused the login" in result.stderr and reason in result.stderr
+        assert "s3cret" not in result.stderr and "cannot reach" not in result.stderr
+
+
 def test_every_command_reads_and_writes_on_the_engine_it_is_given(run, engine, tmp_path):
     export = write_export(tmp_path / "d.csv", [warning_row(n) for n in range(5)])
     assert run("import", export).exit_code == 0

@@ -1,11 +1,15 @@
 """`fanzha db`: the database itself — which engine, where, the schema's version and what it holds (SPEC §8)."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fanzha_cli.cli.application import AsJson, app, reported
+from fanzha_cli.domain.errors import DatabaseError, NoDatabase
 from fanzha_cli.output import out
+
+if TYPE_CHECKING:
+    from fanzha_cli.storage.protocol import Store
 
 db_app = typer.Typer(help="The database itself: engine, place, schema and counts.\n\nExample: fanzha db info")
 app.add_typer(db_app, name="db")
@@ -29,6 +33,16 @@ def db_info(ctx: typer.Context, as_json: AsJson = False) -> None:
         out(f"{table:<14}{rows:>12,}")
 
 
+def _source(source: str) -> "Store":
+    """The store a copy reads: one that is not there is named as SRC, not as --db."""
+    from fanzha_cli.storage import open_store
+
+    try:
+        return open_store(source)
+    except NoDatabase as exc:
+        raise DatabaseError(f"there is no database to copy at {exc.shown}{exc.why}: check SRC") from None
+
+
 @db_app.command("copy")
 def db_copy(
     ctx: typer.Context,
@@ -48,7 +62,7 @@ def db_copy(
     from fanzha_cli.storage import open_store
     from fanzha_cli.storage.copying import copy
 
-    with reported(), open_store(source) as from_store, open_store(dest, create=True) as to_store:
+    with reported(), _source(source) as from_store, open_store(dest, create=True) as to_store:
         report = copy(from_store, to_store, merge=merge)
         where = to_store.where
     if as_json:

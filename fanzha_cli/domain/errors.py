@@ -53,4 +53,12 @@ class SchemaTooNew(DatabaseError):
 
 
 class NoDatabase(DatabaseError):
-    """A command that only reads was pointed at a path with no database: a typo must not look like an empty queue."""
+    """A command that only reads was pointed at a path with no database: a typo must not look like an empty queue.
+    ``shown`` is the place as a message names it (never a password), ``why`` what was found there instead."""
+
+    def __init__(self, shown: str, why: str = ""):
+        self.shown, self.why = shown, why
+        super().__init__(
+            f"there is no database at {shown}{why}: check --db or FANZHA_DB, or start one by importing an export"
+            " (`fanzha import FILE`)"
+        )

@@ -60,6 +60,18 @@ def _reason(exc: BaseException, url: str = "") -> str:
     return text.replace("\r", " ")
 
 
+# libpq's and the server's words when the server answered but would not let this login in (a wrong or missing
+# password, no such login or database, no pg_hba.conf line for it, no right to connect): not an outage.
+_LOGIN_REFUSED = (
+    "authentication failed",
+    "no password supplied",
+    "does not exist",
+    "no pg_hba.conf entry",
+    "permission denied",
+    "not permitted to log in",
+)
+
+
 def connect(url: str, *, create: bool = False):
     """A connection to the server at ``url``, its schema migrated; one line (host, port, reason) if it cannot be.
     A database with no fanzha schema yet is given one only when ``create``: a read of the wrong database (a typo in
@@ -75,7 +87,10 @@ def connect(url: str, *, create: bool = False):
     try:
         conn = psycopg2.connect(url, connect_timeout=10, application_name="fanzha", client_encoding="UTF8")
     except psycopg2.OperationalError as exc:
-        raise DatabaseUnreachable(f"cannot reach the database at {where_to}: {_reason(exc, url)}") from None
+        reason = _reason(exc, url)
+        if any(words in reason for words in _LOGIN_REFUSED):  # trying again will not help: say what to fix
+            raise DatabaseError(f"the server at {where_to} refused the login: {reason}") from None
+        raise DatabaseUnreachable(f"cannot reach the database at {where_to}: {reason}") from None
     except psycopg2.Error:
         raise DatabaseError(f"cannot open the database at {where_to}: the URL or its settings were refused") from None
     conn.autocommit = True  # transactions are begun and ended by this module, as on SQLite
@@ -111,10 +126,7 @@ def _migrate_if_behind(conn, create: bool) -> None:
                         " upgrade fanzha to use it"
                     )
             elif not create:
-                raise NoDatabase(
-                    f"there is no database at {where(conn)} yet (the server's database holds no fanzha tables): check"
-                    " --db or FANZHA_DB, or start one by importing an export (`fanzha import FILE`)"
-                )
+                raise NoDatabase(where(conn), " yet (the server's database holds no fanzha tables)")
         from fanzha_cli.storage.postgres.migrations import migrate
 
         with transaction(conn):

@@ -138,10 +138,7 @@ def _prepare_file(path: Path, create: bool) -> None:
         mode = os.stat(path).st_mode  # follows a link
     except FileNotFoundError:  # a new path, or a link to a file not made yet
         if not create:
-            raise NoDatabase(
-                f"there is no database at {_shown(path)}: check --db or FANZHA_DB, or start one by importing an"
-                " export (`fanzha import FILE`)"
-            ) from None
+            raise NoDatabase(_shown(path)) from None
         _create_private(path)
         return
     if stat.S_ISDIR(mode):

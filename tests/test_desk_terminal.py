@@ -175,3 +175,28 @@ def test_keys_typed_ahead_before_the_desk_reads_them_are_not_thrown_away(run, tm
         terminal.wait_for("WH202611240000001: back in the queue")
     finally:
         terminal.close()
+
+
+@needs_tmux
+def test_an_idle_desk_takes_a_warning_another_desk_left_stranded_once_its_hold_runs_out(run, tmp_path, location, db):
+    """SPEC §3: a hold is a lease. The only warning is in another desk's hand; when the hold runs out
+    (reclaim_minutes), the idle desk's poll sees it and takes it back without a key."""
+    from datetime import datetime, timedelta
+
+    assert run("config", "reclaim_minutes", "1").exit_code == 0
+    assert run("import", write_export(tmp_path / "day.csv", [warning_row(1)])).exit_code == 0
+    # taken 50 s ago by a desk that then crashed (its take's event left out: the log is append-only, and a take
+    # logged now would keep the hold fresh for the whole minute)
+    soon_stale = (datetime.now() - timedelta(seconds=50)).strftime("%Y-%m-%d %H:%M:%S")
+    db.write("UPDATE warnings SET status = 'taken', holder = 'gone', held_since = ?", (soon_stale,))
+    fanzha = str(Path(sys.executable).with_name("fanzha"))
+    env = {"FANZHA_DB": location, "FANZHA_OFFICER": "desk-1", "LANG": "C.UTF-8", "TERM": "xterm-256color"}
+    terminal = Terminal([fanzha, "desk"], env)
+    try:
+        terminal.wait_for("队列已空")  # the hold is not stale yet: nothing to take
+        terminal.wait_for(warning_row(1)[0])  # some seconds later, with no key
+        terminal.keys("q")
+        terminal.wait_for("本班 shift:")
+    finally:
+        terminal.close()
+    assert db("SELECT action, officer FROM events ORDER BY id")[-2:] == [("reclaimed", "desk-1"), ("take", "desk-1")]

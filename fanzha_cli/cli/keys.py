@@ -15,7 +15,7 @@ from fanzha_cli.cli.desk import report_log, report_undo
 from fanzha_cli.cli.render import empty_queue, remind, show_card, warning_view
 from fanzha_cli.domain.desk import Desk
 from fanzha_cli.domain.errors import DatabaseUnreachable, FanzhaError
-from fanzha_cli.domain.values import format_time, mask_phone
+from fanzha_cli.domain.values import mask_phone
 from fanzha_cli.output import counted, err, out
 
 HELP = (
@@ -68,7 +68,7 @@ def _turn(desk: Desk, keys: "Keys", shift: "Shift", signal: int | None, found: l
         show_card(warning_view(desk, warning, full_phone=True))
     out(shift.line(), "dim")
     out(HELP, "dim")
-    key = keys.key() if warning is not None else _idle(keys, desk.store, signal)
+    key = keys.key() if warning is not None else _idle(keys, desk, signal)
     if key not in (None, "q", WOKEN):
         try:
             _act(desk, key, keys, shift, warning=warning, found=found)
@@ -106,20 +106,21 @@ WOKEN_CHAR = None  # what _read_char gives for it
 POLL_SECONDS = 5.0  # an idle desk looks again this often when its engine cannot tell it (or a notice was lost)
 
 
-def _idle(keys: "Keys", store, signal: int | None) -> str | None:
+def _idle(keys: "Keys", desk: Desk, signal: int | None) -> str | None:
     """Wait, with nothing due, for a key or for work: an import by another desk (the engine's signal, at once on
-    PostgreSQL), a retry falling due, or the poll; silently again while there is still nothing to take."""
+    PostgreSQL), a retry falling due or another desk's hold gone stale (the poll), silently again while there is
+    still nothing to take."""
     from datetime import datetime
 
-    look = signal is not None and store.clear_signal()  # a notice that came while the desk was busy
+    look = signal is not None and desk.store.clear_signal()  # a notice that came while the desk was busy
     while True:
-        if look and store.queue_head(format_time(datetime.now())):
+        if look and desk.work_waiting(datetime.now()):
             return WOKEN
         key = keys.key(wake=signal, timeout=POLL_SECONDS)
         if key != WOKEN:
             return key
         if signal is not None:
-            store.clear_signal()
+            desk.store.clear_signal()
         look = True
 
 

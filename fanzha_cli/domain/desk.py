@@ -89,6 +89,12 @@ class Desk:
             self.store.add_events([self.event(warning_id, "take", at=now)])
             return self.get(warning_id), True
 
+    def work_waiting(self, now: datetime) -> bool:
+        """Whether a take at ``now`` would hand something: the queue's head due then, or another desk's hold gone
+        stale, which the take reclaims first (an idle desk looks with this, so that a stranded warning wakes it)."""
+        cutoff = format_time(now - timedelta(minutes=self.settings["reclaim_minutes"]))
+        return bool(self.store.queue_head(format_time(now)) or self.store.stale_holds(cutoff))
+
     def _reclaim_stale_holds(self, now: str) -> None:
         """SPEC §3: a hold is a lease; a desk that crashed or walked away never strands a warning."""
         cutoff = format_time(self.now - timedelta(minutes=self.settings["reclaim_minutes"]))

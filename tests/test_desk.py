@@ -309,6 +309,8 @@ def test_overdue_in_hand_retry_and_station(conn, run):
     li2.log("unreachable", "W1")  # retry due 12:15
     li2.escalate("W4")  # medium with a station since noon
     li2.escalate("W2")  # high with a station since noon
+    for warning in ("W4", "W2"):  # each station acknowledges it in time (see the test of acknowledgements below)
+        Desk(conn, "station", NOON + timedelta(minutes=5)).ack(warning)
 
     def overdue(at):
         desk = Desk(conn, "x", at)
@@ -322,6 +324,54 @@ def test_overdue_in_hand_retry_and_station(conn, run):
     Desk(conn, "x", NOON + timedelta(hours=20)).visit("W4", "not-found")
     assert "W4" not in overdue(NOON + timedelta(hours=25))  # the station has reported: its clock starts again
     assert "W4" in overdue(NOON + timedelta(hours=44, minutes=1))  # and runs out again while it stays there
+
+
+def test_a_hand_over_not_acknowledged_in_time_is_overdue_and_an_acknowledgement_ends_it(conn):
+    """SPEC §9: 10 minutes for a high or urgent warning, 60 for a medium one (ack_minutes); a hand-over to
+    another station (moved) must be acknowledged anew."""
+    from fanzha_cli.domain.supervision import overdue_limits, overdue_reasons
+
+    wang = Desk(conn, "wang", NOON)
+    wang.escalate("W4")  # medium
+    wang.escalate("W2")  # high
+
+    def overdue(at):
+        desk = Desk(conn, "x", at)
+        return [w["id"] for w in conn.list_warnings(overdue=overdue_limits(desk))]
+
+    def counted(at):
+        return Desk(conn, "x", at).store.count_overdue(overdue_limits(Desk(conn, "x", at)))["ack"]
+
+    assert overdue(NOON + timedelta(minutes=10)) == [] and counted(NOON + timedelta(minutes=10)) == 0
+    assert overdue(NOON + timedelta(minutes=11)) == ["W2"] and counted(NOON + timedelta(minutes=11)) == 1
+    late = Desk(conn, "x", NOON + timedelta(minutes=61))
+    assert overdue(NOON + timedelta(minutes=61)) == ["W2", "W4"]
+    (reason,) = overdue_reasons(late, conn.get_warning("W4"), {})
+    assert (reason["reason"], reason["limit_minutes"], reason["minutes_over"]) == ("ack", 60, 1)
+    done = Desk(conn, "阳逻", NOON + timedelta(minutes=62)).ack("W4")
+    assert done == {"warning": "W4", "station": conn.get_warning("W4")["escalated_to"], "minutes": 62.0}
+    assert overdue(NOON + timedelta(minutes=63)) == ["W2"]
+    Desk(conn, "阳逻", NOON + timedelta(minutes=70)).visit("W4", "moved", to="仓埠")
+    assert conn.get_warning("W4")["acked_at"] is None  # the station taking it over acknowledges it anew
+    assert "W4" in overdue(NOON + timedelta(minutes=131))
+
+
+def test_an_acknowledgement_is_refused_where_it_makes_no_sense_and_is_undone_like_any_act(conn):
+    wang = Desk(conn, "wang", NOON)
+    with pytest.raises(DeskError, match="never handed to a station"):
+        wang.ack("W4")
+    wang.escalate("W4")
+    station = conn.get_warning("W4")["escalated_to"]
+    with pytest.raises(DeskError, match=f"W4 is with {station}, not 仓埠派出所"):
+        wang.ack("W4", station="仓埠派出所")
+    with pytest.raises(DeskError, match="before the station had it"):
+        Desk(conn, "s", NOON + timedelta(minutes=5)).ack("W4", at="2026-11-24 11:00:00")
+    clerk = Desk(conn, "clerk", NOON + timedelta(minutes=5))
+    clerk.ack("W4", station=station)
+    with pytest.raises(DeskError, match=r"was acknowledged by .* already"):
+        clerk.ack("W4")
+    assert clerk.undo()["undid"] == "ack"
+    assert conn.get_warning("W4")["acked_at"] is None
 
 
 def test_desk_mode_works_a_queue_by_keys(run, db, day):

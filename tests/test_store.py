@@ -8,7 +8,7 @@ import stat
 import pytest
 from conftest import first_release_database, synthetic_database, write_export
 
-from fanzha_cli.domain import model
+from fanzha_cli.domain import model, supervision
 from fanzha_cli.domain.errors import DatabaseError
 from fanzha_cli.storage import open_store
 from fanzha_cli.storage.sqlite import connect as sqlite_connect
@@ -215,6 +215,7 @@ def test_list_reads_each_status_in_queue_order_and_merges_them(big_db, view):
         assert all(filters["station"] in (row["station"], row["escalated_to"]) for row in everything)
 
 
+CUTOFFS = supervision.CUTOFF_KEYS
 OVERDUE_VIEWS = [{}, {"risk_level": 2}, {"statuses": ["escalated"]}, {"day": "2026-11-15"}, {"statuses": ["closed"]}]
 
 
@@ -222,8 +223,7 @@ OVERDUE_VIEWS = [{}, {"risk_level": 2}, {"statuses": ["escalated"]}, {"day": "20
 def test_list_overdue_reads_each_kind_in_queue_order(big_db, filters):
     """`list --overdue` on thousands of warnings waiting for a station reads the first of them in queue order
     (warnings_waiting), merged with the few overdue of the other kinds: the same rows as sorting them all."""
-    cutoffs = ("now", "hold_cutoff", "station_cutoff", "station_cutoff_urgent", "stop_pay_cutoff")
-    limits = dict.fromkeys(cutoffs, "2026-11-25 00:00:00")
+    limits = dict.fromkeys(CUTOFFS, "2026-11-25 00:00:00")
     big_db.conn.execute("BEGIN")
     try:
         big_db.conn.execute(  # one in fifty of the past handed to its station, no result yet
@@ -261,6 +261,8 @@ def test_overdue_counted_and_listed_agree_whichever_station_limit_is_longer(tmp_
         "hold_cutoff": "2026-11-24 11:00:00",
         "station_cutoff": "2026-11-24 10:00:00",  # station_hours 2
         "station_cutoff_urgent": "2026-11-22 12:00:00",  # station_hours_urgent 48
+        "ack_cutoff": "2026-11-24 07:00:00",  # acknowledged or not, not overdue for it here
+        "ack_cutoff_urgent": "2026-11-24 07:00:00",
         "stop_pay_cutoff": "2026-11-24 11:00:00",
     }
     assert conn.count_overdue(limits)["station"] == 1
@@ -274,8 +276,7 @@ def test_plans_of_a_call_that_opens_its_own_transaction(tmp_path):
     from fanzha_cli.domain import report
 
     conn = open_store(tmp_path / "p.db", create=True)
-    cutoffs = ("now", "hold_cutoff", "station_cutoff", "station_cutoff_urgent", "stop_pay_cutoff")
-    limits = dict.fromkeys(cutoffs, "2026-11-25 00:00:00")
+    limits = dict.fromkeys(CUTOFFS, "2026-11-25 00:00:00")
     plans = sqlite_plans.plans_of(conn, lambda c: report.summary(c, date(2026, 11, 24), date(2026, 11, 24), limits))
     assert plans and not conn.conn.in_transaction
 

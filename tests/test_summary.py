@@ -157,7 +157,7 @@ def test_overdue_in_the_summary_and_the_reminder_in_next(run, day):
     report = json.loads(run("summary", "--date", "2026-11-24", "--json").stdout)
     assert report["overdue"] == 1
     reminder = run("next")
-    assert "督办 overdue: 1 with its station past the limit" in reminder.stderr
+    assert "督办 overdue: 1 not acknowledged by its station, 1 with its station past the limit" in reminder.stderr
     assert [w["id"] for w in json.loads(run("list", "--overdue", "--json").stdout)] == ["W4"]
 
 

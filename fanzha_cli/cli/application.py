@@ -43,9 +43,10 @@ class Session:
     """What the global options chose: where the data is and who is at the desk. (The database's own settings,
     the desk's configuration, are domain.settings.)"""
 
-    def __init__(self, db: str | None, officer: str | None):
+    def __init__(self, db: str | None, officer: str | None, station: str | None = None):
         self.db_option = db
         self.officer_given = officer or os.environ.get("FANZHA_OFFICER") or _login_name()
+        self.station_given = station or os.environ.get("FANZHA_STATION") or None
         self.opened: list[Store] = []
 
     @property
@@ -61,6 +62,19 @@ class Session:
         if not name:
             raise FanzhaError("the officer's name is empty: give --officer NAME or set FANZHA_OFFICER")
         return name
+
+    def station(self, store: "Store", given: str | None = None) -> str | None:
+        """The station a station's officer acts for (``given``, else --station, else FANZHA_STATION), by its full
+        name in the station list; None when none is given. On one file a convention, not a protection (SPEC §9)."""
+        name = (given or self.station_given or "").strip()
+        if not name:
+            return None
+        from fanzha_cli.files.stations import StationDirectory
+
+        listed = StationDirectory.load(store).listed(name)
+        if listed is None:
+            raise FanzhaError(f"station '{name}' is not in the station list (see `fanzha stations`)")
+        return listed
 
     @property
     def db_path(self) -> Path:
@@ -101,6 +115,17 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def complete_station(ctx: typer.Context, incomplete: str) -> list[str]:
+    """The listed stations (the database's, else the bundled list): completion must never fail or create."""
+    try:
+        names = Session(ctx.find_root().params.get("db"), None).open_store().station_names()
+    except Exception:
+        from fanzha_cli.files.stations import bundled_stations
+
+        names = [station["name"] for station in bundled_stations()]
+    return [name for name in names if name.startswith(incomplete)]
+
+
 @app.callback()
 def _global(
     ctx: typer.Context,
@@ -116,11 +141,20 @@ def _global(
     officer: Annotated[
         str | None, typer.Option("--officer", help="Your name (else $FANZHA_OFFICER, else the login name).")
     ] = None,
+    station: Annotated[
+        str | None,
+        typer.Option(
+            "--station",
+            help="Your police station, for a station's officer: inbox, ack and visit act for it (else"
+            " $FANZHA_STATION).",
+            autocompletion=complete_station,
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    ctx.obj = Session(db, officer)
+    ctx.obj = Session(db, officer, station)
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -146,17 +180,6 @@ def completing(kind: str):
         return [word for word in COMPLETION_WORDS[kind] if word.startswith(incomplete)]
 
     return complete
-
-
-def complete_station(ctx: typer.Context, incomplete: str) -> list[str]:
-    """The listed stations (the database's, else the bundled list): completion must never fail or create."""
-    try:
-        names = Session(ctx.find_root().params.get("db"), None).open_store().station_names()
-    except Exception:
-        from fanzha_cli.files.stations import bundled_stations
-
-        names = [station["name"] for station in bundled_stations()]
-    return [name for name in names if name.startswith(incomplete)]
 
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON (keys in the README).")]

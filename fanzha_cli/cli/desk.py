@@ -32,7 +32,7 @@ from fanzha_cli.domain.vocab import (
     STATUS_WORDS,
     word_key,
 )
-from fanzha_cli.output import err, out, spoken_duration
+from fanzha_cli.output import err, out, spoken_duration, visible
 
 # --- next ------------------------------------------------------------------------------------------------------
 
@@ -136,6 +136,9 @@ def escalate(
         out(f"{result['warning']}: handed to {result['station']} via {', '.join(result['channels'])}")
         if result["status"] == "taken":
             out("  the call goes on: log its outcome when it ends")
+        from fanzha_cli.domain.handover import message
+
+        out("\n" + visible(message(desk, desk.get(result["warning"]))))  # to paste into the station's group
 
 
 @app.command("visit")
@@ -161,7 +164,9 @@ def visit(
     """
     with reported():
         at = parsed_at(at)
-        done = Desk(ctx.obj.open_store(), ctx.obj.officer).visit(warning_id, result, to=to, note=note, at=at)
+        session = ctx.obj
+        desk = Desk(session.open_store(), session.officer)
+        done = desk.visit(warning_id, result, to=to, note=note, at=at, by_station=session.station(desk.store))
         out(f"{done['warning']}: visit {done['result']} ({done['station']}) → {done['status']}")
 
 
@@ -332,6 +337,10 @@ def show(ctx: typer.Context, warning_id: Annotated[str, typer.Argument(metavar="
             out(f"线索 {view['clue']}")
         for (zh, _), value in more_on_card(view):
             out(f"{zh} {value}")
+        if view["escalated_to"] and not view["closed_at"]:
+            acked = view["acked_at"]
+            done = f"已签收 acknowledged {acked}" if acked else "未签收 not acknowledged"
+            out(f"移交 with {view['escalated_to']} since {view['escalated_at']}, {done}")
         if view["clock"]["first_call_from_warning"] is not None:
             out(
                 f"首次呼叫 first call: {spoken_duration(view['clock']['first_call_from_warning'])} after the warning,"

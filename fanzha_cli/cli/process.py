@@ -11,9 +11,9 @@ import sys
 from fanzha_cli.cli.application import app
 from fanzha_cli.output import OutputLost, err
 
-GLOBAL_OPTIONS_WITH_VALUES = ("--db", "--officer")
+GLOBAL_OPTIONS_WITH_VALUES = ("--db", "--officer", "--station")
 
-MODULES = ("intake", "stations", "desk", "day", "keys", "find", "stoppay", "db")  # the order of --help
+MODULES = ("intake", "stations", "desk", "handovers", "day", "keys", "find", "stoppay", "db")  # the order of --help
 # The module of each command word; a word not here (a new command) loads them all, which only costs time.
 MODULE_OF = {
     "import": "intake",
@@ -26,6 +26,7 @@ MODULE_OF = {
     "find": "find",
     "take": "find",
     "stop-pay": "stoppay",
+    **dict.fromkeys(("inbox", "ack", "handover"), "handovers"),
     "db": "db",
 }
 

@@ -42,6 +42,7 @@ def warning_view(desk: Desk, warning: dict, *, full_phone: bool, contacts: dict 
         "due_at": warning["due_at"],
         "escalated_to": warning["escalated_to"],
         "escalated_at": warning["escalated_at"],
+        "acked_at": warning["acked_at"],
         "visit_result": warning["visit_result"],
         "closed_at": warning["closed_at"],
         **{field.column: warning[field.column] for field in CARD_FIELDS},  # the address, the clue, ...
@@ -113,6 +114,9 @@ def show_card(view: dict) -> None:
         station_line += f"  值班 {contact['duty_phone'] or '—'}  微信群 {contact['wechat_group'] or '—'}"
     else:
         station_line += "  (not in the station list: no contacts)"
+    if view["escalated_to"]:
+        acked = view["acked_at"]
+        station_line += f"  已签收 acknowledged {acked[11:16]}" if acked else "  未签收 not acknowledged"
     waited = f"{view['time'][5:16]} 起 等待 {spoken_duration(view['waiting_minutes'])}"
     if view["late"]:
         waited += f" ⚠ 超时 past the {view['target_minutes']}-min target"

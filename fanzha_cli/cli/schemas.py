@@ -74,6 +74,7 @@ class Card(_Shape):
     due_at: str | None
     escalated_to: str | None
     escalated_at: str | None
+    acked_at: str | None
     visit_result: str | None
     closed_at: str | None
     station_contact: StationContact | None
@@ -94,7 +95,7 @@ class Shown(Card):
 
 
 class OverdueReason(_Shape):
-    reason: str  # in_hand, retry, station, stop_pay
+    reason: str  # in_hand, retry, ack, station, stop_pay
     since: str
     limit_minutes: int
     minutes_over: int
@@ -114,3 +115,46 @@ class Found(ListedCard):
 
     earlier_warnings: int
     matched_by: list[str]
+
+
+class WaitingAtStation(_Shape):
+    """An item of `inbox --json`: a warning waiting at the station for its visit, the person in full."""
+
+    id: str
+    risk: str
+    time: str
+    fraud_type: str | None
+    name: str
+    phone: str
+    address: str | None
+    handed_at: str
+    minutes_since: int
+    acked_at: str | None
+    ack_due: str
+    ack_late: bool
+    visit_due: str
+    visit_late: bool
+    visits: int
+
+
+class Inbox(_Shape):
+    """`inbox --json`."""
+
+    station: str
+    warnings: list[WaitingAtStation]
+
+
+class Acknowledged(_Shape):
+    """`ack ID --json`: the minutes from the hand-over to the acknowledgement."""
+
+    warning: str
+    station: str
+    minutes: float
+
+
+class Handover(_Shape):
+    """`handover ID --json`: the message for the station's group (or, with --full, its duty phone)."""
+
+    warning: str
+    station: str
+    message: str

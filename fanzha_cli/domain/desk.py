@@ -173,6 +173,7 @@ class Desk:
             "escalated_at": warning["escalated_at"] or at,
             "station_since": at,
             "visit_result": None,
+            "acked_at": None,  # the station taking it acknowledges it anew
         }
 
     def escalate(
@@ -199,21 +200,25 @@ class Desk:
             self._commit(warning, [self._escalation(warning, at, station, channels, note=note)], state)
             return {"warning": warning["id"], "station": station, "channels": channels, "status": warning["status"]}
 
-    def visit(self, warning_id: str, result: str, *, to: str | None = None, note: str | None = None, at=None):
-        """The station's report: dissuaded closes the warning, not-found counts an attempt, moved passes it on."""
+    def visit(
+        self,
+        warning_id: str,
+        result: str,
+        *,
+        to: str | None = None,
+        note: str | None = None,
+        at=None,
+        by_station: str | None = None,
+    ):
+        """The station's report: dissuaded closes the warning, not-found counts an attempt, moved passes it on.
+        ``by_station``, when the reporting station is known (--station), must be the one that has the warning."""
         result = read_word("visit result", VISIT_WORDS, result)
         if result == "moved" and not to:
             raise DeskError("a 'moved' visit needs --to STATION: the station that takes it over")
         if to and result != "moved":
             raise DeskError("--to goes with the result 'moved'")
         with self.store.transaction():
-            warning = self.get(warning_id)
-            self._refuse_closed(warning)
-            if not warning["escalated_at"]:
-                raise DeskError(f"{warning['id']} was never handed to a station; escalate it first")
-            at = self.when(at, warning)
-            if warning["station_since"] and at < warning["station_since"]:
-                raise DeskError(f"--at {at} is before the station had it ({warning['station_since']})")
+            warning, at = self._at_station(warning_id, by_station, at, "escalate it first")
             station = self._station(to, warning) if to else warning["escalated_to"]
             if result == "moved" and station == warning["escalated_to"]:
                 raise DeskError(
@@ -230,6 +235,39 @@ class Desk:
                 state = self._hand_over(warning, station, at)
             self._commit(warning, [event], state)
             return {"warning": warning["id"], "result": result, "station": station, "status": _status(warning, state)}
+
+    def ack(self, warning_id: str, *, station: str | None = None, at: str | None = None) -> dict:
+        """The station has received the hand-over (签收, SPEC §9): the minutes since it was handed over are measured.
+        ``station``, when the acknowledging station is known (--station), must be the one that has the warning."""
+        with self.store.transaction():
+            warning, at = self._at_station(warning_id, station, at, "there is nothing to acknowledge")
+            if warning["acked_at"]:
+                by, at_time = warning["escalated_to"], warning["acked_at"]
+                raise DeskError(f"{warning['id']} was acknowledged by {by} at {at_time} already")
+            handed = warning["station_since"]
+            event = self.event(warning["id"], "ack", at=at, station=warning["escalated_to"], handed_at=handed)
+            self._commit(warning, [event], {"acked_at": at})
+            minutes = (datetime.fromisoformat(at) - datetime.fromisoformat(handed)).total_seconds() / 60
+            return {"warning": warning["id"], "station": warning["escalated_to"], "minutes": round(minutes, 1)}
+
+    def _at_station(self, warning_id: str, by_station: str | None, at: str | None, otherwise: str) -> tuple[dict, str]:
+        """The warning a station reports on, and when: open, handed to a station (else ``otherwise`` says what to
+        do), that station if the one acting is known, and not before the station had it."""
+        warning = self.get(warning_id)
+        self._refuse_closed(warning)
+        if not warning["escalated_at"] or not warning["station_since"]:
+            raise DeskError(f"{warning['id']} was never handed to a station: {otherwise}")
+        self._refuse_other_station(warning, by_station)
+        at = self.when(at, warning)
+        if at < warning["station_since"]:
+            raise DeskError(f"--at {at} is before the station had it ({warning['station_since']})")
+        return warning, at
+
+    def _refuse_other_station(self, warning: dict, station: str | None) -> None:
+        """A station acts only on what was handed to it (on one file a convention, SPEC §9)."""
+        if station is not None and warning["escalated_to"] != station:
+            where = f"with {warning['escalated_to']}" if warning["station_since"] else "not with any station"
+            raise DeskError(f"{warning['id']} is {where}, not {station}")
 
     def release(self, warning_id: str | None = None, *, at: str | None = None) -> dict:
         """Put a warning in hand back in the queue, due at once (or close it, if its station has dissuaded)."""

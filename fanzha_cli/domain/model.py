@@ -71,6 +71,7 @@ WARNING_STATE = (
     "visit_result",
     "closed_at",
     "first_call_at",
+    "acked_at",
 )
 
 

@@ -23,13 +23,15 @@ def _tips() -> dict[str, str]:
     return dict(line.split(",", 1) for line in lines if "," in line)
 
 
+def tip(fraud_type: str | None) -> str:
+    """What to tell a person about this kind of fraud, in one sentence."""
+    return _tips().get(fraud_type or "", DEFAULT_TIP)
+
+
 def call_script(warning: dict, district: str) -> str:
     fraud_type = warning.get("fraud_type") or ""
     return _text("call_script.txt").format(
-        name=warning["name"],
-        district=district,
-        fraud_type=fraud_type or "电信网络",
-        tip=_tips().get(fraud_type, DEFAULT_TIP),
+        name=warning["name"], district=district, fraud_type=fraud_type or "电信网络", tip=tip(fraud_type)
     )
 
 

@@ -54,6 +54,12 @@ SETTINGS: dict[str, tuple[int | str, Whole | Text, str]] = {
     "hold_minutes": (30, UP_TO_A_WEEK, "minutes a warning may stay in hand before it is overdue"),
     "station_hours": (24, UP_TO_30_DAYS, "hours a station has for its visit result on a medium warning"),
     "station_hours_urgent": (2, UP_TO_30_DAYS, "hours a station has for its visit result on a high or urgent warning"),
+    "ack_minutes": (60, UP_TO_A_WEEK, "minutes a station has to acknowledge (签收) a medium warning handed to it"),
+    "ack_minutes_urgent": (
+        10,
+        UP_TO_A_WEEK,
+        "minutes a station has to acknowledge (签收) a high or urgent warning handed to it",
+    ),
     "target_minutes_urgent": (
         5,
         UP_TO_90_DAYS,

@@ -6,10 +6,22 @@ from datetime import datetime, timedelta
 
 from fanzha_cli.domain.values import format_time
 
+# The cutoffs overdue_limits gives (the parameters of every store's overdue statements)
+CUTOFF_KEYS = (
+    "now",
+    "hold_cutoff",
+    "station_cutoff",
+    "station_cutoff_urgent",
+    "ack_cutoff",
+    "ack_cutoff_urgent",
+    "stop_pay_cutoff",
+)
+
 
 def overdue_limits(desk) -> dict[str, str]:
     """The cutoffs of the overdue counts (Store.count_overdue) at the desk's ``now``: in hand too long, a retry
-    past due, or a station without a visit result after its limit (shorter for high and urgent warnings)."""
+    past due, a station without a visit result after its limit, a hand-over its station has not acknowledged after
+    its limit (each shorter for high and urgent warnings)."""
     limits = desk.settings
     now = desk.now
     return {
@@ -17,6 +29,8 @@ def overdue_limits(desk) -> dict[str, str]:
         "hold_cutoff": format_time(now - timedelta(minutes=limits["hold_minutes"])),
         "station_cutoff": format_time(now - timedelta(hours=limits["station_hours"])),
         "station_cutoff_urgent": format_time(now - timedelta(hours=limits["station_hours_urgent"])),
+        "ack_cutoff": format_time(now - timedelta(minutes=limits["ack_minutes"])),
+        "ack_cutoff_urgent": format_time(now - timedelta(minutes=limits["ack_minutes_urgent"])),
         "stop_pay_cutoff": format_time(now - timedelta(minutes=limits["stop_pay_minutes"])),
     }
 
@@ -25,14 +39,15 @@ def overdue_reasons(desk, warning: dict, unanswered: dict[str, str]) -> list[dic
     """Why a warning is overdue, each with how far past its limit: ``[{"reason", "since", "limit_minutes",
     "minutes_over"}]``, empty when it is not. ``unanswered`` maps warnings to their oldest open stop-payment."""
     limits, now = desk.settings, desk.now
-    station_hours = limits["station_hours_urgent"] if warning["risk_level"] >= 2 else limits["station_hours"]
     clocks = []
     if warning["status"] == "taken" and warning["held_since"]:
         clocks.append(("in_hand", warning["held_since"], limits["hold_minutes"]))
     if warning["status"] == "retry" and warning["due_at"]:
         clocks.append(("retry", warning["due_at"], 0))
     if warning["station_since"] and not warning["closed_at"] and warning["visit_result"] != "dissuaded":
-        clocks.append(("station", warning["station_since"], station_hours * 60))
+        clocks.append(("station", warning["station_since"], station_minutes(limits, warning)))
+    if warning["station_since"] and not warning["closed_at"] and not warning["acked_at"]:
+        clocks.append(("ack", warning["station_since"], ack_minutes(limits, warning)))
     if warning["id"] in unanswered:
         clocks.append(("stop_pay", unanswered[warning["id"]], limits["stop_pay_minutes"]))
     reasons = []
@@ -44,6 +59,16 @@ def overdue_reasons(desk, warning: dict, unanswered: dict[str, str]) -> list[dic
     return reasons
 
 
+def station_minutes(limits: dict, warning: dict) -> int:
+    """Minutes the warning's station has for its visit result (SPEC §3)."""
+    return 60 * (limits["station_hours_urgent"] if warning["risk_level"] >= 2 else limits["station_hours"])
+
+
+def ack_minutes(limits: dict, warning: dict) -> int:
+    """Minutes the warning's station has to acknowledge the hand-over (SPEC §9)."""
+    return limits["ack_minutes_urgent"] if warning["risk_level"] >= 2 else limits["ack_minutes"]
+
+
 def reminder(desk) -> str | None:
     """One line for the top of `next` when anything is overdue, else None."""
     counts = desk.store.count_overdue(overdue_limits(desk))
@@ -53,6 +78,7 @@ def reminder(desk) -> str | None:
         "in_hand": ("in hand too long", "in hand too long"),
         "retry": ("retry past due", "retries past due"),
         "station": ("with its station past the limit", "with stations past their limit"),
+        "ack": ("not acknowledged by its station", "not acknowledged by their stations"),
         "stop_pay": ("with a stop-payment the bank has not answered", "with stop-payments the bank has not answered"),
     }
     parts = ", ".join(f"{count} {words[kind][count > 1]}" for kind, count in counts.items() if count)

@@ -82,6 +82,7 @@ ACTION_ZH = {
 OVERDUE_REASON_WORDS = {
     "in_hand": "in hand",
     "retry": "retry due",
+    "ack": "not acknowledged by its station",
     "station": "with its station",
     "stop_pay": "stop-payment unanswered",
 }

@@ -106,6 +106,11 @@ class Store(Protocol):
         """The warning in this officer's hand, if any."""
         ...
 
+    def station_inbox(self, station: str) -> list[dict]:
+        """The warnings handed to ``station`` that wait for its visit result (not closed, not dissuaded), the most
+        urgent first, then the longest waiting."""
+        ...
+
     def take_head(self, officer: str, now: str) -> str | None:
         """Hand the head of the queue to ``officer`` in one statement, so that two officers never get the same one."""
         ...

@@ -150,6 +150,13 @@ _EVENT_IDS_BY_DEFAULT = (
     "ALTER TABLE events ALTER COLUMN id SET DEFAULT nextval('events_id_seq')",
 )
 
+# When the station that has the warning acknowledged it (签收, SPEC §9), as on SQLite: hand-overs made before
+# acknowledgements existed count as acknowledged when made.
+_STATION_ACKNOWLEDGEMENTS = (
+    'ALTER TABLE warnings ADD COLUMN acked_at TEXT COLLATE "C"',
+    "UPDATE warnings SET acked_at = station_since WHERE station_since IS NOT NULL",
+)
+
 MIGRATIONS = (
     ("0001_core_tables", _CORE_TABLES),
     ("0002_seed_stations", _SEED_STATIONS),
@@ -158,6 +165,7 @@ MIGRATIONS = (
     ("0005_find_and_skip", _FIND_AND_SKIP),
     ("0006_city_scale", _CITY_SCALE),
     ("0007_event_ids_by_default", _EVENT_IDS_BY_DEFAULT),
+    ("0008_station_acknowledgements", _STATION_ACKNOWLEDGEMENTS),
 )
 
 

@@ -54,6 +54,11 @@ _STALE_HOLDS = """
 _OVERDUE_WHERE = {
     "in_hand": "holder IS NOT NULL AND status = 'taken' AND held_since < %(hold_cutoff)s",
     "retry": "status = 'retry' AND due_at < %(now)s",
+    "ack": (
+        "station_since IS NOT NULL AND closed_at IS NULL AND acked_at IS NULL AND station_since <"
+        " GREATEST(%(ack_cutoff_urgent)s, %(ack_cutoff)s) AND station_since < CASE WHEN risk_level >= 2 THEN"
+        " %(ack_cutoff_urgent)s ELSE %(ack_cutoff)s END"
+    ),
     "station": (
         "station_since IS NOT NULL AND closed_at IS NULL AND station_since < GREATEST(%(station_cutoff_urgent)s,"
         " %(station_cutoff)s) AND station_since < CASE WHEN risk_level >= 2 THEN %(station_cutoff_urgent)s"
@@ -396,6 +401,14 @@ class PostgresStore:
         sql = f"SELECT {_COLUMNS} FROM warnings WHERE holder = %s AND status = 'taken'{self._locked()}"
         row = self._one(sql, (officer,))
         return _warning(row)
+
+    def station_inbox(self, station: str) -> list[dict]:
+        sql = (
+            f"SELECT {_COLUMNS} FROM warnings WHERE station_since IS NOT NULL AND closed_at IS NULL"
+            " AND escalated_to = %(station)s AND (visit_result IS NULL OR visit_result != 'dissuaded')"
+            " ORDER BY risk_level DESC, station_since, seq"
+        )
+        return [_warning(row) for row in self._all(sql, {"station": station})]
 
     def take_head(self, officer: str, now: str) -> str | None:
         row = self._one(_TAKE_HEAD, {"officer": officer, "now": now})

@@ -291,6 +291,16 @@ def _event_ids_by_default(db: Database) -> None:
     name is kept so that both engines count the same migrations (on PostgreSQL the id takes its sequence)."""
 
 
+@migrations(name="0008_station_acknowledgements")
+def _station_acknowledgements(db: Database) -> None:
+    # When the station that has the warning acknowledged it (签收, SPEC §9): unset at each hand-over, so that a
+    # station taking it over acknowledges it again; a hand-over left unacknowledged past ack_minutes is overdue.
+    # Hand-overs made before acknowledgements existed count as acknowledged when made (the state only: no event,
+    # so that no minutes are measured for them), or every one of them would be overdue on the day of the upgrade.
+    db.execute("ALTER TABLE warnings ADD COLUMN acked_at TEXT")
+    db.execute("UPDATE warnings SET acked_at = station_since WHERE station_since IS NOT NULL")
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply every pending migration inside the caller's transaction (each one in a savepoint of it)."""
     migrations.apply(Database(conn, execute_plugins=False))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from fanzha_cli.domain.supervision import CUTOFF_KEYS
 from fanzha_cli.storage.sqlite.store import SqliteStore
 
 
@@ -50,7 +51,7 @@ def plans_of(
 
 # The queries `next`, `log` and the reminder run on every call, as they run.
 _AT = "2026-11-24 12:00:00"
-_CUTOFFS = dict.fromkeys(("now", "hold_cutoff", "station_cutoff", "station_cutoff_urgent", "stop_pay_cutoff"), _AT)
+_CUTOFFS = dict.fromkeys(CUTOFF_KEYS, _AT)
 HOT_QUERIES: dict[str, Callable[[SqliteStore], object]] = {
     "queue_head": lambda store: store.queue_head(_AT),
     "take_head": lambda store: store.take_head("o", _AT),

@@ -53,6 +53,13 @@ def _warning(row) -> dict | None:
 _HELD_BY = "holder = ? AND status = 'taken'"
 
 
+# What waits at a station for its visit (SPEC §9): handed to it, not closed, not dissuaded (a call still in hand)
+_INBOX = (
+    "station_since IS NOT NULL AND closed_at IS NULL AND escalated_to = :station"
+    " AND (visit_result IS NULL OR visit_result != 'dissuaded') ORDER BY risk_level DESC, station_since, rowid"
+)
+
+
 # The head of the queue for one officer: the first due warning this officer has not skipped lately, else (nothing
 # else being due) the first due one even so; skipping never hides a warning from the rest of the desk (SPEC §3).
 _HEAD_FOR = (
@@ -85,6 +92,10 @@ _STOP_PAY_OVERDUE = "status = 'open' AND requested_at < :stop_pay_cutoff"  # a s
 _OVERDUE_WHERE = {
     "in_hand": "holder IS NOT NULL AND status = 'taken' AND held_since < :hold_cutoff",
     "retry": "status = 'retry' AND due_at < :now",
+    "ack": (
+        "station_since IS NOT NULL AND closed_at IS NULL AND acked_at IS NULL"
+        " AND station_since < CASE WHEN risk_level >= 2 THEN :ack_cutoff_urgent ELSE :ack_cutoff END"
+    ),
     "station": (
         "station_since IS NOT NULL AND closed_at IS NULL"
         " AND station_since < CASE WHEN risk_level >= 2 THEN :station_cutoff_urgent ELSE :station_cutoff END"
@@ -95,16 +106,18 @@ _OVERDUE_WHERE = {
 
 
 # Listed, those waiting for a station are read in queue order (else, with a filter, SQLite may sort them all).
-_OVERDUE_INDEX = {"station": "warnings_waiting"}
+_OVERDUE_INDEX = {"ack": "warnings_waiting", "station": "warnings_waiting"}
 
 
 # The statuses a warning overdue of each kind can have (one waiting for a station is not closed, closed_at unset).
-_OVERDUE_STATUSES = {"in_hand": {"taken"}, "retry": {"retry"}, "station": {"new", "taken", "retry", "escalated"}}
+_AT_STATION = {"new", "taken", "retry", "escalated"}
+_OVERDUE_STATUSES = {"in_hand": {"taken"}, "retry": {"retry"}, "ack": _AT_STATION, "station": _AT_STATION}
 
 
-# Counted, the waiting ones are a range of warnings_at_station: the later of the two cutoffs bounds it.
+# Counted, those with a station are a range of warnings_at_station: the later of the two cutoffs bounds it.
 _COUNTED_WHERE = {
     **_OVERDUE_WHERE,
+    "ack": _OVERDUE_WHERE["ack"] + " AND station_since < max(:ack_cutoff_urgent, :ack_cutoff)",
     "station": _OVERDUE_WHERE["station"] + " AND station_since < max(:station_cutoff_urgent, :station_cutoff)",
 }
 OVERDUE = {kind: f"SELECT id FROM warnings WHERE {where}" for kind, where in _COUNTED_WHERE.items()}
@@ -393,6 +406,11 @@ class SqliteStore:
         return _warning(
             self.conn.execute(f"SELECT {', '.join(WARNING_ROW)} FROM warnings WHERE {_HELD_BY}", (officer,)).fetchone()
         )
+
+    def station_inbox(self, station: str) -> list[dict]:
+        """A station's few, from the partial index of those with a station (warnings_waiting)."""
+        sql = f"SELECT {', '.join(WARNING_ROW)} FROM warnings INDEXED BY warnings_waiting WHERE {_INBOX}"
+        return [_warning(row) for row in self.conn.execute(sql, {"station": station})]
 
     def take_head(self, officer: str, now: str) -> str | None:
         """Hand the head of the queue to ``officer`` in one statement, so that two officers never get the same one."""

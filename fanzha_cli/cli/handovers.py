@@ -1,0 +1,111 @@
+"""A station's side of a hand-over (SPEC §9): `inbox`, `ack` and the hand-over message (`handover`)."""
+
+from typing import Annotated
+
+import typer
+
+from fanzha_cli.cli.application import AsJson, At, app, complete_station, parsed_at, reported
+from fanzha_cli.domain.desk import Desk
+from fanzha_cli.domain.errors import FanzhaError
+from fanzha_cli.output import out, visible
+
+Station = Annotated[
+    str | None,
+    typer.Option(
+        "--station",
+        help="The station you act for (else the global --station, else $FANZHA_STATION).",
+        autocompletion=complete_station,
+    ),
+]
+
+
+@app.command("inbox")
+def inbox(ctx: typer.Context, station: Station = None, as_json: AsJson = False) -> None:
+    """What was handed to your station and waits for its visit, the most urgent first, with full phone and address.
+
+    Example: fanzha --station 阳逻 inbox
+    """
+    from fanzha_cli.domain.handover import inbox as waiting
+
+    with reported():
+        session = ctx.obj
+        desk = Desk(session.open_store(), session.officer)
+        named = session.station(desk.store, station)
+        if named is None:
+            raise FanzhaError("say which station's inbox: --station NAME, or set FANZHA_STATION")
+        rows = waiting(desk, named)
+    if as_json:
+        import json
+
+        out(json.dumps({"station": named, "warnings": rows}, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        out(f"{named}: nothing waits for a visit.")
+        return
+    out(f"{named}: {len(rows)} waiting for a visit")
+    for row in rows:
+        ack = f"签收 acknowledged {row['acked_at'][11:16]}" if row["acked_at"] else _due("签收 ack", row, "ack")
+        out(
+            f"{row['id']}  {row['risk']}  handed over {row['minutes_since']} min ago  {ack}"
+            f"  {_due('visit result', row, 'visit')}"
+        )
+        person = (visible(row["name"], one_line=True), row["phone"], visible(row["address"] or "", one_line=True))
+        out("    " + "  ".join(person))
+
+
+def _due(what: str, row: dict, clock: str) -> str:
+    due = row[f"{clock}_due"]
+    return f"{what} LATE since {due[11:16]}" if row[f"{clock}_late"] else f"{what} due {due[11:16]}"
+
+
+@app.command("ack")
+def ack(
+    ctx: typer.Context,
+    warning_id: Annotated[str, typer.Argument(metavar="ID")],
+    station: Station = None,
+    at: At = None,
+    as_json: AsJson = False,
+) -> None:
+    """签收: your station has received a hand-over; the minutes since it was handed over are measured.
+
+    Example: fanzha --station 阳逻 ack WH202611240000008
+    """
+    with reported():
+        at = parsed_at(at)
+        session = ctx.obj
+        desk = Desk(session.open_store(), session.officer)
+        done = desk.ack(warning_id, station=session.station(desk.store, station), at=at)
+    if as_json:
+        import json
+
+        out(json.dumps(done, ensure_ascii=False, indent=2))
+        return
+    out(f"{done['warning']}: acknowledged by {done['station']}, {done['minutes']:g} min after the hand-over")
+
+
+@app.command("handover")
+def handover(
+    ctx: typer.Context,
+    warning_id: Annotated[str, typer.Argument(metavar="ID")],
+    full: Annotated[
+        bool, typer.Option("--full", help="Add the phone and the address: for a call to the duty phone.")
+    ] = False,
+    as_json: AsJson = False,
+) -> None:
+    """The hand-over as a message for the station's WeChat group: name and phone masked (--full shows them).
+
+    Example: fanzha handover WH202611240000008 | pbcopy
+    """
+    from fanzha_cli.domain.handover import message
+
+    with reported():
+        desk = Desk(ctx.obj.open_store(), ctx.obj.officer)
+        warning = desk.get(warning_id)
+        text = message(desk, warning, full=full)
+    if as_json:
+        import json
+
+        station = warning["escalated_to"] or warning["station"]
+        out(json.dumps({"warning": warning["id"], "station": station, "message": text}, ensure_ascii=False, indent=2))
+        return
+    out(visible(text))

@@ -107,3 +107,37 @@ def test_the_hand_over_message_masks_the_person_unless_full_and_escalate_prints_
     assert "请于10分钟内签收，2小时内上门或电话劝阻并反馈结果" in message and "fanzha ack WH202611240000009" in message
     full = run("handover", "0009", "--full")
     assert full.exit_code == 0 and phone in full.stdout and address in full.stdout
+
+
+def test_the_summary_says_which_station_is_slow_and_who_is_overloaded(run, handed):
+    """Issue 14: per station, hand-overs received and acknowledged, the median minutes to acknowledge, the
+    visits by result and how many are late now; per officer, calls, reached, hand-overs, stop-payments and the
+    median minutes from the warning to the first calls they made. A range adds its days up to the same."""
+    for warning, at in (("0003", "09:04"), ("0001", "09:40")):
+        assert run("--station", "阳逻", "ack", warning, "--at", f"2026-11-24 {at}").exit_code == 0
+    assert run("--station", "阳逻", "visit", "0001", "not-found", "--at", "2026-11-24 11:00").exit_code == 0
+    assert run("--officer", "li", "log", "0002", "reached", "--at", "2026-11-24 09:50").exit_code == 0
+    assert run("--officer", "li", "log", "0004", "unreachable", "--at", "2026-11-24 10:00").exit_code == 0
+    assert run("--officer", "wang", "log", "0001", "reached", "--at", "2026-11-24 12:00").exit_code == 0
+    day = json.loads(run("summary", "--date", "2026-11-24", "--json").stdout)
+    yangluo, cangbu = day["stations"]["阳逻派出所"], day["stations"]["仓埠派出所"]
+    assert (yangluo["received"], yangluo["acknowledged"], yangluo["median_minutes_to_ack"]) == (3, 2, 17)
+    assert yangluo["visits"] == {"dissuaded": 0, "not-found": 1, "moved": 0}
+    assert yangluo["overdue"] == 3 and cangbu["overdue"] == 1  # the day is long past: every visit result late
+    assert (cangbu["received"], cangbu["acknowledged"], cangbu["median_minutes_to_ack"]) == (1, 0, None)
+    li, wang = day["by_officer"]["li"], day["by_officer"]["wang"]
+    assert (li["calls"], li["reached"], li["escalations"], li["stop_payments"]) == (2, 1, 0, 0)
+    assert li["median_first_call_minutes"] == 95  # 0002 (08:10 → 09:50) and 0004 (08:30 → 10:00): 100 and 90
+    assert (wang["calls"], wang["reached"], wang["median_first_call_minutes"]) == (1, 1, 240)
+    ranged = json.loads(run("summary", "--from", "2026-11-23", "--to", "2026-11-24", "--json").stdout)
+    assert ranged["total"]["stations"] == day["stations"] and ranged["total"]["by_officer"] == day["by_officer"]
+
+
+def test_an_acknowledgement_another_program_wrote_counts_without_its_minutes(run, handed, db):
+    db.write(
+        "INSERT INTO events (warning_id, at, logged_at, officer, action, station) VALUES (?, ?, ?, ?, 'ack', ?)",
+        ("WH202611240000004", "2026-11-24 09:45:00", "2026-11-24 09:45:00", "station-app", "仓埠派出所"),
+    )
+    day = json.loads(run("summary", "--date", "2026-11-24", "--json").stdout)
+    assert day["stations"]["仓埠派出所"]["acknowledged"] == 1
+    assert day["stations"]["仓埠派出所"]["median_minutes_to_ack"] is None  # it did not say when it was handed over

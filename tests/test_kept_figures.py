@@ -47,8 +47,16 @@ def rows(batch: int, count: int, day: int):
 def direct(conn, first: date, last: date, limits: dict) -> dict:
     """What the summary must show, from the rows alone: no day kept, the range as one period."""
     overdue = dict(conn.overdue_by_day(*report.bounds(first, last), limits))
-    days = [report.shown(report.period(conn, day, day), overdue.get(str(day), 0)) for day in _days(first, last)]
-    total = report.shown(report.period(conn, first, last), sum(overdue.values()))
+    late = report.late_by_day(conn, first, last, limits)
+    days = [
+        report.shown(report.period(conn, day, day), overdue.get(str(day), 0), late.get(str(day), {}))
+        for day in _days(first, last)
+    ]
+    everywhere: dict[str, int] = {}
+    for by in late.values():
+        for station, count in by.items():
+            everywhere[station] = everywhere.get(station, 0) + count
+    total = report.shown(report.period(conn, first, last), sum(overdue.values()), everywhere)
     total["date"] = f"{first}/{last}"
     busiest = max(days, key=lambda day: day["received"])
     return {"days": days, "total": total, "busiest_day": {"date": busiest["date"], "received": busiest["received"]}}
@@ -76,7 +84,20 @@ def template(tmp_path_factory):
 
 
 OPS = st.sampled_from(
-    ["import", "late import", "call", "escalate", "visit", "move", "stop-pay", "result", "edit", "undo", "summary"]
+    [
+        "import",
+        "late import",
+        "call",
+        "escalate",
+        "ack",
+        "visit",
+        "move",
+        "stop-pay",
+        "result",
+        "edit",
+        "undo",
+        "summary",
+    ]
 )
 STEP = st.tuples(OPS, st.integers(0, 11), st.integers(0, 3), st.integers(0, 1439), st.integers(0, 2))
 
@@ -103,6 +124,8 @@ def act(conn, step, batch: int) -> None:
         desk.log(("reached", "unreachable", "distrustful")[choice], warning_id, at=at)
     elif op == "escalate":
         desk.escalate(warning_id, station=STATIONS[choice % 2], via="platform,wechat", at=at)
+    elif op == "ack":
+        desk.ack(warning_id, at=at)
     elif op == "visit":
         desk.visit(warning_id, ("dissuaded", "not-found")[choice % 2], at=at)
     elif op == "move":

@@ -81,9 +81,18 @@ def test_the_upgraded_database_shows_what_the_last_release_showed(upgraded):
     def cells(records):
         return [[None if value is None else str(value) for value in record] for record in records]
 
+    def keys_then(figures, then):  # a summary in the keys the release had (a later one may add figures)
+        if isinstance(then, dict) and ("date" in then or "days" in then):
+            return {key: keys_then(figures[key], value) for key, value in then.items()}
+        if isinstance(then, list):
+            return [keys_then(item, old) for item, old in zip(figures, then, strict=True)]
+        return figures
+
     for _ in range(2):  # computed from the rows, then added up from the days kept
-        assert plain(report.summary(conn, day, day, limits)) == shown["summary_day"]
-        assert plain(report.summary(conn, first, last, limits, as_range=True)) == shown["summary_range"]
+        day_now = plain(report.summary(conn, day, day, limits))
+        assert keys_then(day_now, shown["summary_day"]) == shown["summary_day"]
+        range_now = plain(report.summary(conn, first, last, limits, as_range=True))
+        assert keys_then(range_now, shown["summary_range"]) == shown["summary_range"]
 
     def as_then(listed, then):  # each warning in the fields the release had (a later migration may add some)
         return [{key: warning[key] for key in old} for warning, old in zip(listed, then, strict=True)]

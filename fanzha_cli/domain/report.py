@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
@@ -59,7 +60,18 @@ def empty(day: str) -> dict:
         },
         # the day's work on the backlog: warnings received before the day (a range: before its first day)
         "earlier_warnings_acted_on": dict.fromkeys(EARLIER_KEYS, 0),
+        # a supervisor's two questions: which station is slow, who is overloaded (SPEC §9)
+        "stations": {},
+        "by_officer": {},
     }
+
+
+def _station(received: int = 0) -> dict:
+    return {"received": received, "acknowledged": 0, "median_minutes_to_ack": None, "visits": dict.fromkeys(VISITS, 0)}
+
+
+def _officer() -> dict:
+    return {"calls": 0, "reached": 0, "escalations": 0, "stop_payments": 0, "median_first_call_minutes": None}
 
 
 def minutes(value: float | None) -> int | float | None:
@@ -130,8 +142,8 @@ def _ranked(histograms: list[list[list]], rank: int) -> float:
 # show: how many warnings waited how many minutes for their first call, and requests for their result (medians
 # stay exact), and the earlier warnings by their day of receipt (a range's total counts a warning acted on over
 # several days once). Overdue is never part of it: it changes with the clock, and summary() counts it afresh.
-FIGURES_VERSION = 4  # the form of kept figures: raise it when period() changes, and kept days are computed again
-_PARTS = ("first_call", "stop_pay_minutes", "earlier_by_day")
+FIGURES_VERSION = 5  # the form of kept figures: raise it when period() changes, and kept days are computed again
+_PARTS = ("first_call", "stop_pay_minutes", "earlier_by_day", "ack_minutes", "officer_first_call")
 _ADDED = ("received", "disposed", "closed", "open", "high_not_escalated", "sms")
 _ADDED_BY_KEY = ("calls", "visits", "by_channel", "by_risk", "by_fraud_type")
 _ADDED_STOP_PAY = ("requested", "frozen", "partial", "failed", "kept_fen")
@@ -171,7 +183,45 @@ def period(store: Store, first: date, last: date) -> dict:
     figures["first_call"] = {str(level): [delays(pairs)] for level, pairs in by_level.items()}
     figures["stop_pay_minutes"] = [delays((minutes_of(s), n) for s, n in store.stop_payment_seconds(start, end))]
     figures["earlier_by_day"] = {day: counts for day, *counts in store.earlier_acted_on(start, end)}
+    _station_side(store, start, end, figures)
+    _officers(store, start, end, figures)
     return with_medians(figures)
+
+
+def _station_side(store: Store, start: str, end: str, figures: dict) -> None:
+    """Each station's hand-overs received, acknowledged (and how soon) and its visits' results."""
+    stations = {name: _station(received) for name, received in figures["by_station"].items()}
+    waits: dict[str, list] = {}
+    for name, action, outcome, seconds, events in store.station_acts(start, end):
+        station = stations.setdefault(name, _station())
+        if action == "ack":
+            station["acknowledged"] += events
+            if seconds is not None:  # an acknowledgement another program wrote may not say when it was handed over
+                waits.setdefault(name, []).append((minutes_of(seconds), events))
+        else:
+            station["visits"][outcome] += events
+    figures["stations"] = dict(sorted(stations.items()))
+    figures["ack_minutes"] = {name: [delays(pairs)] for name, pairs in sorted(waits.items())}
+
+
+def _officers(store: Store, start: str, end: str, figures: dict) -> None:
+    """Each officer's calls (and those that reached the person), hand-overs and stop-payment requests, and how soon
+    after the warning the first calls they made came."""
+    officers: dict[str, dict] = {}
+    for name, action, outcome, events in store.officer_acts(start, end):
+        officer = officers.setdefault(name, _officer())
+        if action == "call":
+            officer["calls"] += events
+            officer["reached"] += events if outcome == "reached" else 0
+        else:
+            officer["escalations" if action == "escalate" else "stop_payments"] += events
+    waits: dict[str, list] = {}
+    for name, seconds, count in store.first_call_seconds_by_officer(start, end):
+        if name is not None:  # a first call no standing event records (another program's data)
+            officers.setdefault(name, _officer())
+            waits.setdefault(name, []).append((minutes_of(seconds), count))
+    figures["by_officer"] = dict(sorted(officers.items()))
+    figures["officer_first_call"] = {name: [delays(pairs)] for name, pairs in sorted(waits.items())}
 
 
 def added_up(store: Store, days: list[dict], first: date, last: date) -> dict:
@@ -195,7 +245,39 @@ def added_up(store: Store, days: list[dict], first: date, last: date) -> dict:
     }
     total["stop_pay_minutes"] = [histogram for day in days for histogram in day["stop_pay_minutes"]]
     total["earlier_by_day"] = _earlier_over(store, days, first, start, end)
+    _stations_added(total, days)
+    _officers_added(total, days)
     return with_medians(total)
+
+
+def _stations_added(total: dict, days: list[dict]) -> None:
+    """A range's stations: hand-overs received counted over the range (each warning once), the rest added up."""
+    stations = {name: _station(received) for name, received in total["by_station"].items()}
+    waits: dict[str, list] = {}
+    for day in days:
+        for name, figures in day["stations"].items():
+            station = stations.setdefault(name, _station())
+            station["acknowledged"] += figures["acknowledged"]
+            for result, count in figures["visits"].items():
+                station["visits"][result] += count
+        for name, histograms in day["ack_minutes"].items():
+            waits.setdefault(name, []).extend(histograms)
+    total["stations"] = dict(sorted(stations.items()))
+    total["ack_minutes"] = dict(sorted(waits.items()))
+
+
+def _officers_added(total: dict, days: list[dict]) -> None:
+    officers: dict[str, dict] = {}
+    waits: dict[str, list] = {}
+    for day in days:
+        for name, figures in day["by_officer"].items():
+            officer = officers.setdefault(name, _officer())
+            for key in ("calls", "reached", "escalations", "stop_payments"):
+                officer[key] += figures[key]
+        for name, histograms in day["officer_first_call"].items():
+            waits.setdefault(name, []).extend(histograms)
+    total["by_officer"] = dict(sorted(officers.items()))
+    total["officer_first_call"] = dict(sorted(waits.items()))
 
 
 def _earlier_over(store: Store, days: list[dict], first: date, start: str, end: str) -> dict[str, list[int]]:
@@ -224,13 +306,20 @@ def with_medians(figures: dict) -> dict:
     median, p90 = percentiles(histogram for histograms in figures["first_call"].values() for histogram in histograms)
     clock |= {"median": minutes(median), "p90": minutes(p90)}
     figures["stop_payments"]["median_minutes_to_result"] = minutes(percentiles(figures["stop_pay_minutes"])[0])
+    for name, histograms in figures["ack_minutes"].items():
+        figures["stations"][name]["median_minutes_to_ack"] = minutes(percentiles(histograms)[0])
+    for name, histograms in figures["officer_first_call"].items():
+        figures["by_officer"][name]["median_first_call_minutes"] = minutes(percentiles(histograms)[0])
     return figures
 
 
-def shown(figures: dict, overdue: int) -> dict:
-    """A period's figures as `summary` shows them: the rates, the overdue of now, the parts only adding needs
-    left out."""
+def shown(figures: dict, overdue: int, late: dict[str, int]) -> dict:
+    """A period's figures as `summary` shows them: the rates, the overdue of now (``late``: by station, those late
+    on the station's side), the parts only adding needs left out."""
     result = {key: value for key, value in figures.items() if key not in _PARTS}
+    stations = {name: dict(station, overdue=late.get(name, 0)) for name, station in figures["stations"].items()}
+    stations |= {name: _station() | {"overdue": count} for name, count in late.items() if name not in stations}
+    result["stations"] = dict(sorted(stations.items()))
     stop = dict(figures["stop_payments"])
     stop["kept_yuan"] = Yuan(stop.pop("kept_fen"))
     result["stop_payments"] = {key: stop[key] for key in STOP_PAY_KEYS}
@@ -259,6 +348,14 @@ def kept_days(store: Store, first: date, last: date) -> tuple[list[dict], list[t
     return days, computed, checked
 
 
+def late_by_day(store: Store, first: date, last: date, limits: dict) -> dict[str, dict[str, int]]:
+    """Day → station → warnings of that day late now on the station's side: never kept, it changes with the clock."""
+    late: dict[str, dict[str, int]] = {}
+    for day, station, count in store.station_overdue_by_day(*bounds(first, last), limits):
+        late.setdefault(day, {})[station] = count
+    return late
+
+
 def summary(store: Store, first: date, last: date, limits: dict, *, as_range: bool = False) -> dict:
     """One day's object, or for a range (even of one day, when asked as one) ``{"days", "total", "busiest_day"}``.
 
@@ -267,11 +364,12 @@ def summary(store: Store, first: date, last: date, limits: dict, *, as_range: bo
     with store.snapshot():
         days, computed, checked = kept_days(store, first, last)
         overdue = dict(store.overdue_by_day(*bounds(first, last), limits))
+        late = late_by_day(store, first, last, limits)
         total = added_up(store, days, first, last) if as_range or first != last else None
         store.keep_figures(computed, FIGURES_VERSION, checked)
-    days = [shown(day, overdue.get(day["date"], 0)) for day in days]
+    days = [shown(day, overdue.get(day["date"], 0), late.get(day["date"], {})) for day in days]
     if total is None:
         return days[0]
-    total = shown(total, sum(overdue.values()))
+    total = shown(total, sum(overdue.values()), dict(sum((Counter(by) for by in late.values()), Counter())))
     busiest = max(days, key=lambda day: day["received"])
     return {"days": days, "total": total, "busiest_day": {"date": busiest["date"], "received": busiest["received"]}}

@@ -222,6 +222,27 @@ class Store(Protocol):
         """(day, warnings of that day overdue now): never kept, since it changes with the clock; few, from indexes."""
         ...
 
+    def station_overdue_by_day(self, start: str, end: str, limits: dict) -> list[tuple]:
+        """(day, station, warnings): the warnings of [start, end) with a station that are overdue now on the
+        station's side (not acknowledged, or no visit result, in time), by day and by the station that has them."""
+        ...
+
+    def station_acts(self, start: str, end: str) -> list[tuple]:
+        """(station, action, outcome, seconds, events) of the standing acknowledgements and visits of [start, end):
+        for an 'ack', the whole seconds from its hand-over (its ``handed_at``) and no outcome; for a 'visit', its
+        outcome and no seconds."""
+        ...
+
+    def officer_acts(self, start: str, end: str) -> list[tuple]:
+        """(officer, action, outcome, events) of the standing calls, escalations and stop-payment requests of
+        [start, end)."""
+        ...
+
+    def first_call_seconds_by_officer(self, start: str, end: str) -> list[tuple]:
+        """(officer, seconds, warnings): the warnings of [start, end) by the officer whose call was their first, and
+        the whole seconds from their own time to it."""
+        ...
+
     def stop_payment_accounts(self, warning_ids: list[str]) -> dict[str, list[str]]:
         """The receiving accounts of each warning's requests (in full: the caller masks them)."""
         ...

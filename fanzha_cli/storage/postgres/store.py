@@ -73,6 +73,10 @@ _OVERDUE_COUNT["stop_pay"] = (
     "SELECT count(DISTINCT warning_id) FROM stop_payments WHERE status = 'open' AND requested_at < %(stop_pay_cutoff)s"
 )
 _OVERDUE_IDS = " UNION ".join(f"SELECT id FROM warnings WHERE {where}" for where in _OVERDUE_WHERE.values())
+# The warnings late on their station's side (not acknowledged, or no visit result, in time): by station in a summary
+_LATE_AT_STATION = " UNION ".join(
+    f"SELECT id FROM warnings WHERE {_OVERDUE_WHERE[kind]}" for kind in ("ack", "station")
+)
 
 
 def _seconds(start: str, end: str) -> str:
@@ -645,6 +649,27 @@ class PostgresStore:
             AND action IN ('call', 'sms', 'visit') AND {_STANDS} GROUP BY action, outcome"""
         return self._all(sql, (start, end))
 
+    def station_acts(self, start: str, end: str) -> list[tuple]:
+        handed = "(details::json ->> 'handed_at')"
+        sql = f"""SELECT station, action, CASE WHEN action = 'visit' THEN outcome END,
+                CASE WHEN action = 'ack' THEN {_seconds(handed, "at")} END AS seconds, count(*)
+            FROM events e WHERE at >= %s AND at < %s AND action IN ('ack', 'visit') AND {_STANDS}
+            GROUP BY 1, 2, 3, 4"""
+        return self._all(sql, (start, end))
+
+    def officer_acts(self, start: str, end: str) -> list[tuple]:
+        sql = f"""SELECT officer, action, outcome, count(*) FROM events e WHERE at >= %s AND at < %s
+                AND (action IN ('call', 'escalate') OR action = 'stop-pay' AND outcome = 'requested') AND {_STANDS}
+            GROUP BY 1, 2, 3"""
+        return self._all(sql, (start, end))
+
+    def first_call_seconds_by_officer(self, start: str, end: str) -> list[tuple]:
+        sql = f"""SELECT (SELECT e.officer FROM events e WHERE e.warning_id = w.id AND e.action = 'call'
+                    AND e.at = w.first_call_at AND {_STANDS} ORDER BY e.id LIMIT 1) AS officer,
+                {_seconds("w.time", "w.first_call_at")} AS seconds, count(*)
+            FROM warnings w WHERE w.time >= %s AND w.time < %s AND w.first_call_at IS NOT NULL GROUP BY 1, 2"""
+        return self._all(sql, (start, end))
+
     def escalated_warnings(self, start: str, end: str) -> tuple[int, list[tuple]]:
         sql = f"""WITH handed AS MATERIALIZED (
                 SELECT station, warning_id FROM events e
@@ -667,6 +692,13 @@ class PostgresStore:
         sql = (
             "SELECT left(time, 10) AS day, count(*) FROM warnings"
             f" WHERE time >= %(start)s AND time < %(end)s AND id IN ({_OVERDUE_IDS}) GROUP BY day"
+        )
+        return self._all(sql, {"start": start, "end": end, **limits})
+
+    def station_overdue_by_day(self, start: str, end: str, limits: dict) -> list[tuple]:
+        sql = (
+            f"SELECT left(time, 10), escalated_to, count(*) FROM warnings WHERE id IN ({_LATE_AT_STATION})"
+            " AND time >= %(start)s AND time < %(end)s GROUP BY 1, 2"
         )
         return self._all(sql, {"start": start, "end": end, **limits})
 

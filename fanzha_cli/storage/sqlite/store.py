@@ -125,6 +125,10 @@ OVERDUE["stop_pay"] = f"SELECT warning_id AS id FROM stop_payments WHERE {_STOP_
 # Each overdue warning with its time, each kind read by its own index: a day's count then needs no second look-up
 # of every warning by its id (the waiting ones are thousands in a city).
 _OVERDUE_TIMES = " UNION ".join(f"SELECT id, time FROM warnings WHERE {where}" for where in _COUNTED_WHERE.values())
+# The warnings late on their station's side (not acknowledged, or no visit result, in time): by station in a summary
+_LATE_AT_STATION = " UNION ".join(
+    f"SELECT id FROM warnings WHERE {_COUNTED_WHERE[kind]}" for kind in ("ack", "station")
+)
 
 
 def _merged(lists: list[list[tuple]], limit: int | None) -> list[dict]:
@@ -700,6 +704,30 @@ class SqliteStore:
             WHERE at >= ? AND at < ? AND action IN ('call', 'sms', 'visit') AND {_STANDS} GROUP BY action, outcome"""
         return self.conn.execute(sql, (start, end)).fetchall()
 
+    def station_acts(self, start: str, end: str) -> list[tuple]:
+        handed = "json_extract(details, '$.handed_at')"
+        sql = f"""
+            SELECT station, action, CASE WHEN action = 'visit' THEN outcome END,
+                CASE WHEN action = 'ack' THEN {_seconds(handed, "at")} END AS seconds, count(*)
+            FROM events e WHERE at >= ? AND at < ? AND action IN ('ack', 'visit') AND {_STANDS}
+            GROUP BY 1, 2, 3, 4"""
+        return self.conn.execute(sql, (start, end)).fetchall()
+
+    def officer_acts(self, start: str, end: str) -> list[tuple]:
+        sql = f"""
+            SELECT officer, action, outcome, count(*) FROM events e WHERE at >= ? AND at < ?
+                AND (action IN ('call', 'escalate') OR action = 'stop-pay' AND outcome = 'requested') AND {_STANDS}
+            GROUP BY 1, 2, 3"""
+        return self.conn.execute(sql, (start, end)).fetchall()
+
+    def first_call_seconds_by_officer(self, start: str, end: str) -> list[tuple]:
+        sql = f"""
+            SELECT (SELECT e.officer FROM events e INDEXED BY events_warning WHERE e.warning_id = w.id
+                    AND e.action = 'call' AND e.at = w.first_call_at AND {_STANDS} ORDER BY e.id LIMIT 1) AS officer,
+                {_seconds("w.time", "w.first_call_at")} AS seconds, count(*)
+            FROM warnings w WHERE w.time >= ? AND w.time < ? AND w.first_call_at IS NOT NULL GROUP BY 1, 2"""
+        return self.conn.execute(sql, (start, end)).fetchall()
+
     def escalated_warnings(self, start: str, end: str) -> tuple[int, list[tuple]]:
         """(warnings handed to a station, [(station, warnings), ...]), from one read of the index."""
         sql = f"""
@@ -724,6 +752,13 @@ class SqliteStore:
         sql = (
             f"SELECT substr(time, 1, 10) AS day, count(*) FROM ({_OVERDUE_TIMES})"
             " WHERE time >= :start AND time < :end GROUP BY day"
+        )
+        return self.conn.execute(sql, {"start": start, "end": end, **limits}).fetchall()
+
+    def station_overdue_by_day(self, start: str, end: str, limits: dict) -> list[tuple]:
+        sql = (
+            f"SELECT substr(time, 1, 10), escalated_to, count(*) FROM warnings WHERE id IN ({_LATE_AT_STATION})"
+            " AND time >= :start AND time < :end GROUP BY 1, 2"
         )
         return self.conn.execute(sql, {"start": start, "end": end, **limits}).fetchall()
 

@@ -40,11 +40,11 @@ def test_an_inbox_is_its_own_station_s_most_urgent_first_with_the_person_in_full
     assert [row.id for row in inbox.warnings] == ["WH202611240000003", "WH202611240000002", "WH202611240000001"]
     first = inbox.warnings[0]
     assert first.phone == ROWS[2][5] and first.address == ROWS[2][7]  # the station must reach the person
-    assert first.handed_at == "2026-11-24 09:00:00" and first.ack_due == "2026-11-24 09:10:00"
+    assert first.since == "2026-11-24 09:00:00" and first.ack_due == "2026-11-24 09:10:00" and first.risk == "urgent"
     assert first.ack_late and first.visit_late and first.acked_at is None  # the day is long past
     plain = run("inbox", "--station", "仓埠派出所")
     assert plain.exit_code == 0 and "WH202611240000004" in plain.stdout and "0000001" not in plain.stdout
-    assert "签收 ack LATE since 10:30" in plain.stdout and ROWS[3][5] in plain.stdout
+    assert "签收 ack LATE since 11-24 10:30" in plain.stdout and ROWS[3][5] in plain.stdout
     card = run("--officer", "desk", "next")  # the desk calls in parallel, and sees the station has not signed
     assert "WH202611240000003" in card.stdout and "阳逻派出所  " in card.stdout
     assert "未签收 not acknowledged" in card.stdout
@@ -92,7 +92,13 @@ def test_a_hand_over_not_acknowledged_in_time_is_listed_overdue_with_that_reason
         "station"
     }
     piped = run("list", "--overdue")
-    assert "not acknowledged by its station" in piped.stdout
+    assert "not acknowledged by 仓埠派出所" in piped.stdout  # the station that owes it, named
+    assert run("visit", "0004", "not-found", "--station", "仓埠", "--at", "2026-11-24 12:00").exit_code == 0
+    overdue = shaped(schemas.Listed, run("list", "--overdue", "--json"))
+    late = {
+        reason.reason: reason.station for card in overdue if card.id == "WH202611240000004" for reason in card.overdue
+    }
+    assert late == {"station": "仓埠派出所"}  # a station that reports a visit has the hand-over: acknowledged
 
 
 def test_the_hand_over_message_masks_the_person_unless_full_and_escalate_prints_it(run, tmp_path):
@@ -141,3 +147,29 @@ def test_an_acknowledgement_another_program_wrote_counts_without_its_minutes(run
     day = json.loads(run("summary", "--date", "2026-11-24", "--json").stdout)
     assert day["stations"]["仓埠派出所"]["acknowledged"] == 1
     assert day["stations"]["仓埠派出所"]["median_minutes_to_ack"] is None  # it did not say when it was handed over
+
+
+def test_the_hand_over_message_is_refused_for_a_closed_warning_or_another_station_and_notes_one_not_handed_yet(
+    run, handed, tmp_path
+):
+    assert run("--station", "阳逻", "visit", "0003", "dissuaded").exit_code == 0
+    closed = run("handover", "0003")
+    assert closed.exit_code == 2 and "is closed" in closed.stderr
+    other = run("--station", "阳逻", "handover", "0004")
+    assert other.exit_code == 2 and "WH202611240000004 is for 仓埠派出所, not 阳逻派出所" in other.stderr
+    assert run("import", write_export(tmp_path / "late.csv", [warning_row(8, station="仓埠派出所")])).exit_code == 0
+    early = run("handover", "0008")
+    assert early.exit_code == 0 and "【反诈预警移交】仓埠派出所" in early.stdout
+    assert "WH20261124000008 is not handed over yet: `fanzha escalate WH20261124000008`" in early.stderr
+
+
+def test_a_station_not_in_the_list_that_warnings_name_has_an_inbox_too(run, tmp_path):
+    """A warning is handed to its own station as the platform wrote it, listed or not: that station can work it."""
+    rows = [warning_row(1, id="WH202611240000031", time="2026-11-24 08:00:00", station="张店派出所", risk="紧急")]
+    assert run("import", write_export(tmp_path / "day.csv", rows)).exit_code == 0
+    assert run("escalate", "0031", "--at", "2026-11-24 09:00").exit_code == 0
+    inbox = shaped(schemas.Inbox, run("--station", "张店派出所", "inbox", "--json"))
+    assert [row.id for row in inbox.warnings] == ["WH202611240000031"]
+    assert run("--station", "张店派出所", "ack", "0031").exit_code == 0
+    typo = run("--station", "张点派出所", "inbox")
+    assert typo.exit_code == 2 and "not in the station list" in typo.stderr

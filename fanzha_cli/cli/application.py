@@ -72,9 +72,11 @@ class Session:
         from fanzha_cli.files.stations import StationDirectory
 
         listed = StationDirectory.load(store).listed(name)
-        if listed is None:
-            raise FanzhaError(f"station '{name}' is not in the station list (see `fanzha stations`)")
-        return listed
+        if listed is not None:
+            return listed
+        if store.list_warnings(station=name, limit=1):  # not listed, but open warnings name it as written
+            return name
+        raise FanzhaError(f"station '{name}' is not in the station list (see `fanzha stations`)")
 
     @property
     def db_path(self) -> Path:

@@ -157,6 +157,15 @@ def visit(
     ] = None,
     note: Note = None,
     at: At = None,
+    station: Annotated[
+        str | None,
+        typer.Option(
+            "--station",
+            help="The station reporting, if you are its officer (else the global --station, else $FANZHA_STATION):"
+            " refused for a warning with another station.",
+            autocompletion=complete_station,
+        ),
+    ] = None,
 ) -> None:
     """Record a station's door-visit result.
 
@@ -166,7 +175,8 @@ def visit(
         at = parsed_at(at)
         session = ctx.obj
         desk = Desk(session.open_store(), session.officer)
-        done = desk.visit(warning_id, result, to=to, note=note, at=at, by_station=session.station(desk.store))
+        acting = session.station(desk.store, station)
+        done = desk.visit(warning_id, result, to=to, note=note, at=at, by_station=acting)
         out(f"{done['warning']}: visit {done['result']} ({done['station']}) → {done['status']}")
 
 
@@ -503,7 +513,10 @@ def _overdue_text(reason: dict) -> str:
     limit = f" (limit {spoken_duration(reason['limit_minutes'])})" if reason["limit_minutes"] else ""
     minutes = reason["minutes_over"]
     over = f"{spoken_duration(minutes)} over" if minutes else "less than a minute over"
-    return f"{OVERDUE_REASON_WORDS[reason['reason']]} {over}{limit}"
+    what = OVERDUE_REASON_WORDS[reason["reason"]]
+    if reason.get("station"):
+        what = what.replace("its station", reason["station"])
+    return f"{what} {over}{limit}"
 
 
 def _statuses(text: str) -> list[str]:

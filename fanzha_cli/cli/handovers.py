@@ -6,8 +6,10 @@ import typer
 
 from fanzha_cli.cli.application import AsJson, At, app, complete_station, parsed_at, reported
 from fanzha_cli.domain.desk import Desk
-from fanzha_cli.domain.errors import FanzhaError
-from fanzha_cli.output import out, visible
+from fanzha_cli.domain.errors import DeskError, FanzhaError
+from fanzha_cli.domain.values import parse_risk
+from fanzha_cli.domain.vocab import RISK_LABELS_ZH
+from fanzha_cli.output import err, out, spoken_duration, visible
 
 Station = Annotated[
     str | None,
@@ -43,19 +45,30 @@ def inbox(ctx: typer.Context, station: Station = None, as_json: AsJson = False) 
         out(f"{named}: nothing waits for a visit.")
         return
     out(f"{named}: {len(rows)} waiting for a visit")
+    today = desk.now.strftime("%Y-%m-%d")
     for row in rows:
-        ack = f"签收 acknowledged {row['acked_at'][11:16]}" if row["acked_at"] else _due("签收 ack", row, "ack")
-        out(
-            f"{row['id']}  {row['risk']}  handed over {row['minutes_since']} min ago  {ack}"
-            f"  {_due('visit result', row, 'visit')}"
-        )
+        out(f"{row['id']}  {_clocks(row, today)}")
         person = (visible(row["name"], one_line=True), row["phone"], visible(row["address"] or "", one_line=True))
         out("    " + "  ".join(person))
 
 
-def _due(what: str, row: dict, clock: str) -> str:
-    due = row[f"{clock}_due"]
-    return f"{what} LATE since {due[11:16]}" if row[f"{clock}_late"] else f"{what} due {due[11:16]}"
+def _clocks(row: dict, today: str) -> str:
+    """The risk, how long since the hand-over (or the last visit), the acknowledgement and the visit's deadline."""
+    since = f"{'last visit' if row['visits'] else 'handed over'} {spoken_duration(row['minutes_since'])} ago"
+    acked = row["acked_at"]
+    ack = f"签收 acknowledged {_when(acked, today)}" if acked else _due("签收 ack", row, "ack", today)
+    risk = RISK_LABELS_ZH[parse_risk(row["risk"])]
+    return f"{risk}  {since}  {ack}  {_due('visit result', row, 'visit', today)}"
+
+
+def _when(time: str, today: str) -> str:
+    """HH:MM today; MM-DD HH:MM another day (a deadline may be tomorrow, a late one days ago)."""
+    return time[11:16] if time.startswith(today) else time[5:16]
+
+
+def _due(what: str, row: dict, clock: str, today: str) -> str:
+    due = _when(row[f"{clock}_due"], today)
+    return f"{what} LATE since {due}" if row[f"{clock}_late"] else f"{what} due {due}"
 
 
 @app.command("ack")
@@ -92,16 +105,25 @@ def handover(
     ] = False,
     as_json: AsJson = False,
 ) -> None:
-    """The hand-over as a message for the station's WeChat group: name and phone masked (--full shows them).
+    """The hand-over as a message for the station's WeChat group: name and phone masked (--full adds the phone and
+    the address, for a call to the duty phone).
 
-    Example: fanzha handover WH202611240000008 | pbcopy
+    Example: fanzha handover WH202611240000008 --full
     """
     from fanzha_cli.domain.handover import message
 
     with reported():
-        desk = Desk(ctx.obj.open_store(), ctx.obj.officer)
+        session = ctx.obj
+        desk = Desk(session.open_store(), session.officer)
         warning = desk.get(warning_id)
+        if warning["status"] == "closed":
+            raise DeskError(f"{warning['id']} is closed ({warning['closed_at']}): there is nothing to hand over")
+        acting = session.station(desk.store)
+        if acting is not None and acting != (warning["escalated_to"] or warning["station"]):
+            raise DeskError(f"{warning['id']} is for {warning['escalated_to'] or warning['station']}, not {acting}")
         text = message(desk, warning, full=full)
+        if not warning["station_since"]:
+            err(f"{warning['id']} is not handed over yet: `fanzha escalate {warning['id']}` records it")
     if as_json:
         import json
 

@@ -99,6 +99,7 @@ class OverdueReason(_Shape):
     since: str
     limit_minutes: int
     minutes_over: int
+    station: str | None = None  # for ack and station: the station that has it
 
 
 class ListedCard(Card):
@@ -127,7 +128,7 @@ class WaitingAtStation(_Shape):
     name: str
     phone: str
     address: str | None
-    handed_at: str
+    since: str
     minutes_since: int
     acked_at: str | None
     ack_due: str
@@ -149,7 +150,7 @@ class Acknowledged(_Shape):
 
     warning: str
     station: str
-    minutes: float
+    minutes: int | float  # to a tenth, a whole number as a whole number
 
 
 class Handover(_Shape):

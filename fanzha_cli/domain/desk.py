@@ -225,12 +225,14 @@ class Desk:
                     f"{warning['id']} is with {station} already: `moved --to` names the station taking it over"
                 )
             event = self.event(warning["id"], "visit", at=at, outcome=result, station=station, note=note)
+            # a station that reports a visit has the hand-over: it counts as acknowledged, if it was not
+            acked = {} if warning["acked_at"] else {"acked_at": at}
             if result == "dissuaded":
                 # a call still in hand is left to finish; its outcome then closes the warning
                 in_hand = warning["status"] == "taken"
-                state = {"visit_result": result} | ({} if in_hand else {"status": "closed", "closed_at": at})
+                state = acked | {"visit_result": result} | ({} if in_hand else {"status": "closed", "closed_at": at})
             elif result == "not-found":
-                state = {"visit_result": result, "visits": warning["visits"] + 1, "station_since": at}
+                state = acked | {"visit_result": result, "visits": warning["visits"] + 1, "station_since": at}
             else:
                 state = self._hand_over(warning, station, at)
             self._commit(warning, [event], state)
@@ -247,8 +249,11 @@ class Desk:
             handed = warning["station_since"]
             event = self.event(warning["id"], "ack", at=at, station=warning["escalated_to"], handed_at=handed)
             self._commit(warning, [event], {"acked_at": at})
-            minutes = (datetime.fromisoformat(at) - datetime.fromisoformat(handed)).total_seconds() / 60
-            return {"warning": warning["id"], "station": warning["escalated_to"], "minutes": round(minutes, 1)}
+            from fanzha_cli.domain.report import minutes, minutes_of  # minutes to a tenth, as the summary gives them
+
+            seconds = round((datetime.fromisoformat(at) - datetime.fromisoformat(handed)).total_seconds())
+            waited = minutes(minutes_of(seconds))
+            return {"warning": warning["id"], "station": warning["escalated_to"], "minutes": waited}
 
     def _at_station(self, warning_id: str, by_station: str | None, at: str | None, otherwise: str) -> tuple[dict, str]:
         """The warning a station reports on, and when: open, handed to a station (else ``otherwise`` says what to
@@ -398,7 +403,7 @@ class Desk:
                 "undid": last["action"],
                 "outcome": last["outcome"],
                 "status": restore.get("status", warning["status"]),
-                "changed": bool(restore),
+                "changed": restore.get("status", warning["status"]) != warning["status"],  # said as "it is X again"
                 "request": details.get("request"),
                 "released": displaced and displaced["id"],
                 "released_to": displaced and self.way_back(displaced, format_time(self.now))["status"],

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from fanzha_cli.domain.script import tip
 from fanzha_cli.domain.supervision import ack_minutes, station_minutes
 from fanzha_cli.domain.values import format_time, mask_phone
-from fanzha_cli.domain.vocab import RISK_LABELS_ZH
+from fanzha_cli.domain.vocab import RISK_LABELS_ZH, RISK_LEVELS
 
 if TYPE_CHECKING:
     from fanzha_cli.domain.desk import Desk
@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 def inbox(desk: Desk, station: str) -> list[dict]:
     """The warnings waiting at ``station`` for its visit, the most urgent first, each with its clocks: minutes
-    since the hand-over, when it must be acknowledged and whether it is late, when the visit result is due."""
+    since the hand-over (or since the last visit that did not find the person), when it must be acknowledged and
+    whether it is late, when the visit result is due."""
     return [_with_clocks(desk, warning) for warning in desk.store.station_inbox(station)]
 
 
@@ -27,13 +28,13 @@ def _with_clocks(desk: Desk, warning: dict) -> dict:
     visit_due = handed + timedelta(minutes=station_minutes(desk.settings, warning))
     return {
         "id": warning["id"],
-        "risk": RISK_LABELS_ZH[warning["risk_level"]],
+        "risk": RISK_LEVELS[warning["risk_level"]],
         "time": warning["time"],
         "fraud_type": warning["fraud_type"],
         "name": warning["name"],
         "phone": warning["phone"],  # in full: the station must reach the person
         "address": warning["address"],
-        "handed_at": warning["station_since"],
+        "since": warning["station_since"],
         "minutes_since": max(0, int((desk.now - handed).total_seconds() // 60)),
         "acked_at": warning["acked_at"],
         "ack_due": format_time(ack_due),

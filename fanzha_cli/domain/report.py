@@ -88,6 +88,13 @@ def minutes_of(seconds: int) -> float:
     return (max(0, seconds) + 3) // 6 / 10
 
 
+def whole_minutes_of(seconds: int) -> int:
+    """Whole minutes from whole seconds (a half rounded up, never below 0): the per-station and per-officer delays
+    are kept to the minute, which a supervisor's comparison needs, so that a day keeps a hundred-odd values for
+    each instead of a thousand."""
+    return (max(0, seconds) + 30) // 60
+
+
 def delays(pairs: Iterable[tuple[float, int]]) -> list[list]:
     """Counts of values, (value, how many) pairs, as kept: [the values in order, the running count up to each]."""
     counts: dict[float, int] = {}
@@ -197,7 +204,7 @@ def _station_side(store: Store, start: str, end: str, figures: dict) -> None:
         if action == "ack":
             station["acknowledged"] += events
             if seconds is not None:  # an acknowledgement another program wrote may not say when it was handed over
-                waits.setdefault(name, []).append((minutes_of(seconds), events))
+                waits.setdefault(name, []).append((whole_minutes_of(seconds), events))
         else:
             station["visits"][outcome] += events
     figures["stations"] = dict(sorted(stations.items()))
@@ -219,7 +226,7 @@ def _officers(store: Store, start: str, end: str, figures: dict) -> None:
     for name, seconds, count in store.first_call_seconds_by_officer(start, end):
         if name is not None:  # a first call no standing event records (another program's data)
             officers.setdefault(name, _officer())
-            waits.setdefault(name, []).append((minutes_of(seconds), count))
+            waits.setdefault(name, []).append((whole_minutes_of(seconds), count))
     figures["by_officer"] = dict(sorted(officers.items()))
     figures["officer_first_call"] = {name: [delays(pairs)] for name, pairs in sorted(waits.items())}
 

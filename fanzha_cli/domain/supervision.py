@@ -55,7 +55,10 @@ def overdue_reasons(desk, warning: dict, unanswered: dict[str, str]) -> list[dic
         elapsed = (now - datetime.fromisoformat(since)).total_seconds() / 60
         if elapsed > limit:
             over = int(elapsed - limit)
-            reasons.append({"reason": reason, "since": since, "limit_minutes": limit, "minutes_over": over})
+            late = {"reason": reason, "since": since, "limit_minutes": limit, "minutes_over": over}
+            if reason in ("ack", "station"):  # the station that owes it, which a move may have changed
+                late["station"] = warning["escalated_to"]
+            reasons.append(late)
     return reasons
 
 

@@ -78,6 +78,7 @@ ACTION_ZH = {
     "undo": "撤销",
     "stop-pay": "紧急止付",
     "reclaimed": "收回",
+    "ack": "签收",
 }
 OVERDUE_REASON_WORDS = {
     "in_hand": "in hand",

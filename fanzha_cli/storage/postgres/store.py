@@ -75,7 +75,7 @@ _OVERDUE_COUNT["stop_pay"] = (
 _OVERDUE_IDS = " UNION ".join(f"SELECT id FROM warnings WHERE {where}" for where in _OVERDUE_WHERE.values())
 # The warnings late on their station's side (not acknowledged, or no visit result, in time): by station in a summary
 _LATE_AT_STATION = " UNION ".join(
-    f"SELECT id FROM warnings WHERE {_OVERDUE_WHERE[kind]}" for kind in ("ack", "station")
+    f"SELECT id, time, escalated_to FROM warnings WHERE {_OVERDUE_WHERE[kind]}" for kind in ("ack", "station")
 )
 
 
@@ -697,8 +697,8 @@ class PostgresStore:
 
     def station_overdue_by_day(self, start: str, end: str, limits: dict) -> list[tuple]:
         sql = (
-            f"SELECT left(time, 10), escalated_to, count(*) FROM warnings WHERE id IN ({_LATE_AT_STATION})"
-            " AND time >= %(start)s AND time < %(end)s GROUP BY 1, 2"
+            f"SELECT left(time, 10), escalated_to, count(*) FROM ({_LATE_AT_STATION}) AS late"
+            " WHERE time >= %(start)s AND time < %(end)s GROUP BY 1, 2"
         )
         return self._all(sql, {"start": start, "end": end, **limits})
 

@@ -127,7 +127,7 @@ OVERDUE["stop_pay"] = f"SELECT warning_id AS id FROM stop_payments WHERE {_STOP_
 _OVERDUE_TIMES = " UNION ".join(f"SELECT id, time FROM warnings WHERE {where}" for where in _COUNTED_WHERE.values())
 # The warnings late on their station's side (not acknowledged, or no visit result, in time): by station in a summary
 _LATE_AT_STATION = " UNION ".join(
-    f"SELECT id FROM warnings WHERE {_COUNTED_WHERE[kind]}" for kind in ("ack", "station")
+    f"SELECT id, time, escalated_to FROM warnings WHERE {_COUNTED_WHERE[kind]}" for kind in ("ack", "station")
 )
 
 
@@ -757,8 +757,8 @@ class SqliteStore:
 
     def station_overdue_by_day(self, start: str, end: str, limits: dict) -> list[tuple]:
         sql = (
-            f"SELECT substr(time, 1, 10), escalated_to, count(*) FROM warnings WHERE id IN ({_LATE_AT_STATION})"
-            " AND time >= :start AND time < :end GROUP BY 1, 2"
+            f"SELECT substr(time, 1, 10), escalated_to, count(*) FROM ({_LATE_AT_STATION})"
+            " WHERE time >= :start AND time < :end GROUP BY 1, 2"
         )
         return self.conn.execute(sql, {"start": start, "end": end, **limits}).fetchall()
 

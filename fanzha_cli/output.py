@@ -52,6 +52,19 @@ def is_terminal(stream=None) -> bool:
     return stream is not None and stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
+def json_indent() -> int | None:
+    """How `--json` is laid out: indented for a person at a terminal, compact when piped (a program reads it; a
+    month's summary is a third of the size and written in a fraction of the time)."""
+    return 2 if is_terminal() else None
+
+
+def out_json(value) -> None:
+    """A `--json` output on stdout (json_indent's layout), Chinese as it is."""
+    import json
+
+    out(json.dumps(value, ensure_ascii=False, indent=json_indent()))
+
+
 def use_colour(stream=None) -> bool:
     return is_terminal(stream) and not os.environ.get("NO_COLOR")
 

@@ -67,3 +67,14 @@ def test_a_key_added_or_lost_breaks_the_shape():
     card.pop("id")
     with pytest.raises(ValidationError):
         TypeAdapter(schemas.Card).validate_python(card)
+
+
+def test_json_is_indented_for_a_person_at_a_terminal_and_compact_when_piped(run, day, monkeypatch):
+    from fanzha_cli import output
+
+    piped = run("summary", "--date", "2026-11-24", "--json").stdout
+    assert piped.count("\n") == 1 and json.loads(piped)["received"] == 3  # one line: a program reads it
+    monkeypatch.setattr(output, "is_terminal", lambda stream=None: True)
+    shown = run("summary", "--date", "2026-11-24", "--json").stdout
+    assert '\n  "received": 3,' in shown and json.loads(shown) == json.loads(piped)
+    assert "\n  " in run("list", "--json").stdout and "\n  " in run("stations", "--json").stdout

@@ -13,7 +13,7 @@ from fanzha_cli.domain.desk import Desk, read_word
 from fanzha_cli.domain.errors import FanzhaError
 from fanzha_cli.domain.values import parse_day
 from fanzha_cli.domain.vocab import EXPORT_BY_WORDS
-from fanzha_cli.output import counted, err, out, spoken_duration
+from fanzha_cli.output import counted, err, json_indent, out, spoken_duration
 
 Day = Annotated[str | None, typer.Option("--date", help="One day: YYYY-MM-DD, today (default), yesterday.")]
 From = Annotated[str | None, typer.Option("--from", help="First day of a range.")]
@@ -67,7 +67,7 @@ def summary(
         first, last = choose_days(date, start, end, desk.now.date())
         report = day_report.summary(desk.store, first, last, overdue_limits(desk), as_range=bool(start or end))
         if as_json:
-            out(dumps(report))
+            out(dumps(report, indent=json_indent()))
         elif as_csv:
             _csv(report)
         elif output.is_terminal():

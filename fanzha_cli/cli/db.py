@@ -6,7 +6,7 @@ import typer
 
 from fanzha_cli.cli.application import AsJson, app, reported
 from fanzha_cli.domain.errors import DatabaseError, NoDatabase
-from fanzha_cli.output import out
+from fanzha_cli.output import out, out_json
 
 if TYPE_CHECKING:
     from fanzha_cli.storage.protocol import Store
@@ -24,9 +24,7 @@ def db_info(ctx: typer.Context, as_json: AsJson = False) -> None:
     with reported():
         described = ctx.obj.open_store().describe()
     if as_json:
-        import json
-
-        out(json.dumps(described, ensure_ascii=False, indent=2))
+        out_json(described)
         return
     out(f"engine  {described['engine']}\nwhere   {described['where']}\nschema  {described['schema']}")
     for table, rows in described["counts"].items():
@@ -66,9 +64,7 @@ def db_copy(
         report = copy(from_store, to_store, merge=merge)
         where = to_store.where
     if as_json:
-        import json
-
-        out(json.dumps(report, ensure_ascii=False, indent=2))
+        out_json(report)
         return
     added = ", ".join(f"{rows:,} {table}" for table, rows in report["added"].items())
     out(f"copied into {where}: {added}")

@@ -32,7 +32,7 @@ from fanzha_cli.domain.vocab import (
     STATUS_WORDS,
     word_key,
 )
-from fanzha_cli.output import err, out, spoken_duration, visible
+from fanzha_cli.output import err, json_indent, out, out_json, spoken_duration, visible
 
 # --- next ------------------------------------------------------------------------------------------------------
 
@@ -336,7 +336,7 @@ def show(ctx: typer.Context, warning_id: Annotated[str, typer.Argument(metavar="
             from fanzha_cli.cli.stoppay import json_view
             from fanzha_cli.domain.money import dumps
 
-            out(dumps(view | {"stop_payments": [json_view(request) for request in requests]}))
+            out(dumps(view | {"stop_payments": [json_view(request) for request in requests]}, indent=json_indent()))
             return
         label = f"{RISK_LABELS_ZH[warning['risk_level']]}  {STATUS_LABELS_ZH[view['status']]} ({view['status']})"
         out(f"{view['id']}  预警时间 {view['time']}  {label}")
@@ -580,9 +580,7 @@ def config(
                 raise settings.SettingError(f"unknown setting '{key}'; the settings are: {', '.join(values)}")
             values = {key: values[key]}
         if as_json:
-            import json
-
-            out(json.dumps(values, ensure_ascii=False, indent=2))
+            out_json(values)
             return
         for name, current in values.items():
             default, _, meaning = settings.SETTINGS[name]

@@ -9,7 +9,7 @@ from fanzha_cli.domain.desk import Desk
 from fanzha_cli.domain.errors import DeskError, FanzhaError
 from fanzha_cli.domain.values import parse_risk
 from fanzha_cli.domain.vocab import RISK_LABELS_ZH
-from fanzha_cli.output import err, out, spoken_duration, visible
+from fanzha_cli.output import err, out, out_json, spoken_duration, visible
 
 Station = Annotated[
     str | None,
@@ -37,9 +37,7 @@ def inbox(ctx: typer.Context, station: Station = None, as_json: AsJson = False) 
             raise FanzhaError("say which station's inbox: --station NAME, or set FANZHA_STATION")
         rows = waiting(desk, named)
     if as_json:
-        import json
-
-        out(json.dumps({"station": named, "warnings": rows}, ensure_ascii=False, indent=2))
+        out_json({"station": named, "warnings": rows})
         return
     if not rows:
         out(f"{named}: nothing waits for a visit.")
@@ -89,9 +87,7 @@ def ack(
         desk = Desk(session.open_store(), session.officer)
         done = desk.ack(warning_id, station=session.station(desk.store, station), at=at)
     if as_json:
-        import json
-
-        out(json.dumps(done, ensure_ascii=False, indent=2))
+        out_json(done)
         return
     out(f"{done['warning']}: acknowledged by {done['station']}, {done['minutes']:g} min after the hand-over")
 
@@ -125,9 +121,7 @@ def handover(
         if not warning["station_since"]:
             err(f"{warning['id']} is not handed over yet: `fanzha escalate {warning['id']}` records it")
     if as_json:
-        import json
-
         station = warning["escalated_to"] or warning["station"]
-        out(json.dumps({"warning": warning["id"], "station": station, "message": text}, ensure_ascii=False, indent=2))
+        out_json({"warning": warning["id"], "station": station, "message": text})
         return
     out(visible(text))

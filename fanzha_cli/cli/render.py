@@ -9,7 +9,7 @@ from fanzha_cli.domain.model import CARD_FIELDS
 from fanzha_cli.domain.script import call_script
 from fanzha_cli.domain.values import format_time, mask_numbers, mask_phone, parse_risk, risk_name
 from fanzha_cli.domain.vocab import RISK_LABELS_ZH, STATUS_LABELS_ZH
-from fanzha_cli.output import counted, err, out, spoken_duration
+from fanzha_cli.output import counted, err, out, out_json, spoken_duration
 
 RISK_STYLE = {1: "yellow", 2: "bold red", 3: "bold white on red"}
 
@@ -74,9 +74,7 @@ def dump_json(value) -> None:
     """JSON of the desk's reads, by the standard library: importing pydantic would double the start-up of `list
     --json`. Its shape is fanzha_cli.cli.schemas's (Card, ListedCard, Found, Shown), which tests hold every output
     to."""
-    import json
-
-    out(json.dumps(value, ensure_ascii=False, indent=2))
+    out_json(value)
 
 
 def empty_queue(desk: Desk) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, TypeAdapter, create_model
 
 from fanzha_cli.domain.model import CARD_FIELDS
+from fanzha_cli.output import json_indent
 
 
 class _Shape(BaseModel):
@@ -42,9 +43,13 @@ class Station(_Shape):
 
 
 def dump(shape, value) -> str:
-    """``value`` (plain data) checked against ``shape`` and rendered as JSON with readable Chinese."""
+    """``value`` (plain data) checked against ``shape`` and rendered as JSON with readable Chinese, laid out as
+    every other `--json` (output.json_indent)."""
+    import json
+
     adapter = TypeAdapter(shape)
-    return adapter.dump_json(adapter.validate_python(value), indent=2).decode()
+    checked = adapter.dump_python(adapter.validate_python(value), mode="json")
+    return json.dumps(checked, ensure_ascii=False, indent=json_indent())
 
 
 class StationContact(_Shape):

@@ -9,7 +9,7 @@ from fanzha_cli import output
 from fanzha_cli.cli.application import AsJson, At, Note, app, parsed_at, reported
 from fanzha_cli.domain.desk import Desk
 from fanzha_cli.domain.vocab import STOP_PAY_STATUS_ZH
-from fanzha_cli.output import out
+from fanzha_cli.output import json_indent, out
 
 stop_pay_app = typer.Typer(
     help="Emergency stop-payments (紧急止付): ask a bank to freeze the account the money went to.\n\n"
@@ -42,7 +42,7 @@ def stop_pay_add(
         desk = Desk(ctx.obj.open_store(), ctx.obj.officer)
         row = stoppay.request(desk, warning_id, bank=bank, account=account, amount=amount, note=note, at=at)
         if as_json:
-            out(dumps(json_view(_view(desk, row, full_account=True))))
+            out(dumps(json_view(_view(desk, row, full_account=True)), indent=json_indent()))
             return
         report_request(desk, row)
 
@@ -78,7 +78,7 @@ def stop_pay_result(
         row = stoppay.record_result(desk, request_id, result, kept=kept, reason=reason, at=at)
         view = _view(desk, row, full_account=True)
         if as_json:
-            out(dumps(json_view(view)))
+            out(dumps(json_view(view), indent=json_indent()))
             return
         _say(view)
 
@@ -103,7 +103,7 @@ def stop_pay_list(
         rows = desk.store.list_stop_payments(warning_id=warning_id, open_only=open_only)
         views = [_view(desk, row, full_account=False) for row in rows]
         if as_json:
-            out(dumps([json_view(view) for view in views]))
+            out(dumps([json_view(view) for view in views], indent=json_indent()))
             return
         if not views:
             out("no stop-payment requests")

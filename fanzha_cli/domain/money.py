@@ -65,12 +65,12 @@ class Yuan:
         self.fen = fen
 
 
-def dumps(value) -> str:
+def dumps(value, *, indent: int | None = 2) -> str:
     """JSON with ``Yuan`` amounts as exact numbers (the json module would need a float for a decimal number)."""
     import json
 
     marker = "\x00yuan:"
-    text = json.dumps(value, ensure_ascii=False, indent=2, default=lambda o: f"{marker}{yuan_number(o.fen)}\x00")
+    text = json.dumps(value, ensure_ascii=False, indent=indent, default=lambda o: f"{marker}{yuan_number(o.fen)}\x00")
     return re.sub(r'"\\u0000yuan:([0-9.]+)\\u0000"', r"\1", text)
 
 

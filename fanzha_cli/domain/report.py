@@ -149,7 +149,7 @@ def _ranked(histograms: list[list[list]], rank: int) -> float:
 # show: how many warnings waited how many minutes for their first call, and requests for their result (medians
 # stay exact), and the earlier warnings by their day of receipt (a range's total counts a warning acted on over
 # several days once). Overdue is never part of it: it changes with the clock, and summary() counts it afresh.
-FIGURES_VERSION = 5  # the form of kept figures: raise it when period() changes, and kept days are computed again
+FIGURES_VERSION = 6  # the form of kept figures: raise it when period() changes, and kept days are computed again
 _PARTS = ("first_call", "stop_pay_minutes", "earlier_by_day", "ack_minutes", "officer_first_call")
 _ADDED = ("received", "disposed", "closed", "open", "high_not_escalated", "sms")
 _ADDED_BY_KEY = ("calls", "visits", "by_channel", "by_risk", "by_fraud_type")

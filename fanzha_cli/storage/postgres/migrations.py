@@ -157,6 +157,14 @@ _STATION_ACKNOWLEDGEMENTS = (
     "UPDATE warnings SET acked_at = station_since WHERE station_since IS NOT NULL",
 )
 
+# The index of the open hand-overs holds every column the counts of what is late with the stations read, as on SQLite.
+_OPEN_HAND_OVERS_COVERED = (
+    "DROP INDEX warnings_at_station",
+    """CREATE INDEX warnings_at_station
+        ON warnings (station_since, risk_level, acked_at, visit_result, time, escalated_to)
+        WHERE station_since IS NOT NULL AND closed_at IS NULL""",
+)
+
 MIGRATIONS = (
     ("0001_core_tables", _CORE_TABLES),
     ("0002_seed_stations", _SEED_STATIONS),
@@ -166,6 +174,7 @@ MIGRATIONS = (
     ("0006_city_scale", _CITY_SCALE),
     ("0007_event_ids_by_default", _EVENT_IDS_BY_DEFAULT),
     ("0008_station_acknowledgements", _STATION_ACKNOWLEDGEMENTS),
+    ("0009_open_hand_overs_covered", _OPEN_HAND_OVERS_COVERED),
 )
 
 

@@ -487,3 +487,18 @@ def test_list_overdue_says_why_and_by_how_much(run, day, db):
     text = run("list", "--overdue").stdout
     assert "in hand 1" in text and "over (limit 30 min)" in text
     assert all(item["overdue"] == [] for item in json.loads(run("list", "--json").stdout) if item["id"] != "W3")
+
+
+def test_the_first_caller_is_who_made_the_earliest_call_even_logged_later_and_undo_puts_it_back(conn):
+    Desk(conn, "li", NOON).log("unreachable", "W5", at="2026-11-24 11:00:00")
+    assert conn.get_warning("W5")["first_call_by"] == "li"
+    wang = Desk(conn, "wang", NOON)
+    wang.log("unreachable", "W5", at="2026-11-24 11:30:00")  # later: li's stays the first
+    assert conn.get_warning("W5")["first_call_by"] == "li"
+    wang.log("unreachable", "W5", at="2026-11-24 10:30:00")  # logged now, made earlier: wang's is the first
+    assert (conn.get_warning("W5")["first_call_at"], conn.get_warning("W5")["first_call_by"]) == (
+        "2026-11-24 10:30:00",
+        "wang",
+    )
+    wang.undo()
+    assert conn.get_warning("W5")["first_call_by"] == "li"

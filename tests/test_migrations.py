@@ -112,3 +112,19 @@ def test_the_stations_seeded_by_migration_0002_are_those_the_first_release_bundl
     assert seeded == rows_of(FIXTURES / "release-0005.db", columns_of(FIXTURES / "release-0005.db"))["stations"]
     bundled = [(s["name"], s["duty_phone"], s["wechat_group"]) for s in bundled_stations()]
     assert seeded == bundled  # the file has not changed since; when it does, this line goes and 0002 stays
+
+
+def test_the_upgrade_names_who_made_each_first_call_from_the_event_log(upgraded):
+    """0010 fills first_call_by for the warnings called before it, from the call logged at their first_call_at."""
+    open_store(upgraded, create=False).close()
+    conn = sqlite3.connect(upgraded)
+    try:
+        called = conn.execute(
+            "SELECT w.first_call_by, (SELECT e.officer FROM events e WHERE e.warning_id = w.id AND e.action = 'call'"
+            " ORDER BY e.at, e.id LIMIT 1) FROM warnings w WHERE w.first_call_at IS NOT NULL"
+        ).fetchall()
+        assert called and all(by is not None and by == first for by, first in called), called
+        never = "SELECT count(*) FROM warnings WHERE first_call_at IS NULL AND first_call_by IS NOT NULL"
+        assert conn.execute(never).fetchone() == (0,)
+    finally:
+        conn.close()

@@ -127,8 +127,10 @@ class Desk:
             self._refuse_others_hand(warning)
             at = self.when(at, warning)
             events = [self.event(warning["id"], "call", at=at, outcome=outcome, note=note)]
-            first_call = min(at, warning["first_call_at"] or at)
-            state = {"holder": None, "held_since": None, "due_at": None, "first_call_at": first_call}
+            first = warning["first_call_at"] is None or at < warning["first_call_at"]  # this call is the first made
+            first_call = (at, self.officer) if first else (warning["first_call_at"], warning["first_call_by"])
+            state = {"holder": None, "held_since": None, "due_at": None}
+            state |= dict(zip(("first_call_at", "first_call_by"), first_call, strict=True))
             result = {"warning": warning["id"], "outcome": outcome, "sms": None, "escalated_to": None}
             if outcome == "unreachable":
                 state["attempts"] = warning["attempts"] + 1

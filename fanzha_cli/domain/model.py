@@ -72,6 +72,7 @@ WARNING_STATE = (
     "closed_at",
     "first_call_at",
     "acked_at",
+    "first_call_by",
 )
 
 

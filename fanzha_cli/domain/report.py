@@ -149,7 +149,7 @@ def _ranked(histograms: list[list[list]], rank: int) -> float:
 # show: how many warnings waited how many minutes for their first call, and requests for their result (medians
 # stay exact), and the earlier warnings by their day of receipt (a range's total counts a warning acted on over
 # several days once). Overdue is never part of it: it changes with the clock, and summary() counts it afresh.
-FIGURES_VERSION = 6  # the form of kept figures: raise it when period() changes, and kept days are computed again
+FIGURES_VERSION = 7  # the form of kept figures: raise it when period() changes, and kept days are computed again
 _PARTS = ("first_call", "stop_pay_minutes", "earlier_by_day", "ack_minutes", "officer_first_call")
 _ADDED = ("received", "disposed", "closed", "open", "high_not_escalated", "sms")
 _ADDED_BY_KEY = ("calls", "visits", "by_channel", "by_risk", "by_fraud_type")
@@ -184,14 +184,17 @@ def period(store: Store, first: date, last: date) -> dict:
         figures["stop_payments"][status] = count
         figures["stop_payments"]["kept_fen"] += kept_fen or 0
     by_level: dict[int, list] = {level: [] for level in RISK_LEVELS}
-    for level, seconds, count in store.first_call_seconds(start, end):
+    by_officer: dict[str, list] = {}
+    for level, officer, seconds, count in store.first_call_seconds(start, end):
         by_level[level].append((minutes_of(seconds), count))
+        if officer is not None:  # a first call another program logged names no officer of this desk
+            by_officer.setdefault(officer, []).append((whole_minutes_of(seconds), count))
     # each kept as a list of delays(): a range's total lists its days' instead of adding them up
     figures["first_call"] = {str(level): [delays(pairs)] for level, pairs in by_level.items()}
     figures["stop_pay_minutes"] = [delays((minutes_of(s), n) for s, n in store.stop_payment_seconds(start, end))]
     figures["earlier_by_day"] = {day: counts for day, *counts in store.earlier_acted_on(start, end)}
     _station_side(store, start, end, figures)
-    _officers(store, start, end, figures)
+    _officers(store, start, end, figures, by_officer)
     return with_medians(figures)
 
 
@@ -211,9 +214,9 @@ def _station_side(store: Store, start: str, end: str, figures: dict) -> None:
     figures["ack_minutes"] = {name: [delays(pairs)] for name, pairs in sorted(waits.items())}
 
 
-def _officers(store: Store, start: str, end: str, figures: dict) -> None:
+def _officers(store: Store, start: str, end: str, figures: dict, first_calls: dict[str, list]) -> None:
     """Each officer's calls (and those that reached the person), hand-overs and stop-payment requests, and how soon
-    after the warning the first calls they made came."""
+    after the warning the first calls they made came (``first_calls``: officer → (whole minutes, warnings))."""
     officers: dict[str, dict] = {}
     for name, action, outcome, events in store.officer_acts(start, end):
         officer = officers.setdefault(name, _officer())
@@ -222,13 +225,10 @@ def _officers(store: Store, start: str, end: str, figures: dict) -> None:
             officer["reached"] += events if outcome == "reached" else 0
         else:
             officer["escalations" if action == "escalate" else "stop_payments"] += events
-    waits: dict[str, list] = {}
-    for name, seconds, count in store.first_call_seconds_by_officer(start, end):
-        if name is not None:  # a first call no standing event records (another program's data)
-            officers.setdefault(name, _officer())
-            waits.setdefault(name, []).append((whole_minutes_of(seconds), count))
+    for name in first_calls:
+        officers.setdefault(name, _officer())
     figures["by_officer"] = dict(sorted(officers.items()))
-    figures["officer_first_call"] = {name: [delays(pairs)] for name, pairs in sorted(waits.items())}
+    figures["officer_first_call"] = {name: [delays(pairs)] for name, pairs in sorted(first_calls.items())}
 
 
 def added_up(store: Store, days: list[dict], first: date, last: date) -> dict:

@@ -238,11 +238,6 @@ class Store(Protocol):
         [start, end)."""
         ...
 
-    def first_call_seconds_by_officer(self, start: str, end: str) -> list[tuple]:
-        """(officer, seconds, warnings): the warnings of [start, end) by the officer whose call was their first, and
-        the whole seconds from their own time to it."""
-        ...
-
     def stop_payment_accounts(self, warning_ids: list[str]) -> dict[str, list[str]]:
         """The receiving accounts of each warning's requests (in full: the caller masks them)."""
         ...
@@ -253,9 +248,10 @@ class Store(Protocol):
         ...
 
     def first_call_seconds(self, start: str, end: str) -> list[tuple]:
-        """(risk level, seconds, warnings): how many warnings of [start, end) were first called after how many whole
-        seconds from their own time (below 0 when stamped ahead of the clock). Counts of each value, from which any
-        median or P90 is exact, and which add up over days."""
+        """(risk level, officer, seconds, warnings): how many warnings of [start, end) were first called, by which
+        officer (none when another program logged it), after how many whole seconds from their own time (below 0
+        when stamped ahead of the clock). Counts of each value, from which any median or P90 is exact, and which add
+        up over days."""
         ...
 
     def stop_payment_seconds(self, start: str, end: str) -> list[tuple]:

@@ -165,6 +165,14 @@ _OPEN_HAND_OVERS_COVERED = (
         WHERE station_since IS NOT NULL AND closed_at IS NULL""",
 )
 
+# Who made a warning's first call, as on SQLite.
+_FIRST_CALLER = (
+    'ALTER TABLE warnings ADD COLUMN first_call_by TEXT COLLATE "C"',
+    """UPDATE warnings SET first_call_by = (SELECT e.officer FROM events e WHERE e.warning_id = warnings.id
+            AND e.action = 'call' AND e.at = warnings.first_call_at ORDER BY e.id LIMIT 1)
+        WHERE first_call_at IS NOT NULL""",
+)
+
 MIGRATIONS = (
     ("0001_core_tables", _CORE_TABLES),
     ("0002_seed_stations", _SEED_STATIONS),
@@ -175,6 +183,7 @@ MIGRATIONS = (
     ("0007_event_ids_by_default", _EVENT_IDS_BY_DEFAULT),
     ("0008_station_acknowledgements", _STATION_ACKNOWLEDGEMENTS),
     ("0009_open_hand_overs_covered", _OPEN_HAND_OVERS_COVERED),
+    ("0010_first_caller", _FIRST_CALLER),
 )
 
 

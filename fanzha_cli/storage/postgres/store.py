@@ -663,13 +663,6 @@ class PostgresStore:
             GROUP BY 1, 2, 3"""
         return self._all(sql, (start, end))
 
-    def first_call_seconds_by_officer(self, start: str, end: str) -> list[tuple]:
-        sql = f"""SELECT (SELECT e.officer FROM events e WHERE e.warning_id = w.id AND e.action = 'call'
-                    AND e.at = w.first_call_at AND {_STANDS} ORDER BY e.id LIMIT 1) AS officer,
-                {_seconds("w.time", "w.first_call_at")} AS seconds, count(*)
-            FROM warnings w WHERE w.time >= %s AND w.time < %s AND w.first_call_at IS NOT NULL GROUP BY 1, 2"""
-        return self._all(sql, (start, end))
-
     def escalated_warnings(self, start: str, end: str) -> tuple[int, list[tuple]]:
         sql = f"""WITH handed AS MATERIALIZED (
                 SELECT station, warning_id FROM events e
@@ -703,8 +696,8 @@ class PostgresStore:
         return self._all(sql, {"start": start, "end": end, **limits})
 
     def first_call_seconds(self, start: str, end: str) -> list[tuple]:
-        sql = f"""SELECT risk_level, {_seconds("time", "first_call_at")} AS seconds, count(*) FROM warnings
-            WHERE time >= %s AND time < %s AND first_call_at IS NOT NULL GROUP BY risk_level, seconds"""
+        sql = f"""SELECT risk_level, first_call_by, {_seconds("time", "first_call_at")} AS seconds, count(*)
+            FROM warnings WHERE time >= %s AND time < %s AND first_call_at IS NOT NULL GROUP BY 1, 2, 3"""
         return self._all(sql, (start, end))
 
     def stop_payment_seconds(self, start: str, end: str) -> list[tuple]:

@@ -721,14 +721,6 @@ class SqliteStore:
             GROUP BY 1, 2, 3"""
         return self.conn.execute(sql, (start, end)).fetchall()
 
-    def first_call_seconds_by_officer(self, start: str, end: str) -> list[tuple]:
-        sql = f"""
-            SELECT (SELECT e.officer FROM events e INDEXED BY events_warning WHERE e.warning_id = w.id
-                    AND e.action = 'call' AND e.at = w.first_call_at AND {_STANDS} ORDER BY e.id LIMIT 1) AS officer,
-                {_seconds("w.time", "w.first_call_at")} AS seconds, count(*)
-            FROM warnings w WHERE w.time >= ? AND w.time < ? AND w.first_call_at IS NOT NULL GROUP BY 1, 2"""
-        return self.conn.execute(sql, (start, end)).fetchall()
-
     def escalated_warnings(self, start: str, end: str) -> tuple[int, list[tuple]]:
         """(warnings handed to a station, [(station, warnings), ...]), from one read of the index."""
         sql = f"""
@@ -778,11 +770,10 @@ class SqliteStore:
         return self.conn.execute(_EXPORT_ROWS, {"start": start, "end": end}).fetchall()
 
     def first_call_seconds(self, start: str, end: str) -> list[tuple]:
-        """(risk level, minutes, warnings): how many warnings of [start, end) were first called after how many minutes
-        from their own time. Counts of each value, from which any median or P90 is exact, and which add up over days."""
+        """One pass over the day's warnings gives the figures by risk level and by officer (first_call_by)."""
         sql = f"""
-            SELECT risk_level, {_seconds("time", "first_call_at")} AS seconds, count(*) FROM warnings
-            WHERE time >= ? AND time < ? AND first_call_at IS NOT NULL GROUP BY risk_level, seconds"""
+            SELECT risk_level, first_call_by, {_seconds("time", "first_call_at")} AS seconds, count(*) FROM warnings
+            WHERE time >= ? AND time < ? AND first_call_at IS NOT NULL GROUP BY 1, 2, 3"""
         return self.conn.execute(sql, (start, end)).fetchall()
 
     def stop_payment_seconds(self, start: str, end: str) -> list[tuple]:

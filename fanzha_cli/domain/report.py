@@ -112,9 +112,8 @@ def percentiles(histograms: Iterable[list[list]]) -> tuple[float | None, float |
     n = sum(running[-1] for _, running in histograms)
     if not n:
         return None, None
-    return (_ranked(histograms, (n + 1) // 2) + _ranked(histograms, (n + 2) // 2)) / 2, _ranked(
-        histograms, (9 * n + 9) // 10
-    )
+    median = (_ranked(histograms, (n + 1) // 2) + _ranked(histograms, (n + 2) // 2)) / 2
+    return median, _ranked(histograms, (9 * n + 9) // 10)
 
 
 def _ranked(histograms: list[list[list]], rank: int) -> float:

@@ -95,6 +95,7 @@ _OVERDUE_WHERE = {
     "ack": (
         "station_since IS NOT NULL AND closed_at IS NULL AND acked_at IS NULL"
         " AND station_since < CASE WHEN risk_level >= 2 THEN :ack_cutoff_urgent ELSE :ack_cutoff END"
+        " AND station_since < max(:ack_cutoff_urgent, :ack_cutoff)"
     ),
     "station": (
         "station_since IS NOT NULL AND closed_at IS NULL"
@@ -106,7 +107,9 @@ _OVERDUE_WHERE = {
 
 
 # Listed, those waiting for a station are read in queue order (else, with a filter, SQLite may sort them all).
-_OVERDUE_INDEX = {"ack": "warnings_waiting", "station": "warnings_waiting"}
+# Those not acknowledged are few (a station acknowledges within minutes), and the index of the open hand-overs
+# holds all their condition reads: a bounded range of it, the few found sorted, never a look at every one waiting.
+_OVERDUE_INDEX = {"ack": "warnings_at_station", "station": "warnings_waiting"}
 
 
 # The statuses a warning overdue of each kind can have (one waiting for a station is not closed, closed_at unset).
@@ -117,7 +120,6 @@ _OVERDUE_STATUSES = {"in_hand": {"taken"}, "retry": {"retry"}, "ack": _AT_STATIO
 # Counted, those with a station are a range of warnings_at_station: the later of the two cutoffs bounds it.
 _COUNTED_WHERE = {
     **_OVERDUE_WHERE,
-    "ack": _OVERDUE_WHERE["ack"] + " AND station_since < max(:ack_cutoff_urgent, :ack_cutoff)",
     "station": _OVERDUE_WHERE["station"] + " AND station_since < max(:station_cutoff_urgent, :station_cutoff)",
 }
 OVERDUE = {kind: f"SELECT id FROM warnings WHERE {where}" for kind, where in _COUNTED_WHERE.items()}

@@ -173,3 +173,18 @@ def test_a_station_not_in_the_list_that_warnings_name_has_an_inbox_too(run, tmp_
     assert run("--station", "张店派出所", "ack", "0031").exit_code == 0
     typo = run("--station", "张点派出所", "inbox")
     assert typo.exit_code == 2 and "not in the station list" in typo.stderr
+
+
+def test_a_visit_without_an_acknowledgement_counts_as_one_and_a_move_counts_for_both_stations(run, handed):
+    """The summary follows the desk's rule: a station that reports a visit has the hand-over (acknowledged then);
+    a move is a result of the station that passes it on and a hand-over received by the one taking it."""
+    assert run("--station", "阳逻", "visit", "0001", "moved", "--to", "仓埠", "--at", "2026-11-24 09:40").exit_code == 0
+    assert run("--station", "仓埠", "visit", "0004", "dissuaded", "--at", "2026-11-24 10:00").exit_code == 0
+    day = json.loads(run("summary", "--date", "2026-11-24", "--json").stdout)
+    yangluo, cangbu = day["stations"]["阳逻派出所"], day["stations"]["仓埠派出所"]
+    assert yangluo["visits"]["moved"] == 1 and cangbu["visits"]["moved"] == 0
+    assert (yangluo["acknowledged"], yangluo["median_minutes_to_ack"]) == (1, 30)  # 0001: handed 09:10, moved 09:40
+    assert (cangbu["received"], cangbu["acknowledged"], cangbu["median_minutes_to_ack"]) == (2, 1, 30)  # 0004
+    assert run("undo").exit_code == 0  # the dissuaded visit, and the acknowledgement it made, go together
+    cangbu = json.loads(run("summary", "--date", "2026-11-24", "--json").stdout)["stations"]["仓埠派出所"]
+    assert (cangbu["acknowledged"], cangbu["visits"]["dissuaded"]) == (0, 0)

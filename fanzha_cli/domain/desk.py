@@ -226,9 +226,21 @@ class Desk:
                 raise DeskError(
                     f"{warning['id']} is with {station} already: `moved --to` names the station taking it over"
                 )
-            event = self.event(warning["id"], "visit", at=at, outcome=result, station=station, note=note)
-            # a station that reports a visit has the hand-over: it counts as acknowledged, if it was not
-            acked = {} if warning["acked_at"] else {"acked_at": at}
+            # the reporting station, which a move names as the one it came from (the event's station is the new one)
+            came_from = warning["escalated_to"] if result == "moved" else None
+            events = [
+                self.event(
+                    warning["id"], "visit", at=at, outcome=result, station=station, note=note, moved_from=came_from
+                )
+            ]
+            # a station that reports a visit has the hand-over: it counts as acknowledged (and is counted so), if it
+            # had not acknowledged
+            acked = {}
+            if not warning["acked_at"]:
+                acked = {"acked_at": at}
+                handed = warning["station_since"]
+                by = warning["escalated_to"]
+                events.append(self.event(warning["id"], "ack", at=at, station=by, handed_at=handed, by="visit"))
             if result == "dissuaded":
                 # a call still in hand is left to finish; its outcome then closes the warning
                 in_hand = warning["status"] == "taken"
@@ -237,7 +249,7 @@ class Desk:
                 state = acked | {"visit_result": result, "visits": warning["visits"] + 1, "station_since": at}
             else:
                 state = self._hand_over(warning, station, at)
-            self._commit(warning, [event], state)
+            self._commit(warning, events, state)
             return {"warning": warning["id"], "result": result, "station": station, "status": _status(warning, state)}
 
     def ack(self, warning_id: str, *, station: str | None = None, at: str | None = None) -> dict:

@@ -207,6 +207,8 @@ def _station_side(store: Store, start: str, end: str, figures: dict) -> None:
             station["acknowledged"] += events
             if seconds is not None:  # an acknowledgement another program wrote may not say when it was handed over
                 waits.setdefault(name, []).append((whole_minutes_of(seconds), events))
+        elif action == "moved in":  # passed on by another station: handed to this one
+            station["received"] += events
         else:
             station["visits"][outcome] += events
     figures["stations"] = dict(sorted(stations.items()))

@@ -230,7 +230,8 @@ class Store(Protocol):
     def station_acts(self, start: str, end: str) -> list[tuple]:
         """(station, action, outcome, seconds, events) of the standing acknowledgements and visits of [start, end):
         for an 'ack', the whole seconds from its hand-over (its ``handed_at``) and no outcome; for a 'visit', its
-        outcome and no seconds."""
+        outcome and no seconds, under the station that reported it (a move: the one it came from, its
+        ``moved_from``); and ('moved in', None, None) for the warnings moved to a station."""
         ...
 
     def officer_acts(self, start: str, end: str) -> list[tuple]:

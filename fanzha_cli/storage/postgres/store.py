@@ -650,12 +650,18 @@ class PostgresStore:
         return self._all(sql, (start, end))
 
     def station_acts(self, start: str, end: str) -> list[tuple]:
-        handed = "(details::json ->> 'handed_at')"
-        sql = f"""SELECT station, action, CASE WHEN action = 'visit' THEN outcome END,
+        handed, moved_from = "(details::json ->> 'handed_at')", "(details::json ->> 'moved_from')"
+        sql = f"""SELECT CASE WHEN action = 'visit' AND outcome = 'moved' THEN coalesce({moved_from}, station)
+                    ELSE station END,
+                action, CASE WHEN action = 'visit' THEN outcome END,
                 CASE WHEN action = 'ack' THEN {_seconds(handed, "at")} END AS seconds, count(*)
-            FROM events e WHERE at >= %s AND at < %s AND action IN ('ack', 'visit') AND {_STANDS}
-            GROUP BY 1, 2, 3, 4"""
-        return self._all(sql, (start, end))
+            FROM events e WHERE at >= %(start)s AND at < %(end)s AND action IN ('ack', 'visit') AND {_STANDS}
+            GROUP BY 1, 2, 3, 4
+            UNION ALL
+            SELECT station, 'moved in', NULL, NULL, count(*) FROM events e
+            WHERE at >= %(start)s AND at < %(end)s AND action = 'visit' AND outcome = 'moved' AND {_STANDS}
+            GROUP BY 1"""
+        return self._all(sql, {"start": start, "end": end})
 
     def officer_acts(self, start: str, end: str) -> list[tuple]:
         sql = f"""SELECT officer, action, outcome, count(*) FROM events e WHERE at >= %s AND at < %s

@@ -159,6 +159,18 @@ def _seconds(start: str, end: str) -> str:
     return f"CAST(round((julianday({end}) - julianday({start})) * 86400) AS INTEGER)"
 
 
+# A station's acts in a range: its acknowledgements (with the seconds from the hand-over), the results it reported
+# (a move by the station it came from: the event names the new one), and the warnings moved to it (received).
+_STATION_ACTS = f"""
+    SELECT CASE WHEN action = 'visit' AND outcome = 'moved' THEN coalesce({{moved_from}}, station) ELSE station END,
+        action, CASE WHEN action = 'visit' THEN outcome END,
+        CASE WHEN action = 'ack' THEN {_seconds("{handed}", "at")} END AS seconds, count(*)
+    FROM events e WHERE at >= ? AND at < ? AND action IN ('ack', 'visit') AND {_STANDS} GROUP BY 1, 2, 3, 4
+    UNION ALL
+    SELECT station, 'moved in', NULL, NULL, count(*) FROM events e
+    WHERE at >= ? AND at < ? AND action = 'visit' AND outcome = 'moved' AND {_STANDS} GROUP BY 1"""
+
+
 # --- export by action -----------------------------------------------------------------------------------------
 # The warnings acted on in [start, end), whatever their own time: `export --by action` (a day spent on the
 # backlog, reported back to the platform) and the summary's earlier warnings. Found from the standing events of
@@ -708,13 +720,10 @@ class SqliteStore:
         return self.conn.execute(sql, (start, end)).fetchall()
 
     def station_acts(self, start: str, end: str) -> list[tuple]:
-        handed = "json_extract(details, '$.handed_at')"
-        sql = f"""
-            SELECT station, action, CASE WHEN action = 'visit' THEN outcome END,
-                CASE WHEN action = 'ack' THEN {_seconds(handed, "at")} END AS seconds, count(*)
-            FROM events e WHERE at >= ? AND at < ? AND action IN ('ack', 'visit') AND {_STANDS}
-            GROUP BY 1, 2, 3, 4"""
-        return self.conn.execute(sql, (start, end)).fetchall()
+        sql = _STATION_ACTS.format(
+            handed="json_extract(details, '$.handed_at')", moved_from="json_extract(details, '$.moved_from')"
+        )
+        return self.conn.execute(sql, (start, end, start, end)).fetchall()
 
     def officer_acts(self, start: str, end: str) -> list[tuple]:
         sql = f"""

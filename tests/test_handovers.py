@@ -110,7 +110,8 @@ def test_the_hand_over_message_masks_the_person_unless_full_and_escalate_prints_
     phone, address = rows[0][5], rows[0][7]
     assert phone not in message and f"{phone[:3]}****{phone[-4:]}" in message and address not in message
     assert "对象：欧阳*****　电话" in message and "伪造" not in message  # a line break in a name forges no line
-    assert "请于10分钟内签收，2小时内上门或电话劝阻并反馈结果" in message and "fanzha ack WH202611240000009" in message
+    assert "请于10分钟内（" in message and "前）签收，2小时内（" in message
+    assert "fanzha ack WH202611240000009" in message
     full = run("handover", "0009", "--full")
     assert full.exit_code == 0 and phone in full.stdout and address in full.stdout
 
@@ -135,6 +136,9 @@ def test_the_summary_says_which_station_is_slow_and_who_is_overloaded(run, hande
     assert (li["calls"], li["reached"], li["escalations"], li["stop_payments"]) == (2, 1, 0, 0)
     assert li["median_first_call_minutes"] == 95  # 0002 (08:10 → 09:50) and 0004 (08:30 → 10:00): 100 and 90
     assert (wang["calls"], wang["reached"], wang["median_first_call_minutes"]) == (1, 1, 240)
+    text = run("summary", "--date", "2026-11-24").stdout  # the same, for a supervisor reading it
+    assert "station 阳逻派出所: received 3, acknowledged 2, median ack min 17, dissuaded 0, not found 1" in text
+    assert "officer li: calls 2, reached 1, handed over 0, stop-payments 0, median first call min 95" in text
     ranged = json.loads(run("summary", "--from", "2026-11-23", "--to", "2026-11-24", "--json").stdout)
     assert ranged["total"]["stations"] == day["stations"] and ranged["total"]["by_officer"] == day["by_officer"]
 
@@ -149,6 +153,14 @@ def test_an_acknowledgement_another_program_wrote_counts_without_its_minutes(run
     assert day["stations"]["仓埠派出所"]["median_minutes_to_ack"] is None  # it did not say when it was handed over
 
 
+def test_an_automatic_hand_over_prints_the_message_and_it_names_its_deadlines(run, tmp_path):
+    rows = [warning_row(1, id="WH202611240000041", time="2026-11-24 08:00:00", risk="紧急", station="阳逻派出所")]
+    assert run("import", write_export(tmp_path / "day.csv", rows)).exit_code == 0
+    logged = run("log", "0041", "distrustful", "--at", "2026-11-24 09:00")
+    assert logged.exit_code == 0 and "【反诈预警移交】阳逻派出所" in logged.stdout
+    assert "请于10分钟内（11-24 09:10前）签收，2小时内（11-24 11:00前）上门" in logged.stdout
+
+
 def test_the_hand_over_message_is_refused_for_a_closed_warning_or_another_station_and_notes_one_not_handed_yet(
     run, handed, tmp_path
 ):
@@ -156,7 +168,7 @@ def test_the_hand_over_message_is_refused_for_a_closed_warning_or_another_statio
     closed = run("handover", "0003")
     assert closed.exit_code == 2 and "is closed" in closed.stderr
     other = run("--station", "阳逻", "handover", "0004")
-    assert other.exit_code == 2 and "WH202611240000004 is for 仓埠派出所, not 阳逻派出所" in other.stderr
+    assert other.exit_code == 2 and "WH202611240000004 is with 仓埠派出所, not 阳逻派出所" in other.stderr
     assert run("import", write_export(tmp_path / "late.csv", [warning_row(8, station="仓埠派出所")])).exit_code == 0
     early = run("handover", "0008")
     assert early.exit_code == 0 and "【反诈预警移交】仓埠派出所" in early.stdout

@@ -334,3 +334,8 @@ def test_summaries_beside_a_desk_at_work_keep_nothing_stale(template, tmp_path):
     )
     calls = report.summary(reader, FIRST, LAST, limits, as_range=True)["total"]["calls"]
     assert calls["unreachable"] + calls["distrustful"] >= len(ids) // 2  # the desk's calls are all counted
+
+
+def test_minutes_to_a_tenth_round_a_half_up_as_written():
+    assert report.minutes((3668.2 + 3605.1) / 2) == 3636.7  # the float nearest 3636.65 is below it
+    assert report.minutes(17.0) == 17 and report.minutes(0.05) == 0.1 and report.minutes(None) is None

@@ -196,6 +196,10 @@ def _plain(report: dict) -> None:
     for title, key in (("by station", "by_station"), ("by risk", "by_risk"), ("by fraud type", "by_fraud_type")):
         if figures[key]:
             out(f"  {title}: " + ", ".join(f"{name} {count}" for name, count in figures[key].items()))
+    for header, rows in ((_STATION_HEADER, _station_rows(figures)), (_OFFICER_HEADER, _officer_rows(figures))):
+        for name, *cells in rows:
+            named = zip(header[1:], cells, strict=True)
+            out(f"  {header[0]} {name}: " + ", ".join(f"{label} {cell}" for label, cell in named))
     for day in report.get("days", []):
         marker = "  ← busiest" if _busiest(report, day) else ""
         earlier = day["earlier_warnings_acted_on"]["warnings"]
@@ -203,6 +207,36 @@ def _plain(report: dict) -> None:
         out(
             f"  {day['date']}  {day['received']:>5} received  {percent(day['disposal_rate']):>4} disposed{more}{marker}"
         )
+
+
+# A supervisor's two questions (SPEC §9): which station is slow, who is overloaded
+_STATION_HEADER = ("station", "received", "acknowledged", "median ack min", "dissuaded", "not found", "moved", "late")
+_OFFICER_HEADER = ("officer", "calls", "reached", "handed over", "stop-payments", "median first call min")
+
+
+def _station_rows(figures: dict) -> list[tuple]:
+    return [
+        (
+            name,
+            s["received"],
+            s["acknowledged"],
+            _or_dash(s["median_minutes_to_ack"]),
+            *s["visits"].values(),
+            s["overdue"],
+        )
+        for name, s in figures["stations"].items()
+    ]
+
+
+def _officer_rows(figures: dict) -> list[tuple]:
+    return [
+        (name, o["calls"], o["reached"], o["escalations"], o["stop_payments"], _or_dash(o["median_first_call_minutes"]))
+        for name, o in figures["by_officer"].items()
+    ]
+
+
+def _or_dash(value) -> str:
+    return "—" if value is None else str(value)
 
 
 def _busiest(report: dict, day: dict) -> bool:
@@ -242,6 +276,16 @@ def _rich(report: dict) -> None:
             table = Table(label, "count", title=title)
             for name, count in sorted(figures[key].items(), key=lambda item: -item[1]):
                 table.add_row(name, str(count))
+            console.print(table)
+    for title, header, rows in (
+        ("派出所 stations", _STATION_HEADER, _station_rows(figures)),
+        ("民警 officers", _OFFICER_HEADER, _officer_rows(figures)),
+    ):
+        if rows:
+            table = Table(*header, title=title)
+            table.columns[0].no_wrap = True  # the station's or officer's name whole; the numbers' headers may wrap
+            for cells in rows:
+                table.add_row(*(visible(str(cell)) for cell in cells))
             console.print(table)
     if report.get("days"):
         console.print(_bars(report))

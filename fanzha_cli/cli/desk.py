@@ -86,16 +86,25 @@ def log(
     with reported():
         at = parsed_at(at)
         # 1 when the officer must look at something (a high/urgent warning closed, never handed over)
-        code = report_log(Desk(ctx.obj.open_store(), ctx.obj.officer).log(outcome, warning_id, note=note, at=at))
+        desk = Desk(ctx.obj.open_store(), ctx.obj.officer)
+        code = report_log(desk, desk.log(outcome, warning_id, note=note, at=at))
     raise typer.Exit(code)
 
 
-def report_log(result: dict) -> int:
+def print_handover(desk: Desk, warning_id: str) -> None:
+    """The hand-over message just after a hand-over, to paste into the station's group (`handover ID` again)."""
+    from fanzha_cli.domain.handover import message
+
+    out("\n" + visible(message(desk, desk.get(warning_id))))
+
+
+def report_log(desk: Desk, result: dict) -> int:
     out(f"{result['warning']}: {result['outcome']} → {result['status']} ({STATUS_LABELS_ZH[result['status']]})")
     if result["sms"]:
         out(f"短信预警 SMS to send:\n  {result['sms']}")
     if result["escalated_to"]:
         out(f"→ handed to {result['escalated_to']} for a door visit (platform, WeChat, phone)", "bold")
+        print_handover(desk, result["warning"])
     if result.get("never_handed_over"):
         err(
             f"note: {result['warning']} is high or urgent and was never handed to its station; it is closed as"
@@ -136,9 +145,7 @@ def escalate(
         out(f"{result['warning']}: handed to {result['station']} via {', '.join(result['channels'])}")
         if result["status"] == "taken":
             out("  the call goes on: log its outcome when it ends")
-        from fanzha_cli.domain.handover import message
-
-        out("\n" + visible(message(desk, desk.get(result["warning"]))))  # to paste into the station's group
+        print_handover(desk, result["warning"])
 
 
 @app.command("visit")
@@ -350,7 +357,7 @@ def show(ctx: typer.Context, warning_id: Annotated[str, typer.Argument(metavar="
         if view["escalated_to"] and not view["closed_at"]:
             acked = view["acked_at"]
             done = f"已签收 acknowledged {acked}" if acked else "未签收 not acknowledged"
-            out(f"移交 with {view['escalated_to']} since {view['escalated_at']}, {done}")
+            out(f"移交 with {view['escalated_to']} (first handed over {view['escalated_at']}), {done}")
         if view["clock"]["first_call_from_warning"] is not None:
             out(
                 f"首次呼叫 first call: {spoken_duration(view['clock']['first_call_from_warning'])} after the warning,"

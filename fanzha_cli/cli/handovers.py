@@ -51,8 +51,9 @@ def inbox(ctx: typer.Context, station: Station = None, as_json: AsJson = False) 
 
 
 def _clocks(row: dict, today: str) -> str:
-    """The risk, how long since the hand-over (or the last visit), the acknowledgement and the visit's deadline."""
-    since = f"{'last visit' if row['visits'] else 'handed over'} {spoken_duration(row['minutes_since'])} ago"
+    """The risk, how long it has been with the station (since the hand-over, or since the last visit that did not
+    find the person), the acknowledgement and the visit's deadline."""
+    since = f"with the station {spoken_duration(row['minutes_since'])}"  # since the hand-over or the last visit
     acked = row["acked_at"]
     ack = f"签收 acknowledged {_when(acked, today)}" if acked else _due("签收 ack", row, "ack", today)
     risk = RISK_LABELS_ZH[parse_risk(row["risk"])]
@@ -79,7 +80,7 @@ def ack(
 ) -> None:
     """签收: your station has received a hand-over; the minutes since it was handed over are measured.
 
-    Example: fanzha --station 阳逻 ack WH202611240000008
+    Example: fanzha --station 阳逻 ack WH202611240000024
     """
     with reported():
         at = parsed_at(at)
@@ -116,7 +117,7 @@ def handover(
             raise DeskError(f"{warning['id']} is closed ({warning['closed_at']}): there is nothing to hand over")
         acting = session.station(desk.store)
         if acting is not None and acting != (warning["escalated_to"] or warning["station"]):
-            raise DeskError(f"{warning['id']} is for {warning['escalated_to'] or warning['station']}, not {acting}")
+            raise DeskError(f"{warning['id']} is with {warning['escalated_to'] or warning['station']}, not {acting}")
         text = message(desk, warning, full=full)
         if not warning["station_since"]:
             err(f"{warning['id']} is not handed over yet: `fanzha escalate {warning['id']}` records it")

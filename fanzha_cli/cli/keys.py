@@ -217,7 +217,7 @@ def _act(desk: Desk, key: str, keys: Keys, shift: Shift, *, warning: dict | None
             return
     if key in OUTCOME_KEYS:
         result = desk.log(OUTCOME_KEYS[key])
-        report_log(result)
+        report_log(desk, result)
         shift.count(result["outcome"], *(["escalated"] if result["escalated_to"] else []))
     elif key == "e":
         result = desk.escalate()

@@ -69,12 +69,21 @@ def message(desk: Desk, warning: dict, *, full: bool = False) -> str:
     ]
     if full and warning["address"]:
         lines.append(f"住址：{_one_line(warning['address'])}")
+    ack_by, visit_by = f"{_spoken(ack)}内{_by(warning, ack)}", f"{_spoken(visit)}内{_by(warning, visit)}"
     lines += [
-        f"要求：请于{_spoken(ack)}内签收，{_spoken(visit)}内上门或电话劝阻并反馈结果。",
+        f"要求：请于{ack_by}签收，{visit_by}上门或电话劝阻并反馈结果。",
         f"提示：{tip(warning['fraud_type'])}",
         f"预警编号：{warning['id']}（签收：fanzha ack {warning['id']}）",
     ]
     return "\n".join(lines)
+
+
+def _by(warning: dict, minutes: int) -> str:
+    """（11-26 17:33前）: the deadline itself, from the hand-over; nothing before there is one."""
+    if not warning["station_since"]:
+        return ""
+    due = datetime.fromisoformat(warning["station_since"]) + timedelta(minutes=minutes)
+    return f"（{due:%m-%d %H:%M}前）"
 
 
 def _one_line(text: str) -> str:

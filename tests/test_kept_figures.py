@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from conftest import warning_row, write_export
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from fanzha_cli.domain import report, stoppay
@@ -147,6 +147,7 @@ def conn_path(conn):
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=st.lists(STEP, min_size=1, max_size=25))
+@example(steps=[("escalate", 0, 0, 0, 0), ("move", 0, 0, 0, 1)])  # found in CI: a move received, over a range
 def test_kept_figures_always_equal_the_figures_from_the_rows(template, tmp_path_factory, steps):
     path = tmp_path_factory.mktemp("day") / "fanzha.db"
     shutil.copy(template, path)

@@ -152,8 +152,8 @@ def _ranked(histograms: list[list[list]], rank: int) -> float:
 # show: how many warnings waited how many minutes for their first call, and requests for their result (medians
 # stay exact), and the earlier warnings by their day of receipt (a range's total counts a warning acted on over
 # several days once). Overdue is never part of it: it changes with the clock, and summary() counts it afresh.
-FIGURES_VERSION = 8  # the form of kept figures: raise it when period() changes, and kept days are computed again
-_PARTS = ("first_call", "stop_pay_minutes", "earlier_by_day", "ack_minutes", "officer_first_call")
+FIGURES_VERSION = 9  # the form of kept figures: raise it when period() changes, and kept days are computed again
+_PARTS = ("first_call", "stop_pay_minutes", "earlier_by_day", "ack_minutes", "officer_first_call", "moved_in")
 _ADDED = ("received", "disposed", "closed", "open", "high_not_escalated", "sms")
 _ADDED_BY_KEY = ("calls", "visits", "by_channel", "by_risk", "by_fraud_type")
 _ADDED_STOP_PAY = ("requested", "frozen", "partial", "failed", "kept_fen")
@@ -205,6 +205,7 @@ def _station_side(store: Store, start: str, end: str, figures: dict) -> None:
     """Each station's hand-overs received, acknowledged (and how soon) and its visits' results."""
     stations = {name: _station(received) for name, received in figures["by_station"].items()}
     waits: dict[str, list] = {}
+    moved_in: dict[str, int] = {}  # kept apart too: a range adds them to its own count of escalations
     for name, action, outcome, seconds, events in store.station_acts(start, end):
         station = stations.setdefault(name, _station())
         if action == "ack":
@@ -213,10 +214,12 @@ def _station_side(store: Store, start: str, end: str, figures: dict) -> None:
                 waits.setdefault(name, []).append((whole_minutes_of(seconds), events))
         elif action == "moved in":  # passed on by another station: handed to this one
             station["received"] += events
+            moved_in[name] = moved_in.get(name, 0) + events
         else:
             station["visits"][outcome] += events
     figures["stations"] = dict(sorted(stations.items()))
     figures["ack_minutes"] = {name: [delays(pairs)] for name, pairs in sorted(waits.items())}
+    figures["moved_in"] = dict(sorted(moved_in.items()))
 
 
 def _officers(store: Store, start: str, end: str, figures: dict, first_calls: dict[str, list]) -> None:
@@ -263,10 +266,15 @@ def added_up(store: Store, days: list[dict], first: date, last: date) -> dict:
 
 
 def _stations_added(total: dict, days: list[dict]) -> None:
-    """A range's stations: hand-overs received counted over the range (each warning once), the rest added up."""
+    """A range's stations: hand-overs received counted over the range (each warning escalated once, and those moved
+    to it), the rest added up."""
     stations = {name: _station(received) for name, received in total["by_station"].items()}
     waits: dict[str, list] = {}
+    moved_in: dict[str, int] = {}
     for day in days:
+        for name, count in day["moved_in"].items():
+            stations.setdefault(name, _station())["received"] += count
+            moved_in[name] = moved_in.get(name, 0) + count
         for name, figures in day["stations"].items():
             station = stations.setdefault(name, _station())
             station["acknowledged"] += figures["acknowledged"]
@@ -276,6 +284,7 @@ def _stations_added(total: dict, days: list[dict]) -> None:
             waits.setdefault(name, []).extend(histograms)
     total["stations"] = dict(sorted(stations.items()))
     total["ack_minutes"] = dict(sorted(waits.items()))
+    total["moved_in"] = dict(sorted(moved_in.items()))
 
 
 def _officers_added(total: dict, days: list[dict]) -> None:

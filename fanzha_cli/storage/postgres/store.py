@@ -51,6 +51,7 @@ _STALE_HOLDS = """
     WHERE holder IS NOT NULL AND status = 'taken' AND held_since < %(cutoff)s
         AND NOT EXISTS (SELECT 1 FROM events e WHERE e.warning_id = w.id AND e.logged_at >= %(cutoff)s)
     FOR UPDATE SKIP LOCKED"""  # one desk reclaims each; the others go on
+_STOP_PAY_OVERDUE = "status = 'open' AND requested_at < %(stop_pay_cutoff)s"  # a stop-payment's, unanswered too long
 _OVERDUE_WHERE = {
     "in_hand": "holder IS NOT NULL AND status = 'taken' AND held_since < %(hold_cutoff)s",
     "retry": "status = 'retry' AND due_at < %(now)s",
@@ -64,14 +65,10 @@ _OVERDUE_WHERE = {
         " %(station_cutoff)s) AND station_since < CASE WHEN risk_level >= 2 THEN %(station_cutoff_urgent)s"
         " ELSE %(station_cutoff)s END AND (visit_result IS NULL OR visit_result != 'dissuaded')"
     ),
-    "stop_pay": (
-        "id IN (SELECT warning_id FROM stop_payments WHERE status = 'open' AND requested_at < %(stop_pay_cutoff)s)"
-    ),
+    "stop_pay": f"id IN (SELECT warning_id FROM stop_payments WHERE {_STOP_PAY_OVERDUE})",
 }
 _OVERDUE_COUNT = {kind: f"SELECT count(*) FROM warnings WHERE {where}" for kind, where in _OVERDUE_WHERE.items()}
-_OVERDUE_COUNT["stop_pay"] = (
-    "SELECT count(DISTINCT warning_id) FROM stop_payments WHERE status = 'open' AND requested_at < %(stop_pay_cutoff)s"
-)
+_OVERDUE_COUNT["stop_pay"] = f"SELECT count(DISTINCT warning_id) FROM stop_payments WHERE {_STOP_PAY_OVERDUE}"
 _OVERDUE_IDS = " UNION ".join(f"SELECT id FROM warnings WHERE {where}" for where in _OVERDUE_WHERE.values())
 # The warnings late on their station's side (not acknowledged, or no visit result, in time): by station in a summary
 _LATE_AT_STATION = " UNION ".join(

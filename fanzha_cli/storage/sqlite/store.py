@@ -162,9 +162,10 @@ def _seconds(start: str, end: str) -> str:
 # A station's acts in a range: its acknowledgements (with the seconds from the hand-over), the results it reported
 # (a move by the station it came from: the event names the new one), and the warnings moved to it (received).
 _STATION_ACTS = f"""
-    SELECT CASE WHEN action = 'visit' AND outcome = 'moved' THEN coalesce({{moved_from}}, station) ELSE station END,
+    SELECT CASE WHEN action = 'visit' AND outcome = 'moved'
+            THEN coalesce(json_extract(details, '$.moved_from'), station) ELSE station END,
         action, CASE WHEN action = 'visit' THEN outcome END,
-        CASE WHEN action = 'ack' THEN {_seconds("{handed}", "at")} END AS seconds, count(*)
+        CASE WHEN action = 'ack' THEN {_seconds("json_extract(details, '$.handed_at')", "at")} END AS seconds, count(*)
     FROM events e WHERE at >= ? AND at < ? AND action IN ('ack', 'visit') AND {_STANDS} GROUP BY 1, 2, 3, 4
     UNION ALL
     SELECT station, 'moved in', NULL, NULL, count(*) FROM events e
@@ -720,10 +721,7 @@ class SqliteStore:
         return self.conn.execute(sql, (start, end)).fetchall()
 
     def station_acts(self, start: str, end: str) -> list[tuple]:
-        sql = _STATION_ACTS.format(
-            handed="json_extract(details, '$.handed_at')", moved_from="json_extract(details, '$.moved_from')"
-        )
-        return self.conn.execute(sql, (start, end, start, end)).fetchall()
+        return self.conn.execute(_STATION_ACTS, (start, end, start, end)).fetchall()
 
     def officer_acts(self, start: str, end: str) -> list[tuple]:
         sql = f"""

@@ -190,6 +190,15 @@ At = Annotated[
     typer.Option("--at", help="When it was done, if earlier: HH:MM today, or a full time.", metavar="TIME"),
 ]
 Note = Annotated[str | None, typer.Option("--note", help="A note kept with the action.")]
+ActingStation = Annotated[
+    str | None,
+    typer.Option(
+        "--station",
+        help="The station you act for, as its officer (else the global --station, else $FANZHA_STATION): another"
+        " station's warning is refused.",
+        autocompletion=complete_station,
+    ),
+]
 
 
 def parsed_at(at: str | None) -> str | None:

@@ -7,7 +7,17 @@ from typing import Annotated
 import typer
 
 from fanzha_cli import output
-from fanzha_cli.cli.application import AsJson, At, Note, app, complete_station, completing, parsed_at, reported
+from fanzha_cli.cli.application import (
+    ActingStation,
+    AsJson,
+    At,
+    Note,
+    app,
+    complete_station,
+    completing,
+    parsed_at,
+    reported,
+)
 from fanzha_cli.cli.render import (
     RISK_STYLE,
     dump_json,
@@ -164,15 +174,7 @@ def visit(
     ] = None,
     note: Note = None,
     at: At = None,
-    station: Annotated[
-        str | None,
-        typer.Option(
-            "--station",
-            help="The station reporting, if you are its officer (else the global --station, else $FANZHA_STATION):"
-            " refused for a warning with another station.",
-            autocompletion=complete_station,
-        ),
-    ] = None,
+    station: ActingStation = None,
 ) -> None:
     """Record a station's door-visit result.
 

@@ -4,25 +4,16 @@ from typing import Annotated
 
 import typer
 
-from fanzha_cli.cli.application import AsJson, At, app, complete_station, parsed_at, reported
+from fanzha_cli.cli.application import ActingStation, AsJson, At, app, parsed_at, reported
 from fanzha_cli.domain.desk import Desk
 from fanzha_cli.domain.errors import DeskError, FanzhaError
 from fanzha_cli.domain.values import parse_risk
 from fanzha_cli.domain.vocab import RISK_LABELS_ZH
 from fanzha_cli.output import err, out, out_json, spoken_duration, visible
 
-Station = Annotated[
-    str | None,
-    typer.Option(
-        "--station",
-        help="The station you act for (else the global --station, else $FANZHA_STATION).",
-        autocompletion=complete_station,
-    ),
-]
-
 
 @app.command("inbox")
-def inbox(ctx: typer.Context, station: Station = None, as_json: AsJson = False) -> None:
+def inbox(ctx: typer.Context, station: ActingStation = None, as_json: AsJson = False) -> None:
     """What was handed to your station and waits for its visit, the most urgent first, with full phone and address.
 
     Example: fanzha --station 阳逻 inbox
@@ -74,7 +65,7 @@ def _due(what: str, row: dict, clock: str, today: str) -> str:
 def ack(
     ctx: typer.Context,
     warning_id: Annotated[str, typer.Argument(metavar="ID")],
-    station: Station = None,
+    station: ActingStation = None,
     at: At = None,
     as_json: AsJson = False,
 ) -> None:

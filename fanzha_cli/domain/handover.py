@@ -24,8 +24,8 @@ def inbox(desk: Desk, station: str) -> list[dict]:
 
 def _with_clocks(desk: Desk, warning: dict) -> dict:
     handed = datetime.fromisoformat(warning["station_since"])
-    ack_due = handed + timedelta(minutes=ack_minutes(desk.settings, warning))
-    visit_due = handed + timedelta(minutes=station_minutes(desk.settings, warning))
+    ack_due = _due(warning, ack_minutes(desk.settings, warning))
+    visit_due = _due(warning, station_minutes(desk.settings, warning))
     return {
         "id": warning["id"],
         "risk": RISK_LEVELS[warning["risk_level"]],
@@ -80,10 +80,12 @@ def message(desk: Desk, warning: dict, *, full: bool = False) -> str:
 
 def _by(warning: dict, minutes: int) -> str:
     """（11-26 17:33前）: the deadline itself, from the hand-over; nothing before there is one."""
-    if not warning["station_since"]:
-        return ""
-    due = datetime.fromisoformat(warning["station_since"]) + timedelta(minutes=minutes)
-    return f"（{due:%m-%d %H:%M}前）"
+    return f"（{_due(warning, minutes):%m-%d %H:%M}前）" if warning["station_since"] else ""
+
+
+def _due(warning: dict, minutes: int) -> datetime:
+    """When a limit of ``minutes`` from the station's having the warning runs out."""
+    return datetime.fromisoformat(warning["station_since"]) + timedelta(minutes=minutes)
 
 
 def _one_line(text: str) -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +29,7 @@ ORDINARY_DAY, HEAVY_DAY = "2026-11-18", "2026-11-19"  # the last two days built
 HERE = Path(__file__).resolve().parent
 FANZHA = str(Path(sys.executable).with_name("fanzha"))  # the console script, as the officer runs it
 sys.path.insert(0, str(HERE))
-from bench_import import HELLO, compile_package  # noqa: E402
+from bench_import import HELLO, compile_package, elapsed  # noqa: E402
 from synth import write_csv  # noqa: E402
 
 
@@ -79,12 +78,6 @@ def find_words(db: Path) -> tuple[str, str]:
     return phone[-4:], name
 
 
-def timed(command: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warnings", type=int, default=200_000)
@@ -121,8 +114,8 @@ def main() -> None:
         for name, command in commands.items():
             ours, theirs = [], []
             for n in range(args.repeat):
-                theirs.append(timed([sys.executable, str(hello)]))
-                ours.append(timed(command(n)))
+                theirs.append(elapsed([sys.executable, str(hello)]))
+                ours.append(elapsed(command(n)))
             a, b = statistics.median(ours), statistics.median(theirs)
             print(
                 f"{name}: fanzha {a * 1000:.0f} ms, Typer hello-world {b * 1000:.0f} ms,"

@@ -23,29 +23,22 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 FANZHA = str(Path(sys.executable).with_name("fanzha"))
 sys.path.insert(0, str(HERE))
-from bench_import import HELLO, compile_package, sqlite3_shell  # noqa: E402
+from bench_import import HELLO, compile_package, elapsed, sqlite3_shell  # noqa: E402
 from city import LAST, city_database  # noqa: E402
-
-
-def timed(command: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
 
 
 def compare(name: str, ours, theirs, goal: str, repeat: int) -> None:
     """Interleaved runs of our command and its baseline (each a list of commands whose times add up)."""
     mine, base = [], []
     for _ in range(repeat):
-        base.append(sum(timed(command) for command in theirs))
-        mine.append(timed(ours))
+        base.append(sum(elapsed(command) for command in theirs))
+        mine.append(elapsed(ours))
     a, b = statistics.median(mine), statistics.median(base)
     print(f"{name}: fanzha {a * 1000:.0f} ms, baseline {b * 1000:.0f} ms, ratio {a / b:.2f} (goal {goal})", flush=True)
 
@@ -217,7 +210,7 @@ def summaries(db: Path, shell: str, repeat: int, first_day: str, last_day: str) 
         )
         ours = [FANZHA, "--db", str(db), "summary", "--json", "--from", start, "--to", end]
         # the first summary of days never summed computes each day from the rows and keeps it
-        print(f"summary --json ({name}), its days computed and kept: {timed(ours):.2f} s (no goal)", flush=True)
+        print(f"summary --json ({name}), its days computed and kept: {elapsed(ours):.2f} s (no goal)", flush=True)
         compare(f"summary --json ({name})", ours, [[shell, str(db), grouped]], "≤ 2.0", repeat)
 
 

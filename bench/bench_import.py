@@ -62,6 +62,13 @@ def sqlite3_shell() -> str:
     return shutil.which("sqlite3") or sys.exit("no sqlite3 shell could be installed")
 
 
+def elapsed(command: list[str]) -> float:
+    """Wall time in seconds of one process that must succeed, its output thrown away."""
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
 def timed(command: list[str], env: dict | None = None) -> tuple[float, int]:
     """Wall time in seconds and peak RSS in MB of one process."""
     start = time.perf_counter()

@@ -27,6 +27,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 from bench_import import FANZHA, HELLO, compile_package, timed  # noqa: E402
 from synth import write_csv  # noqa: E402
+from three_levels import desk_logins  # noqa: E402
 
 
 def psql() -> str:
@@ -49,10 +50,11 @@ def bench_start(server: str, work: Path, repeat: int) -> None:
     hello = work / "hello.py"
     hello.write_text(HELLO)
     times = {"next": [], "log": [], "hello": [], "import psycopg2": []}
+    desks = desk_logins(url, [f"o{n}" for n in range(repeat)])  # on the server each officer is a login of its own
     for n in range(repeat):
         times["hello"].append(timed([sys.executable, str(hello)])[0])
-        times["next"].append(timed([FANZHA, "--db", url, "--officer", f"o{n}", "next"])[0])
-        times["log"].append(timed([FANZHA, "--db", url, "--officer", f"o{n}", "log", "unreachable"])[0])
+        times["next"].append(timed([FANZHA, "--db", desks[f"o{n}"], "next"])[0])
+        times["log"].append(timed([FANZHA, "--db", desks[f"o{n}"], "log", "unreachable"])[0])
         times["import psycopg2"].append(timed([sys.executable, "-c", "import psycopg2"])[0])
     hello_ms = statistics.median(times["hello"]) * 1000
     for name in ("next", "log", "import psycopg2"):

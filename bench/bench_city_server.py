@@ -24,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 from bench_import import FANZHA, HELLO, compile_package, timed  # noqa: E402
+from three_levels import desk_logins  # noqa: E402
 
 DAYS = 154
 LAST_DAY = "2026-11-24"
@@ -88,7 +89,7 @@ def city(server: str, warnings: int, keep: bool) -> str:
     return url
 
 
-def plans(url: str, commands: list[list[str]]) -> None:
+def plans(commands: list[list[str]]) -> None:
     """Every statement the commands run, in-process, with its plan (EXPLAIN, not run)."""
     from typer.testing import CliRunner
 
@@ -112,7 +113,7 @@ def plans(url: str, commands: list[list[str]]) -> None:
         setattr(pg_store.PostgresStore, name, explaining(name))
     try:
         for command in commands:
-            CliRunner().invoke(app, ["--db", url, *command])
+            CliRunner().invoke(app, command)
     finally:
         for name, method in real.items():
             setattr(pg_store.PostgresStore, name, method)
@@ -134,24 +135,26 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             hello = Path(folder) / "hello.py"
             hello.write_text(HELLO)
+            # each officer its own desk login (SPEC §9), the row-level security of a desk on every statement
+            desks = desk_logins(url, [f"o{n}" for n in range(args.repeat)] + ["oplan"])
             commands = {
-                "next": lambda n: ["--officer", f"o{n}", "next"],
-                "log": lambda n: ["--officer", f"o{n}", "log", "unreachable"],
-                "show": lambda n: ["show", f"WH{args.warnings - 10:015d}"],
-                "summary of a day": lambda n: ["summary", "--date", LAST_DAY, "--json"],
+                "next": lambda n: ["--db", desks[f"o{n}"], "next"],
+                "log": lambda n: ["--db", desks[f"o{n}"], "log", "unreachable"],
+                "show": lambda n: ["--db", desks[f"o{n}"], "show", f"WH{args.warnings - 10:015d}"],
+                "summary of a day": lambda n: ["--db", desks[f"o{n}"], "summary", "--date", LAST_DAY, "--json"],
             }
             times: dict[str, list[float]] = {name: [] for name in (*commands, "hello")}
             for n in range(args.repeat):
                 times["hello"].append(timed([sys.executable, str(hello)])[0])
                 for name, command in commands.items():
-                    times[name].append(timed([FANZHA, "--db", url, *command(n)])[0])
+                    times[name].append(timed([FANZHA, *command(n)])[0])
             hello_ms = statistics.median(times["hello"]) * 1000
             print(f"{args.warnings:,} warnings on PostgreSQL; a bare Typer hello-world {hello_ms:.0f} ms")
             for name in commands:
                 ms = statistics.median(times[name]) * 1000
                 print(f"{name}: {ms:.0f} ms, ratio {ms / hello_ms:.2f} (goal ≤ 1.5)")
             print()
-            plans(url, [command("plan") for command in commands.values()])
+            plans([command("plan") for command in commands.values()])
 
 
 if __name__ == "__main__":

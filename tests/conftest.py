@@ -15,6 +15,7 @@ from hypothesis import settings
 from typer.testing import CliRunner
 
 from fanzha_cli.cli import app
+from fanzha_cli.cli.application import officer_name
 
 # No hypothesis deadline: many property tests read and write files or a database, and a busy machine is not a bug.
 settings.register_profile("fanzha", deadline=None)
@@ -68,7 +69,7 @@ def db_path(request, tmp_path, monkeypatch) -> Path:
         import pg_cluster
 
         url = pg_cluster.database_url(request.getfixturevalue("pg_server"), f"fanzha_suite_{next(_databases)}")
-        monkeypatch.setenv("FANZHA_DB", url)
+        monkeypatch.setenv("FANZHA_DB", as_officer(url, "test-officer"))
     monkeypatch.setenv("FANZHA_OFFICER", "test-officer")
     monkeypatch.delenv("NO_COLOR", raising=False)
     return path
@@ -97,9 +98,60 @@ def engine(request, db_path, monkeypatch) -> str:
         return str(db_path)
     import pg_cluster
 
-    url = pg_cluster.database_url(request.getfixturevalue("pg_server"), f"fanzha_test_{next(_databases)}")
+    url = as_officer(pg_cluster.database_url(request.getfixturevalue("pg_server"), f"fanzha_test_{next(_databases)}"))
     monkeypatch.setenv("FANZHA_DB", url)
     return url
+
+
+def as_officer(location: str, officer: str = "test-officer") -> str:
+    """Where ``officer`` works: on one file, the file (the officer says who they are, --officer); on the server,
+    the database through the officer's own login, since there the login is the officer (SPEC §9). The tests' logins
+    are the server's superusers, held by no role: the roles themselves are tested with logins `admin user add`
+    makes."""
+    if not location.startswith("postgresql://"):
+        return location
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    import psycopg2
+
+    name = officer_name(officer)
+    try:
+        conn = psycopg2.connect(location)
+    except psycopg2.Error:  # a location a test makes unreachable or malformed on purpose: as it is
+        return location
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,))
+            if not cur.fetchone():
+                cur.execute(f"CREATE ROLE {psycopg2.extensions.quote_ident(name, conn)} LOGIN SUPERUSER")
+    except psycopg2.errors.DuplicateObject:  # another test made it meanwhile
+        pass
+    finally:
+        conn.close()
+    parts = urlsplit(location)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{quote(name, safe='')}@{host}"))
+
+
+def _officer_args(args: list[str]) -> tuple[list[str], dict[str, str]]:
+    """On the server, the officer the test names (`--officer NAME`, else FANZHA_OFFICER) works through NAME's own
+    login (FANZHA_DB, and --db if given): the program refuses an officer who is not the login there."""
+    location = os.environ.get("FANZHA_DB", "")
+    if "--db" in args[:-1]:
+        location = args[args.index("--db") + 1]
+    officer = os.environ.get("FANZHA_OFFICER", "")
+    named = "--officer" in args[:-1]
+    if named:
+        officer = args[args.index("--officer") + 1]
+    if not location.startswith("postgresql://") or not officer_name(officer):
+        return args, {}  # (an empty name is refused on either engine)
+    if named:
+        at = args.index("--officer")
+        args = args[:at] + args[at + 2 :]
+    if "--db" in args:
+        args[args.index("--db") + 1] = as_officer(location, officer)
+    return args, {"FANZHA_DB": as_officer(location, officer), "FANZHA_OFFICER": officer}
 
 
 @pytest.fixture
@@ -108,7 +160,8 @@ def run():
     runner = CliRunner()
 
     def invoke(*args: str):
-        return runner.invoke(app, [str(arg) for arg in args], catch_exceptions=False)
+        words, env = _officer_args([str(arg) for arg in args])
+        return runner.invoke(app, words, catch_exceptions=False, env=env or None)
 
     return invoke
 

@@ -19,7 +19,7 @@ from contextlib import suppress
 from pathlib import Path
 
 import pytest
-from conftest import deadline, warning_row, write_export
+from conftest import as_officer, deadline, warning_row, write_export
 
 from fanzha_cli.files.importer import import_file
 from fanzha_cli.storage import open_store
@@ -86,7 +86,8 @@ def assert_every_warning_handled_once(db, handed: dict[str, list[str]], expected
 
 
 def fanzha(location: str, officer: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "fanzha_cli", "--db", str(location), "--officer", officer, *args]
+    where = as_officer(str(location), officer)  # on the server, the officer's own login
+    command = [sys.executable, "-m", "fanzha_cli", "--db", where, "--officer", officer, *args]
     try:
         return subprocess.run(
             command, cwd=cwd, env=child_env(), capture_output=True, text=True, encoding="utf-8", timeout=CALL_TIMEOUT

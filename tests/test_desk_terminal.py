@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import warning_row, write_export
+from conftest import as_officer, warning_row, write_export
 
 WAIT = 60  # seconds for the screen to show what a key should bring: a hang, not slowness, fails the test
 
@@ -61,6 +61,12 @@ class Terminal:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True, timeout=WAIT)
 
 
+def desk_env(location: str) -> dict[str, str]:
+    """The desk's shell: officer desk-1 (on the server, through its own login), a UTF-8 colour terminal."""
+    return {"FANZHA_DB": as_officer(location, "desk-1"), "FANZHA_OFFICER": "desk-1", "LANG": "C.UTF-8",
+            "TERM": "xterm-256color"}  # fmt: skip
+
+
 @needs_tmux
 def test_a_shift_in_a_real_terminal(run, db, tmp_path, location):
     rows = [
@@ -73,7 +79,7 @@ def test_a_shift_in_a_real_terminal(run, db, tmp_path, location):
     ]
     assert run("import", write_export(tmp_path / "day.csv", rows)).exit_code == 0
     fanzha = str(Path(sys.executable).with_name("fanzha"))
-    env = {"FANZHA_DB": location, "FANZHA_OFFICER": "desk-1", "LANG": "C.UTF-8", "TERM": "xterm-256color"}
+    env = desk_env(location)
     terminal = Terminal([fanzha, "desk"], env)
     try:
         seen = terminal.wait_for("WH202611240000001")  # urgent first: its card, in a panel
@@ -142,7 +148,7 @@ def test_an_idle_desk_shows_a_warning_imported_by_another_desk_without_a_key(run
     assert run("--db", location, "stations").exit_code == 0
     assert run("--db", location, "config", "district", "新洲区").exit_code == 0  # the database, empty
     fanzha = str(Path(sys.executable).with_name("fanzha"))
-    env = {"FANZHA_DB": location, "FANZHA_OFFICER": "desk-1", "LANG": "C.UTF-8", "TERM": "xterm-256color"}
+    env = desk_env(location)
     terminal = Terminal([fanzha, "desk"], env)
     try:
         terminal.wait_for("队列已空")
@@ -167,7 +173,7 @@ def test_keys_typed_ahead_before_the_desk_reads_them_are_not_thrown_away(run, tm
     rows = [warning_row(n, id=f"WH20261124000000{n}", risk="中风险") for n in (1, 2)]
     assert run("import", write_export(tmp_path / "day.csv", rows)).exit_code == 0
     fanzha = str(Path(sys.executable).with_name("fanzha"))
-    env = {"FANZHA_DB": location, "FANZHA_OFFICER": "desk-1", "LANG": "C.UTF-8", "TERM": "xterm-256color"}
+    env = desk_env(location)
     terminal = Terminal(["sh", "-c", shlex.quote(f"sleep 3; exec {fanzha} desk")], env)
     try:
         terminal.keys("s", "q")  # typed while the desk is not even started: skip the first card, then quit
@@ -190,7 +196,7 @@ def test_an_idle_desk_takes_a_warning_another_desk_left_stranded_once_its_hold_r
     soon_stale = (datetime.now() - timedelta(seconds=50)).strftime("%Y-%m-%d %H:%M:%S")
     db.write("UPDATE warnings SET status = 'taken', holder = 'gone', held_since = ?", (soon_stale,))
     fanzha = str(Path(sys.executable).with_name("fanzha"))
-    env = {"FANZHA_DB": location, "FANZHA_OFFICER": "desk-1", "LANG": "C.UTF-8", "TERM": "xterm-256color"}
+    env = desk_env(location)
     terminal = Terminal([fanzha, "desk"], env)
     try:
         terminal.wait_for("队列已空")  # the hold is not stale yet: nothing to take

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import deadline, warning_row, write_export
+from conftest import as_officer, deadline, warning_row, write_export
 
 from fanzha_cli.domain.errors import DatabaseUnreachable
 from fanzha_cli.storage import open_store
@@ -500,7 +500,7 @@ def test_next_on_the_server_loads_only_the_driver_not_pythons_ssl_and_ssl_still_
         "    print('SSL', ssl.OPENSSL_VERSION[:7], file=sys.stderr)\n"
         "atexit.register(report)\n"
         "from fanzha_cli.cli import main\n"
-        f"sys.argv = ['fanzha', '--db', {url!r}, '--officer', 'light', 'next']\n"
+        f"sys.argv = ['fanzha', '--db', {as_officer(url, 'light')!r}, '--officer', 'light', 'next']\n"
         "main()\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=os.environ, timeout=120)
@@ -589,7 +589,8 @@ def _desk_on_a_server_of_its_own(run, tmp_path, monkeypatch, name: str):
         assert run("import", write_export(tmp_path / "d.csv", rows)).exit_code == 0
         desk = subprocess.Popen(
             [sys.executable, "-m", "fanzha_cli", "desk"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, env={**os.environ, "FANZHA_OFFICER": "desk-1"}, text=True,
+            stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "FANZHA_DB": as_officer(url, "desk-1"), "FANZHA_OFFICER": "desk-1"},
         )  # fmt: skip
         with deadline(120):
             first = desk.stdout.readline()

@@ -45,38 +45,47 @@ class Session:
 
     def __init__(self, db: str | None, officer: str | None, station: str | None = None):
         self.db_option = db
+        # who says the officer's name: the option, the environment, or nobody (the computer's login name)
+        self.officer_source = "--officer" if officer else "FANZHA_OFFICER" if os.environ.get("FANZHA_OFFICER") else None
         self.officer_given = officer or os.environ.get("FANZHA_OFFICER") or _login_name()
         self.station_given = station or os.environ.get("FANZHA_STATION") or None
         self.opened: list[Store] = []
 
     @property
     def officer(self) -> str:
-        """The name on every event, one form per person: ``Alice``, ``alice `` and ``ａｌｉｃｅ`` are one officer."""
-        given = self.officer_given
-        if given.isascii() and given.isprintable():
-            name = " ".join(given.split()).lower()
-        else:
-            from fanzha_cli.domain.values import normalize_officer
-
-            name = normalize_officer(given)
-        if not name:
-            raise FanzhaError("the officer's name is empty: give --officer NAME or set FANZHA_OFFICER")
-        return name
+        """The name on every event, one form per person: ``Alice``, ``alice `` and ``ａｌｉｃｅ`` are one officer. In
+        centre mode it is the server's login, whoever the option or the environment names (SPEC §9): a name that
+        is not the login's is refused, not recorded."""
+        name = officer_name(self.officer_given)
+        login = next((store.login for store in self.opened if store.login is not None), None)
+        if login is None:
+            if not name:
+                raise FanzhaError("the officer's name is empty: give --officer NAME or set FANZHA_OFFICER")
+            return name
+        if self.officer_source and name != officer_name(login):
+            raise FanzhaError(
+                f"in centre mode you act as your own login, {login}: {self.officer_source} {name} is refused"
+                f" (each person connects as their own login: `fanzha admin user add`)"
+            )
+        return login
 
     def station(self, store: "Store", given: str | None = None) -> str | None:
         """The station a station's officer acts for (``given``, else --station, else FANZHA_STATION), by its full
         name in the station list; None when none is given. On one file a convention, not a protection (SPEC §9)."""
         name = (given or self.station_given or "").strip()
+        logins_station = store.login_station()  # in centre mode, a station's login acts for its station only
         if not name:
-            return None
+            return logins_station
         from fanzha_cli.files.stations import StationDirectory
 
         listed = StationDirectory.load(store).listed(name)
-        if listed is not None:
-            return listed
-        if store.list_warnings(station=name, limit=1):  # not listed, but open warnings name it as written
-            return name
-        raise FanzhaError(f"station '{name}' is not in the station list (see `fanzha stations`)")
+        if listed is None and store.list_warnings(station=name, limit=1):  # not listed; open warnings name it
+            listed = name
+        if listed is None:
+            raise FanzhaError(f"station '{name}' is not in the station list (see `fanzha stations`)")
+        if logins_station is not None and listed != logins_station:
+            raise FanzhaError(f"your login {store.login} acts for {logins_station}, not {listed}")
+        return listed
 
     @property
     def db_path(self) -> Path:
@@ -96,6 +105,15 @@ class Session:
         """Close what the command opened, when it ends, however it ends (Click calls it as the context closes)."""
         while self.opened:
             self.opened.pop().close()
+
+
+def officer_name(given: str) -> str:
+    """An officer's name in its one recorded form (``Alice``, ``alice `` and ``ａｌｉｃｅ`` are one officer)."""
+    if given.isascii() and given.isprintable():
+        return " ".join(given.split()).lower()
+    from fanzha_cli.domain.values import normalize_officer
+
+    return normalize_officer(given)
 
 
 def _login_name() -> str:

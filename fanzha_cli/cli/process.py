@@ -13,7 +13,8 @@ from fanzha_cli.output import OutputLost, err
 
 GLOBAL_OPTIONS_WITH_VALUES = ("--db", "--officer", "--station")
 
-MODULES = ("intake", "stations", "desk", "handovers", "day", "keys", "find", "stoppay", "db")  # the order of --help
+# the order of --help
+MODULES = ("intake", "stations", "desk", "handovers", "day", "keys", "find", "stoppay", "db", "admin")
 # The module of each command word; a word not here (a new command) loads them all, which only costs time.
 MODULE_OF = {
     "import": "intake",
@@ -28,6 +29,7 @@ MODULE_OF = {
     "stop-pay": "stoppay",
     **dict.fromkeys(("inbox", "ack", "handover"), "handovers"),
     "db": "db",
+    "admin": "admin",
 }
 
 

@@ -42,6 +42,16 @@ class Station(_Shape):
     wechat_group: str | None
 
 
+class Login(_Shape):
+    """`admin user list --json`: a login of centre mode and its role (SPEC §9)."""
+
+    login: str
+    role: str
+    station: str | None
+    can_login: bool
+    owner: bool
+
+
 def dump(shape, value) -> str:
     """``value`` (plain data) checked against ``shape`` and rendered as JSON with readable Chinese, laid out as
     every other `--json` (output.json_indent)."""

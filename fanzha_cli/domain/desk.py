@@ -169,8 +169,11 @@ class Desk:
 
     @staticmethod
     def _hand_over(warning: dict, station: str, at: str) -> dict:
-        """A station takes the warning: its clock for a visit result starts now."""
+        """A station takes the warning: its clock for a visit result starts now. The station that had it before
+        still sees it (in centre mode its login reads what it passed on, SPEC §9)."""
+        before = warning["escalated_to"] if warning["escalated_to"] not in (None, station) else warning["moved_from"]
         return {
+            "moved_from": before,
             "escalated_to": station,
             "escalated_at": warning["escalated_at"] or at,
             "station_since": at,
@@ -536,9 +539,11 @@ class Desk:
         first = events[0]
         details = _json().loads(first["details"]) if first["details"] else {}
         first["details"] = _json().dumps(details | {"before": before}, ensure_ascii=False)
+        # the events first: in centre mode a station may record its report only on a warning it still has, and a
+        # visit 'moved' passes the warning on (SPEC §9)
+        self.store.add_events(events)
         if state:
             self.store.set_state(warning["id"], state)
-        self.store.add_events(events)
 
     # --- find and take (SPEC §3; domain.finding) -----------------------------------------------------------------
 

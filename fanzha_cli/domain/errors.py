@@ -48,6 +48,10 @@ class NotADatabase(DatabaseError):
     """What is there is not a fanzha database: not a database at all, damaged, or another program's."""
 
 
+class NotPermitted(DatabaseError):
+    """The server refused this login what it asked (SPEC §9: its role does not allow it): nothing was done."""
+
+
 class SchemaTooNew(DatabaseError):
     """The database was written by a newer fanzha: this one must not change it."""
 

@@ -73,6 +73,7 @@ WARNING_STATE = (
     "first_call_at",
     "acked_at",
     "first_call_by",
+    "moved_from",  # the station that had it before the one that has it (none for the first hand-over)
 )
 
 

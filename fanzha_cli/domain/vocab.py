@@ -109,6 +109,19 @@ EXPORT_BY_WORDS = word_table(
     }
 )
 
+# --- who may do what in centre mode (SPEC §9) ------------------------------------------------------------------
+
+ROLES = ("desk", "station", "supervisor", "admin")
+ROLE_WORDS = word_table(
+    {
+        "desk": ("坐席", "接警", "反诈坐席", "民警", "辅警"),
+        "station": ("派出所", "所", "社区民警"),
+        "supervisor": ("督导", "督办", "领导", "值班领导"),
+        "admin": ("管理员", "系统管理员"),
+    }
+)
+ROLE_ZH = {"desk": "坐席", "station": "派出所", "supervisor": "督导", "admin": "管理员"}
+
 # Shell completion (`fanzha --install-completion`) offers the words each value takes, English and Chinese.
 COMPLETION_WORDS = {
     "outcome": ("reached", "unreachable", "distrustful", "已接通", "未接通", "打不通", "不信任"),
@@ -128,4 +141,5 @@ COMPLETION_WORDS = {
     ),
     "risk": ("medium", "high", "urgent", "中风险", "高风险", "紧急"),
     "channel": ("platform", "wechat", "phone", "平台", "微信", "电话"),
+    "role": ("desk", "station", "supervisor", "admin", "坐席", "派出所", "督导", "管理员"),
 }

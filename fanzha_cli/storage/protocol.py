@@ -56,6 +56,31 @@ class Store(Protocol):
         """Where the data is, for a message (a file's path; a server's host and database, never a password)."""
         ...
 
+    @property
+    def login(self) -> str | None:
+        """The server's login acting (SPEC §9): in centre mode it is the officer on every event, whatever the officer
+        says. None on one file, where the officer is whoever the desk says it is."""
+        ...
+
+    def login_station(self) -> str | None:
+        """The station the server's login acts for (its station's group role), None for any other login and on one
+        file (where --station says it, a convention)."""
+        ...
+
+    def logins(self) -> list[dict]:
+        """Centre mode: each login of this database (name, role, station), by role then name."""
+        ...
+
+    def add_login(self, name: str, role: str, station: str | None, password: str | None) -> None:
+        """Centre mode: a login for one person in the group role of ``role`` (and of ``station``); the password is
+        sent to the server hashed, never as written. Raises DatabaseError when the server refuses it."""
+        ...
+
+    def remove_login(self, name: str) -> bool:
+        """Centre mode: the login leaves this database's roles; dropped from the server when it has no other.
+        Whether it was dropped. Its events keep its name."""
+        ...
+
     def transaction(self, *, durable: bool = True) -> AbstractContextManager:
         """One write transaction: all of it is stored, or none of it. ``durable=False``: harmless to lose in a power
         cut (a take)."""

@@ -18,6 +18,7 @@ from fanzha_cli.domain.errors import (
     DatabaseError,
     DatabaseUnreachable,
     NoDatabase,
+    NotPermitted,
     SchemaTooNew,
 )
 from fanzha_cli.storage.postgres.driver import psycopg2
@@ -129,8 +130,15 @@ def _migrate_if_behind(conn, create: bool) -> None:
                 raise NoDatabase(where(conn), " yet (the server's database holds no fanzha tables)")
         from fanzha_cli.storage.postgres.migrations import migrate
 
-        with transaction(conn):
-            migrate(conn, MIGRATION_LOCK)
+        try:
+            with transaction(conn):
+                migrate(conn, MIGRATION_LOCK)
+        except NotPermitted:  # a desk's or a station's login cannot change the schema: the admin's first command does
+            raise NotPermitted(
+                f"the database at {where(conn)} needs its schema made or brought up to date for this fanzha, which"
+                f" {conn.info.user} may not do: the centre's admin (a login that may create roles) runs"
+                " `fanzha db info` once to do it"
+            ) from None
 
 
 @contextmanager
@@ -146,7 +154,11 @@ def errors_of(conn) -> Iterator[None]:
             raise DatabaseBusy(f"the database is busy: {_reason(exc)}; try again") from None
         if not code or code.startswith(("08", "57P")):  # the connection, the server shutting down
             raise DatabaseUnreachable(f"cannot reach the database at {where(conn)}: {_reason(exc)}") from None
-        if code.startswith(("53", "54", "25006", "42501", "57014")):  # full, a limit, read-only, not permitted
+        if code == "42501":  # a privilege or a row-level security policy: the login's role does not allow it
+            raise NotPermitted(
+                f"your login {conn.info.user} may not do this (the server said: {_reason(exc)})"
+            ) from None
+        if code.startswith(("53", "54", "25006", "57014")):  # full, a limit, read-only, cancelled
             raise DatabaseError(f"the database at {where(conn)} refused: {_reason(exc)}") from None
         raise  # a statement's own error (a constraint, a typo in SQL) stays the driver's, for the code that ran it
 

@@ -173,6 +173,129 @@ _FIRST_CALLER = (
         WHERE first_call_at IS NOT NULL""",
 )
 
+# The roles of SPEC §9, enforced by the server itself (privileges and row-level security), never by the program
+# alone. Four group roles per database, named after it (a server may hold several centres' databases and a role is
+# the whole server's): <db>_desk, <db>_station, <db>_supervisor, <db>_admin; and one per station a login acts for,
+# <db>_station_<seq>, whose members read and report on what was handed to that station. `fanzha admin user add`
+# makes each person's login a member of them. The login that owns the tables (who made the schema) is not held by
+# the policies: it is the centre's first admin.
+_ROLE_FUNCTIONS = (
+    # The name of one of this database's group roles: kept under PostgreSQL's 63 bytes for a long database name.
+    """CREATE FUNCTION fanzha_role(kind text) RETURNS name LANGUAGE sql STABLE AS $$
+        SELECT (CASE WHEN octet_length(current_database()) <= 40 THEN current_database()
+            ELSE 'fanzha_' || left(md5(current_database()), 12) END || '_' || kind)::name $$""",
+    # The station the login acts for: the listed station whose group role it is a member of (none: NULL, which
+    # matches no warning).
+    """CREATE FUNCTION fanzha_login_station() RETURNS text LANGUAGE sql STABLE AS $$
+        SELECT s.name FROM stations s JOIN pg_roles r ON r.rolname = fanzha_role('station_' || s.seq)
+        WHERE pg_has_role(current_user, r.oid, 'MEMBER') ORDER BY s.seq LIMIT 1 $$""",
+    # A hold older than reclaim_minutes is a lease run out (SPEC §3): any desk may take it back. By the server's
+    # clock, in the stored form of a time.
+    """CREATE FUNCTION fanzha_stale_holds_before() RETURNS text LANGUAGE sql STABLE AS $$
+        SELECT to_char(localtimestamp - make_interval(mins => coalesce((SELECT CASE WHEN value ~ '^[0-9]{1,6}$'
+            THEN value::int END FROM settings WHERE key = 'reclaim_minutes'), 60)), 'YYYY-MM-DD HH24:MI:SS') $$""",
+    # The station that passed a warning on, as on SQLite; earlier moves from the event log.
+    'ALTER TABLE warnings ADD COLUMN moved_from TEXT COLLATE "C"',
+    """UPDATE warnings SET moved_from = (SELECT e.details::json ->> 'moved_from' FROM events e
+            WHERE e.warning_id = warnings.id AND e.action = 'visit' AND e.outcome = 'moved'
+                AND NOT EXISTS (SELECT 1 FROM events u WHERE u.undoes = e.act)
+            ORDER BY e.id DESC LIMIT 1)
+        WHERE escalated_to IS NOT NULL""",
+    # What was handed to a station, and what it passed on: its login reads those warnings through these indexes.
+    "CREATE INDEX warnings_escalated_to ON warnings (escalated_to) WHERE escalated_to IS NOT NULL",
+    "CREATE INDEX warnings_moved_from ON warnings (moved_from) WHERE moved_from IS NOT NULL",
+)
+
+_ROLES_AND_POLICIES = r"""DO $roles$
+DECLARE
+    desk name := fanzha_role('desk');
+    station name := fanzha_role('station');
+    supervisor name := fanzha_role('supervisor');
+    admin name := fanzha_role('admin');
+    everyone text;
+    mine text := '(escalated_to = (SELECT fanzha_login_station()))';
+    -- what was handed to the station, and what it passed on to another (a visit 'moved'), which it still reads
+    handed text := '(escalated_to = (SELECT fanzha_login_station()) OR moved_from = (SELECT fanzha_login_station()))';
+    visible text := '(warning_id IN (SELECT id FROM warnings))';  -- the warnings this login may read
+    has_it text := '(warning_id IN (SELECT id FROM warnings WHERE escalated_to = (SELECT fanzha_login_station())))';
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY[desk, station, supervisor, admin] LOOP
+        BEGIN
+            EXECUTE format('CREATE ROLE %I NOLOGIN', t);
+        EXCEPTION WHEN duplicate_object THEN NULL;  -- made for this database before (a database made again)
+        END;
+    END LOOP;
+    everyone := format('%I, %I, %I, %I', desk, station, supervisor, admin);
+    -- nobody else on the server reaches this database
+    EXECUTE format('REVOKE ALL ON DATABASE %I FROM PUBLIC', current_database());
+    EXECUTE format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %s', current_database(), everyone);
+    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM PUBLIC', current_schema());
+    EXECUTE format('REVOKE ALL ON FUNCTION events_append_only() FROM PUBLIC');
+    EXECUTE format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO %I', current_schema(), admin);
+    EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO %s', current_schema(), everyone);
+    EXECUTE format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO %I', current_schema(), admin);  -- db copy sets them
+    EXECUTE format('GRANT SELECT ON fanzha_migrations, settings, stations, batches, warnings, events,'
+        ' stop_payments TO %s', everyone);
+    -- the desk: imports, works the queue, hands over, asks banks to stop payments
+    EXECUTE format('GRANT INSERT, UPDATE ON batches, warnings TO %I', desk);
+    EXECUTE format('GRANT INSERT ON events TO %I', desk);
+    EXECUTE format('GRANT INSERT, UPDATE, DELETE ON stop_payments, skips TO %I', desk);
+    EXECUTE format('GRANT SELECT ON skips TO %I', desk);
+    -- the station: acknowledgements and visit results on what was handed to it, nothing else of a warning
+    EXECUTE format('GRANT UPDATE (status, escalated_to, escalated_at, station_since, visits, visit_result,'
+        ' closed_at, acked_at, moved_from) ON warnings TO %I', station);
+    EXECUTE format('GRANT INSERT ON events TO %I', station);
+    -- the supervisor writes notes only; the right to update one column lets it lock the warning it notes on (FOR
+    -- UPDATE), and its policy lets no row be changed
+    EXECUTE format('GRANT UPDATE (status) ON warnings TO %I', supervisor);
+    EXECUTE format('GRANT INSERT ON events TO %I', supervisor);
+
+    FOREACH t IN ARRAY ARRAY['batches', 'warnings', 'events', 'stop_payments', 'skips'] LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY admin_all ON %I TO %I USING (true) WITH CHECK (true)', t, admin);
+    END LOOP;
+    EXECUTE format('CREATE POLICY read_all ON batches FOR SELECT TO %s USING (true)', everyone);
+    EXECUTE format('CREATE POLICY desk_imports ON batches FOR INSERT TO %I WITH CHECK (officer = current_user)', desk);
+    EXECUTE format('CREATE POLICY desk_counts ON batches FOR UPDATE TO %I USING (officer = current_user)', desk);
+
+    EXECUTE format('CREATE POLICY read_all ON warnings FOR SELECT TO %I, %I USING (true)', desk, supervisor);
+    EXECUTE format('CREATE POLICY handed_to_station ON warnings FOR SELECT TO %I USING %s', station, handed);
+    EXECUTE format('CREATE POLICY desk_imports ON warnings FOR INSERT TO %I WITH CHECK (holder IS NULL)', desk);
+    -- a desk changes no warning in another desk's hand, unless the hold has run out; nor puts one in another's
+    EXECUTE format('CREATE POLICY desk_works ON warnings FOR UPDATE TO %I USING (holder IS NULL'
+        ' OR holder = current_user OR status <> ''taken'' OR held_since < fanzha_stale_holds_before())'
+        ' WITH CHECK (holder IS NULL OR holder = current_user)', desk);
+    -- a station may pass its warning on to another station (a visit 'moved'), never take the hand-over back (a
+    -- row it passes on stays readable: the server checks the new row against the read policy too)
+    EXECUTE format('CREATE POLICY station_reports ON warnings FOR UPDATE TO %I USING %s'
+        ' WITH CHECK (escalated_to IS NOT NULL AND station_since IS NOT NULL)', station, mine);
+    EXECUTE format('CREATE POLICY supervisor_locks ON warnings FOR UPDATE TO %I USING (true) WITH CHECK (false)',
+        supervisor);
+
+    -- every event is recorded under the login that wrote it (SPEC §9)
+    EXECUTE format('CREATE POLICY read_all ON events FOR SELECT TO %I, %I USING (true)', desk, supervisor);
+    EXECUTE format('CREATE POLICY handed_to_station ON events FOR SELECT TO %I USING %s', station, visible);
+    EXECUTE format('CREATE POLICY desk_records ON events FOR INSERT TO %I WITH CHECK (officer = current_user)', desk);
+    EXECUTE format('CREATE POLICY station_reports ON events FOR INSERT TO %I WITH CHECK (officer = current_user'
+        ' AND action IN (''ack'', ''visit'', ''note'', ''undo'') AND %s)', station, has_it);
+    EXECUTE format('CREATE POLICY supervisor_notes ON events FOR INSERT TO %I WITH CHECK (officer = current_user'
+        ' AND action = ''note'')', supervisor);
+
+    EXECUTE format('CREATE POLICY read_all ON stop_payments FOR SELECT TO %I, %I USING (true)', desk, supervisor);
+    EXECUTE format('CREATE POLICY handed_to_station ON stop_payments FOR SELECT TO %I USING %s', station, visible);
+    EXECUTE format('CREATE POLICY desk_requests ON stop_payments FOR INSERT TO %I'
+        ' WITH CHECK (officer = current_user)', desk);
+    EXECUTE format('CREATE POLICY desk_results ON stop_payments FOR UPDATE TO %I USING (true)', desk);
+    EXECUTE format('CREATE POLICY desk_withdraws ON stop_payments FOR DELETE TO %I USING (officer = current_user)',
+        desk);
+
+    EXECUTE format('CREATE POLICY own_skips ON skips TO %I USING (officer = current_user)'
+        ' WITH CHECK (officer = current_user)', desk);
+END
+$roles$"""
+
+
 MIGRATIONS = (
     ("0001_core_tables", _CORE_TABLES),
     ("0002_seed_stations", _SEED_STATIONS),
@@ -184,6 +307,7 @@ MIGRATIONS = (
     ("0008_station_acknowledgements", _STATION_ACKNOWLEDGEMENTS),
     ("0009_open_hand_overs_covered", _OPEN_HAND_OVERS_COVERED),
     ("0010_first_caller", _FIRST_CALLER),
+    ("0011_roles", (*_ROLE_FUNCTIONS, _ROLES_AND_POLICIES)),
 )
 
 

@@ -11,6 +11,7 @@ import io
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from fanzha_cli.domain.errors import NotPermitted
 from fanzha_cli.domain.model import (
     DISPOSITIONS,
     EDITABLE,
@@ -280,6 +281,30 @@ class PostgresStore:
     def where(self) -> str:
         return pg.where(self.conn)
 
+    # --- logins (SPEC §9): the server knows who is acting, and what they may do -------------------------------------
+
+    @property
+    def login(self) -> str:
+        return self.conn.info.user  # the login libpq connected as: the server's current_user (no round trip)
+
+    def login_station(self) -> str | None:
+        return self._one("SELECT fanzha_login_station()")[0]
+
+    def logins(self) -> list[dict]:
+        from fanzha_cli.storage.postgres import logins
+
+        return logins.listed(self.conn)
+
+    def add_login(self, name: str, role: str, station: str | None, password: str | None) -> None:
+        from fanzha_cli.storage.postgres import logins
+
+        logins.add(self.conn, name, role, station, password)
+
+    def remove_login(self, name: str) -> bool:
+        from fanzha_cli.storage.postgres import logins
+
+        return logins.remove(self.conn, name)
+
     @contextmanager
     def transaction(self, *, durable: bool = True) -> Iterator[None]:
         with pg.transaction(self.conn, durable=durable):
@@ -306,8 +331,11 @@ class PostgresStore:
         every row to each (the key and the order of import stay: ON CONFLICT and `seq` need them)."""
         # only into an empty table: dropping an index locks the whole table until the import ends, and desks at
         # work on a table that holds warnings must not wait for a catch-up load
-        stored = self._one("SELECT coalesce(max(seq), 0) FROM warnings")[0]  # an index read; fanzha deletes none
-        if stored or rows_expected <= stored:
+        stored, owner = self._one(  # an index read (fanzha deletes none); whether this login may drop the indexes
+            "SELECT (SELECT coalesce(max(seq), 0) FROM warnings),"
+            " pg_has_role((SELECT relowner FROM pg_class WHERE oid = 'warnings'::regclass), 'USAGE')"
+        )
+        if stored or rows_expected <= stored or not owner:
             yield
             return
         indexes = self._all(
@@ -396,7 +424,12 @@ class PostgresStore:
 
     def get_warning(self, warning_id: str) -> dict | None:
         row = self._one(f"SELECT {_COLUMNS} FROM warnings WHERE id = %s{self._locked()}", (warning_id,))
+        if row is None and self._writing and self._one("SELECT 1 FROM warnings WHERE id = %s", (warning_id,)):
+            self._refuse_change(warning_id)  # this login reads it but may not change it: the server's rule (SPEC §9)
         return _warning(row)
+
+    def _refuse_change(self, warning_id: str):
+        raise NotPermitted(f"the server refused {self.login} a change to {warning_id}: not its to change")
 
     def held_by(self, officer: str) -> dict | None:
         sql = f"SELECT {_COLUMNS} FROM warnings WHERE holder = %s AND status = 'taken'{self._locked()}"
@@ -442,9 +475,11 @@ class PostgresStore:
         columns = [key for key in allowed if key in state]
         if columns:
             assignments = ", ".join(f"{key} = %s" for key in columns)
-            self._run(
+            changed = self._run(
                 f"UPDATE warnings SET {assignments} WHERE id = %s", (*(state[key] for key in columns), warning_id)
             )
+            if not changed:  # the server's row-level security hid the row from this login's update (SPEC §9)
+                self._refuse_change(warning_id)
 
     def add_events(self, events: list[dict], *, undoes: int | None = None) -> int:
         """Ids from the events' sequence, increasing, the act's the first of them."""

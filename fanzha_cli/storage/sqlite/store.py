@@ -300,6 +300,13 @@ FIND = {
 }
 
 
+def _no_logins() -> DatabaseError:
+    return DatabaseError(
+        "logins are for centre mode (a PostgreSQL server): on one SQLite file anyone who can open it can change it,"
+        " and the roles are a convention (--officer, --station)"
+    )
+
+
 class SqliteStore:
     """fanzha's data in one SQLite file (or ``:memory:``, for tests)."""
 
@@ -348,6 +355,23 @@ class SqliteStore:
     def where(self) -> str:
         """The file, for a message."""
         return self.conn.path or ":memory:"
+
+    @property
+    def login(self) -> None:
+        """On one file there are no logins: anyone who can open it can change it (SPEC §9)."""
+        return None
+
+    def login_station(self) -> str | None:
+        return None
+
+    def logins(self) -> list[dict]:
+        raise _no_logins()
+
+    def add_login(self, name: str, role: str, station: str | None, password: str | None) -> None:
+        raise _no_logins()
+
+    def remove_login(self, name: str) -> bool:
+        raise _no_logins()
 
     def transaction(self, *, durable: bool = True):
         return sqlite_connect.transaction(self.conn, durable=durable)

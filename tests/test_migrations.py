@@ -128,3 +128,50 @@ def test_the_upgrade_names_who_made_each_first_call_from_the_event_log(upgraded)
         assert conn.execute(never).fetchone() == (0,)
     finally:
         conn.close()
+
+
+def test_the_upgrade_names_the_station_that_passed_each_warning_on_from_the_event_log(tmp_path):
+    """0011 fills moved_from for warnings moved before it: from the visit's own word (moved_from), or, before visits
+    said it, from the station the warning had before the move (the act's `before`); an undone move counts not."""
+    from sqlite_utils import Database
+
+    from fanzha_cli.storage.sqlite.migrations import migrations
+
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path, isolation_level=None)
+    migrations.apply(Database(old, execute_plugins=False), stop_before="0011_roles")
+    old.execute("PRAGMA user_version = 10")
+    old.execute("INSERT INTO batches (id, file, imported_at, officer) VALUES (1, 'f', 't', 'o')")
+    moves = {  # warning: (its station now, the visit's details, undone)
+        "W1": ("阳逻开发区派出所", {"moved_from": "旧街派出所", "before": {"escalated_to": "旧街派出所"}}, False),
+        "W2": ("汪集派出所", {"before": {"escalated_to": "仓埠派出所"}}, False),
+        "W3": ("汪集派出所", {"moved_from": "阳逻派出所"}, True),
+        "W4": ("阳逻派出所", None, False),  # handed over, never moved
+    }
+    for n, (warning_id, (station, details, undone)) in enumerate(moves.items()):
+        old.execute(
+            "INSERT INTO warnings (id, time, risk_level, name, phone, station, batch_id, status, escalated_to,"
+            " escalated_at, station_since) VALUES (?, '2026-11-24 08:00:00', 2, 'n', '10000000000', ?, 1, 'escalated',"
+            " ?, '2026-11-24 09:00:00', '2026-11-24 09:00:00')",
+            (warning_id, station, station),
+        )
+        if details is not None:
+            old.execute(
+                "INSERT INTO events (id, warning_id, at, logged_at, officer, action, outcome, station, details, act)"
+                " VALUES (?, ?, 't', 't', 'o', 'visit', 'moved', ?, ?, ?)",
+                (10 * n + 1, warning_id, station, json.dumps(details, ensure_ascii=False), 10 * n + 1),
+            )
+        if undone:
+            old.execute(
+                "INSERT INTO events (id, warning_id, at, logged_at, officer, action, undoes, act)"
+                " VALUES (?, ?, 't', 't', 'o', 'undo', ?, ?)",
+                (10 * n + 2, warning_id, 10 * n + 1, 10 * n + 2),
+            )
+    old.close()
+    open_store(path, create=False).close()
+    conn = sqlite3.connect(path)
+    try:
+        found = dict(conn.execute("SELECT id, moved_from FROM warnings ORDER BY id").fetchall())
+    finally:
+        conn.close()
+    assert found == {"W1": "旧街派出所", "W2": "仓埠派出所", "W3": None, "W4": None}

@@ -196,7 +196,8 @@ _ROLE_FUNCTIONS = (
             THEN value::int END FROM settings WHERE key = 'reclaim_minutes'), 60)), 'YYYY-MM-DD HH24:MI:SS') $$""",
     # The station that passed a warning on, as on SQLite; earlier moves from the event log.
     'ALTER TABLE warnings ADD COLUMN moved_from TEXT COLLATE "C"',
-    """UPDATE warnings SET moved_from = (SELECT e.details::json ->> 'moved_from' FROM events e
+    """UPDATE warnings SET moved_from = (SELECT coalesce(e.details::json ->> 'moved_from',
+            e.details::json -> 'before' ->> 'escalated_to') FROM events e
             WHERE e.warning_id = warnings.id AND e.action = 'visit' AND e.outcome = 'moved'
                 AND NOT EXISTS (SELECT 1 FROM events u WHERE u.undoes = e.act)
             ORDER BY e.id DESC LIMIT 1)

@@ -331,10 +331,11 @@ def _roles(db: Database) -> None:
     # The roles of SPEC §9 are the server's (logins, privileges, row-level security): on one file, which anyone who
     # can open it can change, they are a convention (--station), not a protection. What both engines keep: the
     # station that passed a warning on (a visit 'moved'), which on the server still reads what it passed on. Earlier
-    # moves from the event log.
+    # moves from the event log (a visit's own word, or, before visits said it, the station it had before the move).
     db.execute("ALTER TABLE warnings ADD COLUMN moved_from TEXT")
     db.execute(
-        """UPDATE warnings SET moved_from = (SELECT json_extract(e.details, '$.moved_from') FROM events e
+        """UPDATE warnings SET moved_from = (SELECT coalesce(json_extract(e.details, '$.moved_from'),
+                json_extract(e.details, '$.before.escalated_to')) FROM events e
             WHERE e.warning_id = warnings.id AND e.action = 'visit' AND e.outcome = 'moved'
                 AND NOT EXISTS (SELECT 1 FROM events u WHERE u.undoes = e.act)
             ORDER BY e.id DESC LIMIT 1)

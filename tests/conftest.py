@@ -122,9 +122,13 @@ def as_officer(location: str, officer: str = "test-officer") -> str:
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,))
-            if not cur.fetchone():
-                cur.execute(f"CREATE ROLE {psycopg2.extensions.quote_ident(name, conn)} LOGIN SUPERUSER")
+            cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = %s", (name,))
+            found = cur.fetchone()
+            quoted = psycopg2.extensions.quote_ident(name, conn)
+            if not found:
+                cur.execute(f"CREATE ROLE {quoted} LOGIN SUPERUSER")
+            elif not found[0]:  # a server kept between runs (FANZHA_TEST_PG) may hold it from elsewhere
+                cur.execute(f"ALTER ROLE {quoted} LOGIN SUPERUSER")
     except psycopg2.errors.DuplicateObject:  # another test made it meanwhile
         pass
     finally:

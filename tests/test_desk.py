@@ -346,7 +346,7 @@ def test_a_hand_over_not_acknowledged_in_time_is_overdue_and_an_acknowledgement_
     assert overdue(NOON + timedelta(minutes=11)) == ["W2"] and counted(NOON + timedelta(minutes=11)) == 1
     late = Desk(conn, "x", NOON + timedelta(minutes=61))
     assert overdue(NOON + timedelta(minutes=61)) == ["W2", "W4"]
-    (reason,) = overdue_reasons(late, conn.get_warning("W4"), {})
+    (reason,) = overdue_reasons(late, conn.get_warning("W4"), ({}, {}))
     assert (reason["reason"], reason["limit_minutes"], reason["minutes_over"]) == ("ack", 60, 1)
     done = Desk(conn, "阳逻", NOON + timedelta(minutes=62)).ack("W4")
     assert done == {"warning": "W4", "station": conn.get_warning("W4")["escalated_to"], "minutes": 62.0}

@@ -186,6 +186,27 @@ def test_a_desk_cannot_delete_events_take_another_desks_warning_nor_act_in_anoth
     refused_in_one_line(fanzha(run, centre, "lina", "admin", "user", "add", "zhang", "--role", "admin"), "lina may not")
 
 
+def test_no_login_but_an_admin_changes_a_warning_at_psql_without_an_event_of_its_own(centre, run):
+    """Row-level security says which warnings; the server also asks that every change comes with its event, under
+    the login's name, in the same transaction: a station closing its warning by hand, or a desk changing a phone,
+    is refused; what fanzha does (its events first) goes through."""
+    mine = hand_over(run, centre, "wangwei", "旧街派出所")
+    free = sql(login(centre, "lina"), "SELECT id FROM warnings WHERE holder IS NULL ORDER BY id LIMIT 1")[0][0]
+    for who, statement in (
+        ("jiujie1", "UPDATE warnings SET status = 'closed', closed_at = '2026-11-24 12:00:00'"),
+        ("jiujie1", "UPDATE warnings SET escalated_to = '仓埠派出所'"),
+        ("lina", f"UPDATE warnings SET phone = '13800000000' WHERE id = '{free}'"),
+    ):
+        at_psql = psql(login(centre, who), statement)
+        assert at_psql.returncode != 0 and "was changed with no event of" in at_psql.stderr, (statement, at_psql)
+    assert sql(login(centre, "postgres"), "SELECT status, escalated_to FROM warnings WHERE id = %s", (mine,)) == [
+        ("taken", "旧街派出所")
+    ]
+    assert fanzha(run, centre, "jiujie1", "db", "info").exit_code == 0  # every login counts what it may see
+    assert fanzha(run, centre, "zhaolei", "note", mine, "chase it").exit_code == 0
+    assert fanzha(run, centre, "zhaolei", "undo").exit_code == 0  # a supervisor takes back its own note
+
+
 def test_a_supervisor_reads_everything_and_writes_nothing_but_notes(centre, run):
     taken = json.loads(fanzha(run, centre, "wangwei", "next", "--json").stdout)
     zhaolei = login(centre, "zhaolei")

@@ -63,10 +63,19 @@ def test_the_districts_own_example_and_the_others(run, day):
         "failed": 1,
         "kept_yuan": 470000.5,
         "median_minutes_to_result": 26,
+        "extended": 0,
+        "formally_frozen": 0,
+        "released": 0,
+        "expired_unfrozen": 0,  # the holds of 11-24 ran out on 11-26, counted on that day
     }
-    assert report["overdue"] == 1  # W3, whose request the bank has not answered
-    assert [w["id"] for w in json.loads(run("list", "--overdue", "--json").stdout)] == ["W3"]
-    assert "stop-payment the bank has not answered" in run("next").stderr
+    # W3, whose request the bank has not answered; W1 and W2, whose holds ran out unfrozen two days later
+    assert report["overdue"] == 3
+    overdue = {
+        w["id"]: [r["reason"] for r in w["overdue"]] for w in json.loads(run("list", "--overdue", "--json").stdout)
+    }
+    assert overdue == {"W1": ["hold_ending"], "W2": ["hold_ending"], "W3": ["stop_pay"]}
+    reminder = run("next").stderr
+    assert reminder.index("stop-payment holds ending") < reminder.index("stop-payment the bank has not answered")
     terminal = run("summary", "--date", "2026-11-24").stdout
     assert "挽损 kept 470,000.50 元" in terminal
 
@@ -217,7 +226,7 @@ def test_any_amount_survives_store_and_print(tmp_path_factory, fen):
     desk = Desk(conn, "t")
     row = stoppay.request(desk, "W1", bank="b", account="62220000", amount=officer_forms(fen)[1])
     assert conn.conn.execute("SELECT amount_fen, typeof(amount_fen) FROM stop_payments").fetchone() == (fen, "integer")
-    view = stoppay.view(row, desk.now, 30, full_account=False)
+    view = stoppay.view(row, desk.now, desk.settings, full_account=False)
     text = dumps(json_view(view))
     assert Decimal(re.search(r'"amount_yuan": ([0-9.]+)', text).group(1)) * 100 == fen
 

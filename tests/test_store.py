@@ -144,11 +144,12 @@ def test_every_hot_query_reads_an_index_and_sorts_nothing(big_db, name):
 
 def test_the_overdue_counts_read_a_bounded_range_of_those_waiting_and_the_open_requests_directly(big_db):
     """`next` counts the overdue on every call: those waiting for a station are a range of warnings_at_station
-    bounded on both sides (the later cutoff), and the stop-payments waiting for a bank come from their own index,
-    not through the warnings."""
+    bounded on both sides (the later cutoff), and the stop-payments waiting for a bank, or whose hold ends unfrozen,
+    come from their own indexes, not through the warnings."""
     plan = " | ".join(sqlite_plans.query_plan(big_db, "count_overdue"))
     assert "warnings_at_station (station_since>? AND station_since<?)" in plan, plan
     assert "SEARCH stop_payments USING INDEX stop_payments_open" in plan, plan
+    assert "INDEX stop_payments_holds (hold_until>? AND hold_until<?)" in plan, plan
 
 
 def test_reading_a_plan_leaves_nothing_written(big_db):
@@ -268,6 +269,7 @@ def test_overdue_counted_and_listed_agree_whichever_station_limit_is_longer(tmp_
         "ack_cutoff": "2026-11-24 07:00:00",  # acknowledged or not, not overdue for it here
         "ack_cutoff_urgent": "2026-11-24 07:00:00",
         "stop_pay_cutoff": "2026-11-24 11:00:00",
+        "hold_warn_cutoff": "2026-11-24 18:00:00",
     }
     assert conn.count_overdue(limits)["station"] == 1
     assert [row["id"] for row in conn.list_warnings(overdue=limits)] == ["W1"]

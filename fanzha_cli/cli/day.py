@@ -103,6 +103,10 @@ CSV_COLUMNS = (
     "stop_payments.failed",
     "stop_payments.kept_yuan",
     "stop_payments.median_minutes_to_result",
+    "stop_payments.extended",
+    "stop_payments.formally_frozen",
+    "stop_payments.released",
+    "stop_payments.expired_unfrozen",
     "first_call_minutes.median",
     "first_call_minutes.p90",
     "earlier_warnings_acted_on.warnings",
@@ -184,6 +188,12 @@ def more_lines(figures: dict) -> list[str]:
             f"紧急止付 {stop['requested']} requested · {stop['frozen']} frozen, {stop['partial']} partial,"
             f" {stop['failed']} failed · 挽损 kept {yuan_text(stop['kept_yuan'].fen)} 元"
             + (f" · 中位 {median} 分钟 to the bank's answer" if median is not None else "")
+        )
+    held = {key: stop[key] for key in ("extended", "formally_frozen", "released", "expired_unfrozen")}
+    if any(held.values()):
+        lines.append(
+            f"止付期限 holds: {held['extended']} extended, {held['formally_frozen']} formally frozen (冻结),"
+            f" {held['released']} released, {held['expired_unfrozen']} ran out unfrozen"
         )
     return lines
 

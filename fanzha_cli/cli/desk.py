@@ -338,11 +338,12 @@ def show(ctx: typer.Context, warning_id: Annotated[str, typer.Argument(metavar="
             "clock": _clock(desk, warning),
         }
         requests = [
-            stoppay.view(row, desk.now, desk.settings["stop_pay_minutes"], full_account=True)
+            stoppay.view(row, desk.now, desk.settings, full_account=True)
             for row in desk.store.list_stop_payments(warning_id=warning["id"])
         ]
+        from fanzha_cli.cli.stoppay import hold_text, json_view
+
         if as_json:
-            from fanzha_cli.cli.stoppay import json_view
             from fanzha_cli.domain.money import dumps
 
             out(dumps(view | {"stop_payments": [json_view(request) for request in requests]}, indent=json_indent()))
@@ -371,7 +372,11 @@ def show(ctx: typer.Context, warning_id: Annotated[str, typer.Argument(metavar="
             kept = f", kept {yuan_text(request['kept_fen'])} 元" if request["kept_fen"] is not None else ""
             amount = yuan_text(request["amount_fen"])
             where = f"{request['bank']} {request['account']}"
-            out(f"止付 request {request['id']}: {where} {amount} 元 — {request['status']}{kept}")
+            held = hold_text(request)
+            out(
+                f"止付 request {request['id']}: {where} {amount} 元 — {request['status']}{kept}"
+                + (f"; {held}" if held else "")
+            )
 
 
 def _timeline(desk: Desk, warning: dict) -> list[dict]:
@@ -383,6 +388,7 @@ def _timeline(desk: Desk, warning: dict) -> list[dict]:
         details = json.loads(event["details"]) if event["details"] else {}
         details.pop("before", None)
         details.pop("before_request", None)
+        details.pop("before_hold", None)
         changes = details.get("changes") if event["action"] == "edit" else None
         if changes and "phone" in changes:  # the log keeps an edit's numbers in full, for undo; shown, masked
             changes["phone"] = {key: number and mask_phone(number) for key, number in changes["phone"].items()}
@@ -473,7 +479,7 @@ def list_(
 
     Example: fanzha list --overdue
     """
-    from fanzha_cli.domain.supervision import overdue_limits, overdue_reasons
+    from fanzha_cli.domain.supervision import overdue_limits, reasons_of
 
     with reported():
         desk = Desk(ctx.obj.open_store(), ctx.obj.officer)
@@ -487,11 +493,9 @@ def list_(
             limit=limit,
         )
         contacts = {station["name"]: station for station in desk.store.list_stations()}
-        unanswered = desk.store.oldest_open_requests([row["id"] for row in rows]) if rows else {}
         views = [
-            warning_view(desk, row, full_phone=False, contacts=contacts)
-            | {"overdue": overdue_reasons(desk, row, unanswered)}
-            for row in rows
+            warning_view(desk, row, full_phone=False, contacts=contacts) | {"overdue": reasons}
+            for row, reasons in zip(rows, reasons_of(desk, rows), strict=True)
         ]
         if as_json:
             dump_json(views)

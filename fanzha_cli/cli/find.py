@@ -69,15 +69,14 @@ def _view(row: dict) -> dict:
 def _dump(desk: Desk, rows: list[dict]) -> None:
     """`find --json`: the items of `list --json` (phone masked, no script, why overdue) with `earlier_warnings`
     and `matched_by`."""
-    from fanzha_cli.domain.supervision import overdue_reasons
+    from fanzha_cli.domain.supervision import reasons_of
 
     contacts = {station["name"]: station for station in desk.store.list_stations()}
-    unanswered = desk.store.oldest_open_requests([row["id"] for row in rows]) if rows else {}
     views = [
         warning_view(desk, row, full_phone=False, contacts=contacts)
-        | {"overdue": overdue_reasons(desk, row, unanswered)}
+        | {"overdue": reasons}
         | {"earlier_warnings": row["earlier_warnings"], "matched_by": row["matched_by"]}
-        for row in rows
+        for row, reasons in zip(rows, reasons_of(desk, rows), strict=True)
     ]
     dump_json(views)
 

@@ -110,11 +110,12 @@ class Shown(Card):
 
 
 class OverdueReason(_Shape):
-    reason: str  # in_hand, retry, ack, station, stop_pay
+    reason: str  # hold_ending, in_hand, retry, ack, station, stop_pay
     since: str
     limit_minutes: int
     minutes_over: int
     station: str | None = None  # for ack and station: the station that has it
+    hold_until: str | None = None  # for hold_ending: when the stop-payment's hold ends
 
 
 class ListedCard(Card):

@@ -83,6 +83,60 @@ def stop_pay_result(
         _say(view)
 
 
+RequestNumber = Annotated[str, typer.Argument(metavar="REQ", help="The request's number (stop-pay list).")]
+
+
+def _hold_changed(ctx: typer.Context, change: str, request_id: str, at: str | None, as_json: bool, **more) -> None:
+    """extend, freeze and release: the request as it now stands, its hold's end and time left."""
+    from fanzha_cli.domain import stoppay
+    from fanzha_cli.domain.money import dumps
+
+    with reported():
+        at = parsed_at(at)
+        desk = Desk(ctx.obj.open_store(), ctx.obj.officer)
+        row = getattr(stoppay, change)(desk, request_id, at=at, **more)
+        view = _view(desk, row, full_account=True)
+    if as_json:
+        out(dumps(json_view(view), indent=json_indent()))
+        return
+    out(f"止付 request {view['id']} on {view['warning']}: {hold_text(view)}")
+
+
+@stop_pay_app.command("extend")
+def stop_pay_extend(ctx: typer.Context, request_id: RequestNumber, at: At = None, as_json: AsJson = False) -> None:
+    """延期: the bank extended the hold, by stop_pay_hours from its end (once: the account's second stop-payment).
+
+    Example: fanzha stop-pay extend 3
+    """
+    _hold_changed(ctx, "extend", request_id, at, as_json)
+
+
+@stop_pay_app.command("freeze")
+def stop_pay_freeze(
+    ctx: typer.Context,
+    request_id: RequestNumber,
+    until: Annotated[
+        str | None, typer.Option("--until", help="The freeze's last day (default: freeze_months from now).")
+    ] = None,
+    at: At = None,
+    as_json: AsJson = False,
+) -> None:
+    """冻结: the account is formally frozen (the hold no longer runs out in 48 hours); again, to renew it.
+
+    Example: fanzha stop-pay freeze 3 --until 2027-05-26
+    """
+    _hold_changed(ctx, "freeze", request_id, at, as_json, until=until)
+
+
+@stop_pay_app.command("release")
+def stop_pay_release(ctx: typer.Context, request_id: RequestNumber, at: At = None, as_json: AsJson = False) -> None:
+    """解除: the money was returned, or the hold lifted: nothing more to watch.
+
+    Example: fanzha stop-pay release 3
+    """
+    _hold_changed(ctx, "release", request_id, at, as_json)
+
+
 @stop_pay_app.command("list")
 def stop_pay_list(
     ctx: typer.Context,
@@ -90,7 +144,8 @@ def stop_pay_list(
     warning_id: Annotated[str | None, typer.Option("--warning", help="Only this warning's.")] = None,
     as_json: AsJson = False,
 ) -> None:
-    """Stop-payment requests: open ones first, oldest first, with minutes waiting; accounts masked.
+    """Stop-payment requests: open ones first, oldest first, with minutes waiting and each hold's time left;
+    accounts masked.
 
     Example: fanzha stop-pay list --open
     """
@@ -108,7 +163,7 @@ def stop_pay_list(
         if not views:
             out("no stop-payment requests")
             return
-        columns = ("id", "warning", "bank", "account", "amount", "requested_at", "status", "waiting / result")
+        columns = ("id", "warning", "bank", "account", "amount", "requested_at", "status", "waiting / result", "hold")
         lines = [
             (
                 str(v["id"]),
@@ -119,6 +174,7 @@ def stop_pay_list(
                 v["requested_at"],
                 v["status"] + (" OVERDUE" if v["overdue"] else ""),
                 f"{v['minutes_waiting']} min waiting" if v["status"] == "open" else f"{v['minutes_to_result']} min",
+                hold_text(v),
             )
             for v in views
         ]
@@ -147,10 +203,29 @@ def json_view(view: dict) -> dict:
     return {key: shown[key] for key in order} | {key: value for key, value in shown.items() if key not in order}
 
 
+def hold_text(view: dict) -> str:
+    """Where a request's hold is, for a line: its end and the time left, the freeze, the release."""
+    from fanzha_cli.output import spoken_duration
+
+    hold, until = view["hold"], view["hold_until"]
+    if hold in ("holding", "extended"):
+        extended = "extended, " if hold == "extended" else ""
+        late = " — extend it or freeze the account" if view["overdue"] else ""
+        left = spoken_duration(view["hold_minutes_left"])
+        return f"hold {extended}ends {until[:16]} ({left} left){late}"
+    if hold == "frozen":
+        return f"冻结 formally frozen until {until[:10]}"
+    if hold == "released":
+        return f"released {view['released_at'][:16]}"
+    if hold == "ended":
+        return f"HOLD ENDED {until[:16]} with no freeze"
+    return ""
+
+
 def _view(desk: Desk, row: dict, *, full_account: bool) -> dict:
     from fanzha_cli.domain import stoppay
 
-    return stoppay.view(row, desk.now, desk.settings["stop_pay_minutes"], full_account=full_account)
+    return stoppay.view(row, desk.now, desk.settings, full_account=full_account)
 
 
 def _say(view: dict) -> None:
@@ -166,3 +241,5 @@ def _say(view: dict) -> None:
             f"  kept {kept} 元, {view['minutes_to_result']} min after the request"
             + (f"; reason: {view['reason']}" if view["reason"] else "")
         )
+    if view["hold"]:
+        out(f"  {hold_text(view)}")

@@ -443,8 +443,11 @@ class Desk:
         self.store.add_events(events, undoes=last["id"])
 
     def _undo_stop_payment(self, details: dict) -> None:
-        """A request made is withdrawn; a result recorded goes back to the request waiting for the bank."""
-        if "before_request" in details:
+        """A request made is withdrawn; a result recorded goes back to the request waiting for the bank; a hold
+        extended, frozen or released goes back to what it was."""
+        if "before_hold" in details:  # an extension, a freeze or a release
+            self.store.set_stop_payment_hold(details["request"], details["before_hold"])
+        elif "before_request" in details:
             self.store.set_stop_payment_result(details["request"], details["before_request"])
         else:
             self.store.withdraw_stop_payment(details["request"])

@@ -103,10 +103,17 @@ STOP_PAY_ROW = (
     "result_at",
     "reason",
     "note",
+    "hold_until",
+    "extended_at",
+    "freeze_at",
+    "released_at",
 )
 
 
-STOP_PAY_RESULT = ("status", "kept_fen", "result_at", "reason")
+# The bank's answer; a hold (of a stop-payment that took effect) ends at hold_until unless frozen or released.
+STOP_PAY_RESULT = ("status", "kept_fen", "result_at", "reason", "hold_until")
+# The life of a hold after it took effect (SPEC §7, 银发〔2016〕86号): extended once, a formal freeze, released.
+STOP_PAY_HOLD = ("hold_until", "extended_at", "freeze_at", "released_at")
 
 
 # A warning as every store returns it: what was imported, its batch, its state; an event as the desk reads it.

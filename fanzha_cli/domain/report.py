@@ -16,7 +16,19 @@ if TYPE_CHECKING:  # for the type only: the engine is chosen by storage.open_sto
     from fanzha_cli.storage.protocol import Store
 
 OUTCOMES = ("reached", "unreachable", "distrustful")
-STOP_PAY_KEYS = ("requested", "frozen", "partial", "failed", "kept_yuan", "median_minutes_to_result")
+STOP_PAY_KEYS = (
+    "requested",
+    "frozen",
+    "partial",
+    "failed",
+    "kept_yuan",
+    "median_minutes_to_result",
+    # the life of the holds (SPEC §7): extended, formally frozen (冻结), released that day; ended unfrozen that day
+    "extended",
+    "formally_frozen",
+    "released",
+    "expired_unfrozen",
+)
 VISITS = ("dissuaded", "not-found", "moved")
 EARLIER_KEYS = ("warnings", "calls", "escalated")
 
@@ -52,6 +64,10 @@ def empty(day: str) -> dict:
             "failed": 0,
             "kept_fen": 0,
             "median_minutes_to_result": None,
+            "extended": 0,
+            "formally_frozen": 0,
+            "released": 0,
+            "expired_unfrozen": 0,
         },
         "first_call_minutes": {
             "median": None,
@@ -152,11 +168,11 @@ def _ranked(histograms: list[list[list]], rank: int) -> float:
 # show: how many warnings waited how many minutes for their first call, and requests for their result (medians
 # stay exact), and the earlier warnings by their day of receipt (a range's total counts a warning acted on over
 # several days once). Overdue is never part of it: it changes with the clock, and summary() counts it afresh.
-FIGURES_VERSION = 9  # the form of kept figures: raise it when period() changes, and kept days are computed again
+FIGURES_VERSION = 10  # the form of kept figures: raise it when period() changes, and kept days are computed again
 _PARTS = ("first_call", "stop_pay_minutes", "earlier_by_day", "ack_minutes", "officer_first_call", "moved_in")
 _ADDED = ("received", "disposed", "closed", "open", "high_not_escalated", "sms")
 _ADDED_BY_KEY = ("calls", "visits", "by_channel", "by_risk", "by_fraud_type")
-_ADDED_STOP_PAY = ("requested", "frozen", "partial", "failed", "kept_fen")
+_ADDED_STOP_PAY = ("requested", "frozen", "partial", "failed", "kept_fen", "extended", "formally_frozen", "released")
 
 
 def bounds(first: date, last: date) -> tuple[str, str]:
@@ -334,14 +350,15 @@ def with_medians(figures: dict) -> dict:
     return figures
 
 
-def shown(figures: dict, overdue: int, late: dict[str, int]) -> dict:
+def shown(figures: dict, overdue: int, late: dict[str, int], expired: int = 0) -> dict:
     """A period's figures as `summary` shows them: the rates, the overdue of now (``late``: by station, those late
-    on the station's side), the parts only adding needs left out."""
+    on the station's side; ``expired``: the holds that ran out unfrozen by now), the parts only adding needs left
+    out."""
     result = {key: value for key, value in figures.items() if key not in _PARTS}
     stations = {name: dict(station, overdue=late.get(name, 0)) for name, station in figures["stations"].items()}
     stations |= {name: _station() | {"overdue": count} for name, count in late.items() if name not in stations}
     result["stations"] = dict(sorted(stations.items()))
-    stop = dict(figures["stop_payments"])
+    stop = dict(figures["stop_payments"], expired_unfrozen=expired)
     stop["kept_yuan"] = Yuan(stop.pop("kept_fen"))
     result["stop_payments"] = {key: stop[key] for key in STOP_PAY_KEYS}
     earlier = [sum(column) for column in zip(*figures["earlier_by_day"].values(), strict=True)] or [0, 0, 0]
@@ -386,11 +403,15 @@ def summary(store: Store, first: date, last: date, limits: dict, *, as_range: bo
         days, computed, checked = kept_days(store, first, last)
         overdue = dict(store.overdue_by_day(*bounds(first, last), limits))
         late = late_by_day(store, first, last, limits)
+        expired = dict(store.expired_holds_by_day(*bounds(first, last), limits["now"]))
         total = added_up(store, days, first, last) if as_range or first != last else None
         store.keep_figures(computed, FIGURES_VERSION, checked)
-    days = [shown(day, overdue.get(day["date"], 0), late.get(day["date"], {})) for day in days]
+    days = [
+        shown(day, overdue.get(day["date"], 0), late.get(day["date"], {}), expired.get(day["date"], 0)) for day in days
+    ]
     if total is None:
         return days[0]
-    total = shown(total, sum(overdue.values()), dict(sum((Counter(by) for by in late.values()), Counter())))
+    late_in_all = dict(sum((Counter(by) for by in late.values()), Counter()))
+    total = shown(total, sum(overdue.values()), late_in_all, sum(expired.values()))
     busiest = max(days, key=lambda day: day["received"])
     return {"days": days, "total": total, "busiest_day": {"date": busiest["date"], "received": busiest["received"]}}

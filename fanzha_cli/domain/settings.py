@@ -78,6 +78,15 @@ SETTINGS: dict[str, tuple[int | str, Whole | Text, str]] = {
         "minutes a warning may stay in a hand with nothing logged before the next `next` takes it back",
     ),
     "stop_pay_minutes": (30, UP_TO_A_WEEK, "minutes a stop-payment request may wait for the bank before it is overdue"),
+    # 银发〔2016〕86号 (SPEC §7): an emergency stop-payment holds the account 48 hours, extended once at most
+    "stop_pay_hours": (48, UP_TO_30_DAYS, "hours an emergency stop-payment holds the account (and an extension adds)"),
+    "stop_pay_max": (2, Whole(1, 10, "stop-payments"), "emergency stop-payments of one account in all, extensions too"),
+    "stop_pay_warn_hours": (
+        6,
+        UP_TO_30_DAYS,
+        "hours before a hold ends, with no freeze, from which it is overdue: extend it or freeze the account",
+    ),
+    "freeze_months": (6, Whole(1, 24, "months"), "months a formal freeze (冻结) lasts unless --until says otherwise"),
 }
 
 

@@ -9,10 +9,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from fanzha_cli.domain.desk import Desk, DeskError, read_word
-from fanzha_cli.domain.model import STOP_PAY_RESULT
+from fanzha_cli.domain.model import STOP_PAY_HOLD, STOP_PAY_RESULT
 from fanzha_cli.domain.money import mask_account, parse_amount
 from fanzha_cli.domain.report import minutes
+from fanzha_cli.domain.values import format_time
 from fanzha_cli.domain.vocab import STOP_PAY_RESULT_WORDS
+
+# The rule an account's stop-payments are held to, in its own words (SPEC §7)
+RULE = (
+    "银发〔2016〕86号: an account may be stopped at most {max} times by emergency stop-payment, the extension included"
+)
 
 
 def request(desk: Desk, warning_id: str, *, bank: str, account: str, amount: str, note=None, at=None) -> dict:
@@ -32,6 +38,7 @@ def request(desk: Desk, warning_id: str, *, bank: str, account: str, amount: str
         for earlier in desk.store.list_stop_payments(warning_id=warning["id"], open_only=True):
             if earlier["account"] == account:
                 raise DeskError(f"request {earlier['id']} for this account is still open: one request per account")
+        _refuse_past_the_rule(desk, account, "another request")
         row = {
             "warning_id": warning["id"],
             "bank": bank,
@@ -65,6 +72,9 @@ def record_result(desk: Desk, request_id: str, result: str, *, kept=None, reason
         if at < row["requested_at"]:
             raise DeskError(f"--at {at} is before the request itself ({row['requested_at']})")
         decided = {"status": result, "result_at": at} | _kept(result, row["amount_fen"], kept, reason)
+        # a stop-payment that took effect holds the account for stop_pay_hours from now (SPEC §7)
+        held = timedelta(hours=desk.settings["stop_pay_hours"])
+        decided["hold_until"] = None if result == "failed" else format_time(datetime.fromisoformat(at) + held)
         desk.store.set_stop_payment_result(number, decided)
         before = {key: row[key] for key in STOP_PAY_RESULT}
         event = desk.event(
@@ -73,6 +83,102 @@ def record_result(desk: Desk, request_id: str, result: str, *, kept=None, reason
         )  # fmt: skip
         desk.store.add_events([event])
         return desk.store.get_stop_payment(number)
+
+
+def _stops(desk: Desk, account: str) -> int:
+    """How many times this account has been stopped: each request that took effect or waits for the bank, and each
+    extension (SPEC §7: an extension is a second stop-payment)."""
+    rows = desk.store.list_stop_payments(account=account)
+    return sum((row["status"] != "failed") + bool(row["extended_at"]) for row in rows)
+
+
+def _refuse_past_the_rule(desk: Desk, account: str, what: str) -> None:
+    most = desk.settings["stop_pay_max"]
+    if _stops(desk, account) >= most:
+        raise DeskError(
+            f"{mask_account(account)} has been stopped {most} times already: {what} is refused ("
+            + RULE.format(max=most)
+            + "); to keep the money the account must be formally frozen: `fanzha stop-pay freeze REQ`"
+        )
+
+
+def extend(desk: Desk, request_id: str, *, at=None) -> dict:
+    """The hold extended once, by stop_pay_hours from its end (SPEC §7): the account's second stop-payment."""
+    return _change_hold(desk, request_id, "extended", at=at)
+
+
+def freeze(desk: Desk, request_id: str, *, until=None, at=None) -> dict:
+    """A formal freeze (冻结) of the account: the hold lasts until ``until`` (a date; default freeze_months from now),
+    and is no longer overdue. A freeze again renews it."""
+    return _change_hold(desk, request_id, "freeze", until=until, at=at)
+
+
+def release(desk: Desk, request_id: str, *, at=None) -> dict:
+    """The money returned, or the hold lifted: the hold ends, nothing more to watch."""
+    return _change_hold(desk, request_id, "released", at=at)
+
+
+def _change_hold(desk: Desk, request_id: str, change: str, *, until=None, at=None) -> dict:
+    number = _number(request_id)
+    with desk.store.transaction():
+        row = desk.store.get_stop_payment(number)
+        if row is None:
+            raise DeskError(f"no stop-payment request {request_id}")
+        if not row["hold_until"]:
+            what = "the bank has not answered yet" if row["status"] == "open" else "it failed: nothing is held"
+            raise DeskError(f"request {number} holds nothing to {_VERB[change]}: {what}")
+        if row["released_at"]:
+            raise DeskError(f"request {number}'s hold was released at {row['released_at']}")
+        warning = desk.get(row["warning_id"])
+        at = desk.when(at, warning)
+        if at < row["result_at"]:
+            raise DeskError(f"--at {at} is before the stop-payment took effect ({row['result_at']})")
+        before = {key: row[key] for key in STOP_PAY_HOLD}
+        hold = before | _new_hold(desk, row, change, until, at)
+        desk.store.set_stop_payment_hold(number, hold)
+        event = desk.event(
+            warning["id"], "stop-pay", at=at, outcome=change, request=number, hold_until=hold["hold_until"],
+            before_hold=before,
+        )  # fmt: skip
+        desk.store.add_events([event])
+        return desk.store.get_stop_payment(number)
+
+
+_VERB = {"extended": "extend", "freeze": "freeze", "released": "release"}
+
+
+def _new_hold(desk: Desk, row: dict, change: str, until: str | None, at: str) -> dict:
+    if change == "released":
+        return {"released_at": at}
+    if change == "freeze":
+        return {"freeze_at": at, "hold_until": _freeze_end(desk, until, at)}
+    if row["freeze_at"]:
+        raise DeskError(f"request {row['id']}'s account is frozen until {row['hold_until']}: renew the freeze instead")
+    if row["extended_at"]:
+        raise DeskError(
+            f"request {row['id']}'s hold was extended already ({row['extended_at']}): a stop-payment is extended once"
+            f" ({RULE.format(max=desk.settings['stop_pay_max'])}); freeze the account: `fanzha stop-pay freeze`"
+        )
+    if row["hold_until"] <= at:
+        raise DeskError(f"request {row['id']}'s hold ended at {row['hold_until']}: too late to extend it")
+    _refuse_past_the_rule(desk, row["account"], "an extension")
+    held = timedelta(hours=desk.settings["stop_pay_hours"])
+    return {"extended_at": at, "hold_until": format_time(datetime.fromisoformat(row["hold_until"]) + held)}
+
+
+def _freeze_end(desk: Desk, until: str | None, at: str) -> str:
+    """The freeze's end: the day given (to its end), else freeze_months after ``at``, the same day of the month."""
+    if until is None:
+        from dateutil.relativedelta import relativedelta
+
+        return format_time(datetime.fromisoformat(at) + relativedelta(months=desk.settings["freeze_months"]))
+    from fanzha_cli.domain.values import parse_day
+
+    day = parse_day(until, desk.now.date())
+    end = f"{day} 23:59:59"
+    if end <= at:
+        raise DeskError(f"--until {day} is not after {at}")
+    return end
 
 
 def _kept(result: str, amount_fen: int, kept: str | None, reason: str | None) -> dict:
@@ -107,11 +213,31 @@ def _number(text: str) -> int:
     return number
 
 
-def view(row: dict, now: datetime, limit_minutes: int, *, full_account: bool) -> dict:
-    """A request as `stop-pay list --json` shows it (SPEC §7's keys first); amounts stay in fen here."""
+def hold_state(row: dict, now: datetime) -> str | None:
+    """Where a request's hold is: None (nothing held: the bank has not answered, or it failed), ``holding``,
+    ``extended``, ``frozen`` (formally), ``released``, or ``ended`` (ran out with no freeze nor release)."""
+    if not row["hold_until"]:
+        return None
+    if row["released_at"]:
+        return "released"
+    if row["freeze_at"]:
+        return "frozen"
+    if row["hold_until"] <= format_time(now):
+        return "ended"
+    return "extended" if row["extended_at"] else "holding"
+
+
+def view(row: dict, now: datetime, settings: dict, *, full_account: bool) -> dict:
+    """A request as `stop-pay list --json` shows it (SPEC §7's keys first); amounts stay in fen here. Overdue: an
+    answer awaited past stop_pay_minutes, or a hold ending within stop_pay_warn_hours (or ended) with no freeze."""
     requested = datetime.fromisoformat(row["requested_at"])
     decided = row["result_at"] and datetime.fromisoformat(row["result_at"])
     waiting = None if decided else max(0, int((now - requested).total_seconds() // 60))
+    hold = hold_state(row, now)
+    ends = row["hold_until"] and datetime.fromisoformat(row["hold_until"])
+    left = int((ends - now).total_seconds() // 60) if hold in ("holding", "extended", "frozen") else None
+    unanswered = row["status"] == "open" and now - requested > timedelta(minutes=settings["stop_pay_minutes"])
+    ending = hold in ("holding", "extended", "ended") and ends - now < timedelta(hours=settings["stop_pay_warn_hours"])
     return {
         "id": row["id"],
         "warning": row["warning_id"],
@@ -123,8 +249,14 @@ def view(row: dict, now: datetime, limit_minutes: int, *, full_account: bool) ->
         "kept_fen": row["kept_fen"],
         "result_at": row["result_at"],
         "minutes_to_result": decided and minutes((decided - requested).total_seconds() / 60),
-        "overdue": row["status"] == "open" and now - requested > timedelta(minutes=limit_minutes),
+        "overdue": unanswered or ending,
         "minutes_waiting": waiting,
+        "hold": hold,
+        "hold_until": row["hold_until"],
+        "hold_minutes_left": left,
+        "extended_at": row["extended_at"],
+        "freeze_at": row["freeze_at"],
+        "released_at": row["released_at"],
         "reason": row["reason"],
         "note": row["note"],
         "officer": row["officer"],

@@ -15,6 +15,7 @@ CUTOFF_KEYS = (
     "ack_cutoff",
     "ack_cutoff_urgent",
     "stop_pay_cutoff",
+    "hold_warn_cutoff",
 )
 
 
@@ -32,14 +33,28 @@ def overdue_limits(desk) -> dict[str, str]:
         "ack_cutoff": format_time(now - timedelta(minutes=limits["ack_minutes"])),
         "ack_cutoff_urgent": format_time(now - timedelta(minutes=limits["ack_minutes_urgent"])),
         "stop_pay_cutoff": format_time(now - timedelta(minutes=limits["stop_pay_minutes"])),
+        # a hold that ends before this, with no freeze nor release, is overdue (SPEC §7)
+        "hold_warn_cutoff": format_time(now + timedelta(hours=limits["stop_pay_warn_hours"])),
     }
 
 
-def overdue_reasons(desk, warning: dict, unanswered: dict[str, str]) -> list[dict]:
+def reasons_of(desk, rows: list[dict]) -> list[list[dict]]:
+    """Why each warning of ``rows`` is overdue (overdue_reasons), their stop-payments read once for all of them."""
+    ids = [row["id"] for row in rows]
+    stop_pay = (desk.store.oldest_open_requests(ids), desk.store.ending_holds(ids)) if ids else ({}, {})
+    return [overdue_reasons(desk, row, stop_pay) for row in rows]
+
+
+def overdue_reasons(desk, warning: dict, stop_pay: tuple[dict[str, str], dict[str, str]]) -> list[dict]:
     """Why a warning is overdue, each with how far past its limit: ``[{"reason", "since", "limit_minutes",
-    "minutes_over"}]``, empty when it is not. ``unanswered`` maps warnings to their oldest open stop-payment."""
+    "minutes_over"}]``, empty when it is not. ``stop_pay``: warnings to their oldest open stop-payment, and to the
+    end of their first hold with no freeze nor release (a hold is late from stop_pay_warn_hours before its end)."""
     limits, now = desk.settings, desk.now
+    unanswered, ending = stop_pay
     clocks = []
+    if warning["id"] in ending:
+        warned = datetime.fromisoformat(ending[warning["id"]]) - timedelta(hours=limits["stop_pay_warn_hours"])
+        clocks.append(("hold_ending", format_time(warned), 0))
     if warning["status"] == "taken" and warning["held_since"]:
         clocks.append(("in_hand", warning["held_since"], limits["hold_minutes"]))
     if warning["status"] == "retry" and warning["due_at"]:
@@ -58,6 +73,8 @@ def overdue_reasons(desk, warning: dict, unanswered: dict[str, str]) -> list[dic
             late = {"reason": reason, "since": since, "limit_minutes": limit, "minutes_over": over}
             if reason in ("ack", "station"):  # the station that owes it, which a move may have changed
                 late["station"] = warning["escalated_to"]
+            if reason == "hold_ending":  # when the money goes, if nobody extends the hold or freezes the account
+                late["hold_until"] = ending[warning["id"]]
             reasons.append(late)
     return reasons
 
@@ -78,6 +95,10 @@ def reminder(desk) -> str | None:
     if not any(counts.values()):
         return None
     words = {  # (one, several)
+        "hold_ending": (
+            "with a stop-payment hold ending: extend it or freeze the account",
+            "with stop-payment holds ending: extend them or freeze the accounts",
+        ),
         "in_hand": ("in hand too long", "in hand too long"),
         "retry": ("retry past due", "retries past due"),
         "station": ("with its station past the limit", "with stations past their limit"),

@@ -81,6 +81,7 @@ ACTION_ZH = {
     "ack": "签收",
 }
 OVERDUE_REASON_WORDS = {
+    "hold_ending": "stop-payment hold ending",
     "in_hand": "in hand",
     "retry": "retry due",
     "ack": "not acknowledged by its station",

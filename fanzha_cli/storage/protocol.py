@@ -178,6 +178,10 @@ class Store(Protocol):
         """Each listed warning's oldest stop-payment still waiting for the bank: when it was requested."""
         ...
 
+    def ending_holds(self, warning_ids: list[str]) -> dict[str, str]:
+        """Each listed warning's first hold to end with no formal freeze nor release: when it ends."""
+        ...
+
     def count_overdue(self, limits: dict[str, str]) -> dict[str, int]:
         """How many warnings are overdue, by kind; ``limits`` as made by supervision.overdue_limits."""
         ...
@@ -215,12 +219,18 @@ class Store(Protocol):
 
     def set_stop_payment_result(self, request_id: int, result: dict) -> None: ...
 
+    def set_stop_payment_hold(self, request_id: int, hold: dict) -> None:
+        """Write the columns of ``domain.model.STOP_PAY_HOLD`` (missing keys: NULL): an extension, a freeze, a
+        release, or the undo of one."""
+        ...
+
     def withdraw_stop_payment(self, request_id: int) -> None:
         """Undo of a request: the row goes; the event log keeps that it was made and withdrawn."""
         ...
 
-    def list_stop_payments(self, *, warning_id: str | None = None, open_only: bool = False):
-        """Open requests first, oldest first; then the decided ones, newest first."""
+    def list_stop_payments(self, *, warning_id: str | None = None, open_only: bool = False, account=None):
+        """Open requests first, oldest first; then the decided ones, newest first. ``account``: that account's only,
+        whichever warning."""
         ...
 
     def warning_totals(self, start: str, end: str) -> dict:
@@ -286,8 +296,14 @@ class Store(Protocol):
         ...
 
     def stop_payment_counts(self, start: str, end: str) -> list[tuple]:
-        """(status, requests, kept fen): requests made in [start, end) under 'requested', and results recorded in it
-        under their status."""
+        """(status, requests, kept fen): requests made in [start, end) under 'requested', results recorded in it
+        under their status, and holds extended, formally frozen and released in it under 'extended',
+        'formally_frozen' and 'released'."""
+        ...
+
+    def expired_holds_by_day(self, start: str, end: str, now: str) -> list[tuple]:
+        """(day, holds that ended that day, before ``now``, with no formal freeze nor release): never kept, since it
+        changes with the clock."""
         ...
 
     def kept_figures(self, first: str, last: str, version: int) -> tuple[dict[str, str], dict]:

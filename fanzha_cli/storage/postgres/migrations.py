@@ -242,7 +242,7 @@ BEGIN
     EXECUTE format('GRANT INSERT, UPDATE ON batches, warnings TO %I', desk);
     EXECUTE format('GRANT INSERT ON events TO %I', desk);
     EXECUTE format('GRANT INSERT, UPDATE, DELETE ON stop_payments, skips TO %I', desk);
-    EXECUTE format('GRANT SELECT ON skips TO %I', desk);
+    EXECUTE format('GRANT SELECT ON skips TO %s', everyone);  -- (db info counts them: each login its own)
     -- the station: acknowledgements and visit results on what was handed to it, nothing else of a warning
     EXECUTE format('GRANT UPDATE (status, escalated_to, escalated_at, station_since, visits, visit_result,'
         ' closed_at, acked_at, moved_from) ON warnings TO %I', station);
@@ -281,7 +281,7 @@ BEGIN
     EXECUTE format('CREATE POLICY station_reports ON events FOR INSERT TO %I WITH CHECK (officer = current_user'
         ' AND action IN (''ack'', ''visit'', ''note'', ''undo'') AND %s)', station, has_it);
     EXECUTE format('CREATE POLICY supervisor_notes ON events FOR INSERT TO %I WITH CHECK (officer = current_user'
-        ' AND action = ''note'')', supervisor);
+        ' AND action IN (''note'', ''undo''))', supervisor);
 
     EXECUTE format('CREATE POLICY read_all ON stop_payments FOR SELECT TO %I, %I USING (true)', desk, supervisor);
     EXECUTE format('CREATE POLICY handed_to_station ON stop_payments FOR SELECT TO %I USING %s', station, visible);
@@ -293,9 +293,44 @@ BEGIN
 
     EXECUTE format('CREATE POLICY own_skips ON skips TO %I USING (officer = current_user)'
         ' WITH CHECK (officer = current_user)', desk);
+    EXECUTE format('CREATE POLICY own_skips_read ON skips FOR SELECT TO %I, %I USING (officer = current_user)',
+        station, supervisor);
 END
 $roles$"""
 
+# No change to a warning without its trail: a login other than an admin (or the tables' owner) that changes a
+# warning must have written an event on it, under its own name, in the same transaction (checked as it commits).
+# At psql too: a station that closes a warning by hand leaves a record of it in the event log, as fanzha does.
+_EVERY_CHANGE_HAS_AN_EVENT = (
+    """CREATE FUNCTION fanzha_change_has_an_event() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF pg_has_role((SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'USAGE')
+                OR pg_has_role(fanzha_role('admin'), 'MEMBER') THEN
+            RETURN NULL;
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM events e WHERE e.warning_id = NEW.id AND e.officer = current_user
+                AND e.xmin = pg_current_xact_id()::text::xid) THEN
+            RAISE EXCEPTION 'warning % was changed with no event of %: every change is recorded', NEW.id, current_user
+                USING ERRCODE = '42501';
+        END IF;
+        RETURN NULL;
+    END $$""",
+    """CREATE CONSTRAINT TRIGGER warnings_changed_with_an_event AFTER UPDATE ON warnings
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fanzha_change_has_an_event()""",
+)
+
+
+# The life of a hold (SPEC §7), as on SQLite.
+_HOLDS = (
+    *(
+        f'ALTER TABLE stop_payments ADD COLUMN {column} TEXT COLLATE "C"'
+        for column in ("hold_until", "extended_at", "freeze_at", "released_at")
+    ),
+    """UPDATE stop_payments SET hold_until = to_char(result_at::timestamp + interval '48 hours',
+        'YYYY-MM-DD HH24:MI:SS') WHERE status IN ('frozen', 'partial')""",
+    """CREATE INDEX stop_payments_holds ON stop_payments (hold_until, warning_id)
+        WHERE hold_until IS NOT NULL AND freeze_at IS NULL AND released_at IS NULL""",
+)
 
 MIGRATIONS = (
     ("0001_core_tables", _CORE_TABLES),
@@ -308,7 +343,8 @@ MIGRATIONS = (
     ("0008_station_acknowledgements", _STATION_ACKNOWLEDGEMENTS),
     ("0009_open_hand_overs_covered", _OPEN_HAND_OVERS_COVERED),
     ("0010_first_caller", _FIRST_CALLER),
-    ("0011_roles", (*_ROLE_FUNCTIONS, _ROLES_AND_POLICIES)),
+    ("0011_roles", (*_ROLE_FUNCTIONS, _ROLES_AND_POLICIES, *_EVERY_CHANGE_HAS_AN_EVENT)),
+    ("0012_holds", _HOLDS),
 )
 
 

@@ -20,6 +20,7 @@ from fanzha_cli.domain.model import (
     OPEN_STATUSES,
     OPTIONAL_COLUMNS,
     STATION_COLUMNS,
+    STOP_PAY_HOLD,
     STOP_PAY_RESULT,
     STOP_PAY_ROW,
     TABLE_COLUMNS,
@@ -53,7 +54,16 @@ _STALE_HOLDS = """
         AND NOT EXISTS (SELECT 1 FROM events e WHERE e.warning_id = w.id AND e.logged_at >= %(cutoff)s)
     FOR UPDATE SKIP LOCKED"""  # one desk reclaims each; the others go on
 _STOP_PAY_OVERDUE = "status = 'open' AND requested_at < %(stop_pay_cutoff)s"  # a stop-payment's, unanswered too long
+# a hold ending soon (or ended) with no formal freeze nor release (SPEC §7); first, so that it heads the reminder
+_HOLD_ENDING = (
+    "hold_until IS NOT NULL AND freeze_at IS NULL AND released_at IS NULL AND hold_until < %(hold_warn_cutoff)s"
+)
+_HOLD_ACTS = " UNION ALL ".join(
+    f"SELECT '{kind}', count(*), 0 FROM stop_payments WHERE {column} >= %(start)s AND {column} < %(end)s"
+    for kind, column in (("extended", "extended_at"), ("formally_frozen", "freeze_at"), ("released", "released_at"))
+)
 _OVERDUE_WHERE = {
+    "hold_ending": f"id IN (SELECT warning_id FROM stop_payments WHERE {_HOLD_ENDING})",
     "in_hand": "holder IS NOT NULL AND status = 'taken' AND held_since < %(hold_cutoff)s",
     "retry": "status = 'retry' AND due_at < %(now)s",
     "ack": (
@@ -70,6 +80,7 @@ _OVERDUE_WHERE = {
 }
 _OVERDUE_COUNT = {kind: f"SELECT count(*) FROM warnings WHERE {where}" for kind, where in _OVERDUE_WHERE.items()}
 _OVERDUE_COUNT["stop_pay"] = f"SELECT count(DISTINCT warning_id) FROM stop_payments WHERE {_STOP_PAY_OVERDUE}"
+_OVERDUE_COUNT["hold_ending"] = f"SELECT count(DISTINCT warning_id) FROM stop_payments WHERE {_HOLD_ENDING}"
 _OVERDUE_IDS = " UNION ".join(f"SELECT id FROM warnings WHERE {where}" for where in _OVERDUE_WHERE.values())
 # The warnings late on their station's side (not acknowledged, or no visit result, in time): by station in a summary
 _LATE_AT_STATION = " UNION ".join(
@@ -548,6 +559,15 @@ class PostgresStore:
         )
         return dict(self._all(sql, (list(warning_ids),)))
 
+    def ending_holds(self, warning_ids: list[str]) -> dict[str, str]:
+        if not warning_ids:
+            return {}
+        sql = (
+            "SELECT warning_id, min(hold_until) FROM stop_payments WHERE hold_until IS NOT NULL AND freeze_at IS NULL"
+            " AND released_at IS NULL AND warning_id = ANY(%s) GROUP BY warning_id"
+        )
+        return dict(self._all(sql, (list(warning_ids),)))
+
     def count_overdue(self, limits: dict[str, str]) -> dict[str, int]:
         return {kind: self._one(sql, limits)[0] for kind, sql in _OVERDUE_COUNT.items()}
 
@@ -634,13 +654,21 @@ class PostgresStore:
             {key: result.get(key) for key in STOP_PAY_RESULT} | {"id": request_id},
         )
 
+    def set_stop_payment_hold(self, request_id: int, hold: dict) -> None:
+        self._run(
+            f"UPDATE stop_payments SET {', '.join(f'{key} = %({key})s' for key in STOP_PAY_HOLD)} WHERE id = %(id)s",
+            {key: hold.get(key) for key in STOP_PAY_HOLD} | {"id": request_id},
+        )
+
     def withdraw_stop_payment(self, request_id: int) -> None:
         self._run("DELETE FROM stop_payments WHERE id = %s", (request_id,))
 
-    def list_stop_payments(self, *, warning_id: str | None = None, open_only: bool = False):
+    def list_stop_payments(self, *, warning_id: str | None = None, open_only: bool = False, account=None):
         where = ["TRUE"]
         if warning_id is not None:
             where.append("warning_id = %(warning_id)s")
+        if account is not None:
+            where.append("account = %(account)s")
         if open_only:
             where.append("status = 'open'")
         sql = (
@@ -648,7 +676,8 @@ class PostgresStore:
             " CASE WHEN status = 'open' THEN 0 ELSE 1 END,"
             " CASE WHEN status = 'open' THEN requested_at END, requested_at DESC, id DESC"
         )
-        return [dict(zip(STOP_PAY_ROW, row, strict=True)) for row in self._all(sql, {"warning_id": warning_id})]
+        params = {"warning_id": warning_id, "account": account}
+        return [dict(zip(STOP_PAY_ROW, row, strict=True)) for row in self._all(sql, params)]
 
     # --- the day's totals (SPEC §6) ----------------------------------------------------------------------------
     # Figures are computed from the rows each time on PostgreSQL: the days' kept figures of SQLite are not kept
@@ -744,12 +773,20 @@ class PostgresStore:
         return self._all(sql, (start, end))
 
     def stop_payment_counts(self, start: str, end: str) -> list[tuple]:
-        sql = """SELECT 'requested', count(*), 0 FROM stop_payments
+        sql = f"""SELECT 'requested', count(*), 0 FROM stop_payments
                 WHERE requested_at >= %(start)s AND requested_at < %(end)s
             UNION ALL
             SELECT status, count(*), sum(kept_fen)::bigint FROM stop_payments
-                WHERE result_at >= %(start)s AND result_at < %(end)s GROUP BY status"""
+                WHERE result_at >= %(start)s AND result_at < %(end)s GROUP BY status
+            UNION ALL
+            {_HOLD_ACTS}"""
         return [row for row in self._all(sql, {"start": start, "end": end}) if row[1]]
+
+    def expired_holds_by_day(self, start: str, end: str, now: str) -> list[tuple]:
+        sql = f"""SELECT left(hold_until, 10), count(*) FROM stop_payments
+            WHERE {_HOLD_ENDING.replace("%(hold_warn_cutoff)s", "%(now)s")} AND hold_until >= %(start)s
+                AND hold_until < %(end)s GROUP BY 1"""
+        return self._all(sql, {"start": start, "end": end, "now": now})
 
     def kept_figures(self, first: str, last: str, version: int) -> tuple[dict[str, str], dict]:
         return {}, {"stale": [], "newest": 0, "upto": 0}

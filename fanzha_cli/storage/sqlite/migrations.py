@@ -343,6 +343,35 @@ def _roles(db: Database) -> None:
     )
 
 
+@migrations(name="0012_holds")
+def _holds(db: Database) -> None:
+    # The life of a hold (SPEC §7, 银发〔2016〕86号): a stop-payment that took effect holds the account until
+    # hold_until (48 hours; an extension adds as much again, once), unless the account is formally frozen (冻结, until
+    # the freeze ends) or the hold released. Holds that took effect before: 48 hours from the bank's answer.
+    for column in ("hold_until", "extended_at", "freeze_at", "released_at"):
+        db.execute(f"ALTER TABLE stop_payments ADD COLUMN {column} TEXT")
+    db.execute(
+        "UPDATE stop_payments SET hold_until = strftime('%Y-%m-%d %H:%M:%S', result_at, '+48 hours')"
+        " WHERE status IN ('frozen', 'partial')"
+    )
+    # `next` counts the holds about to end on every call: those that can still end are few, and read by their end
+    db.execute(
+        """CREATE INDEX stop_payments_holds ON stop_payments (hold_until, warning_id)
+        WHERE hold_until IS NOT NULL AND freeze_at IS NULL AND released_at IS NULL"""
+    )
+    # an extension, a freeze or a release counts on the day it was done: its kept figures go with it
+    db.execute("DROP TRIGGER day_figures_stop_payment_changed")
+    days = ", ".join(
+        f"substr({row}.{column}, 1, 10)"
+        for row in ("OLD", "NEW")
+        for column in ("requested_at", "result_at", "extended_at", "freeze_at", "released_at")
+    )
+    db.execute(
+        f"""CREATE TRIGGER day_figures_stop_payment_changed AFTER UPDATE ON stop_payments
+        BEGIN DELETE FROM day_figures WHERE day IN ({days}); END"""
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply every pending migration inside the caller's transaction (each one in a savepoint of it)."""
     migrations.apply(Database(conn, execute_plugins=False))

@@ -19,6 +19,7 @@ from fanzha_cli.domain.model import (
     OPEN_STATUSES,
     OPTIONAL_COLUMNS,
     STATION_COLUMNS,
+    STOP_PAY_HOLD,
     STOP_PAY_RESULT,
     STOP_PAY_ROW,
     TABLE_COLUMNS,
@@ -89,7 +90,16 @@ _STALE_HOLDS = (
 # stop-payment without the bank's answer past its limit. Each is a condition on a warning's row, which `list
 # --overdue` also reads in queue order.
 _STOP_PAY_OVERDUE = "status = 'open' AND requested_at < :stop_pay_cutoff"  # a stop-payment's, unanswered too long
+# a hold ending soon (or ended) with no formal freeze nor release: the money goes if nobody acts (SPEC §7); first,
+# so that it heads the reminder
+_HOLD_ENDING = "hold_until IS NOT NULL AND freeze_at IS NULL AND released_at IS NULL AND hold_until < :hold_warn_cutoff"
+# The acts on holds done in [start, end), by kind (the day's totals)
+_HOLD_ACTS = " UNION ALL ".join(
+    f"SELECT '{kind}', count(*), 0 FROM stop_payments WHERE {column} >= :start AND {column} < :end"
+    for kind, column in (("extended", "extended_at"), ("formally_frozen", "freeze_at"), ("released", "released_at"))
+)
 _OVERDUE_WHERE = {
+    "hold_ending": f"id IN (SELECT warning_id FROM stop_payments WHERE {_HOLD_ENDING})",
     "in_hand": "holder IS NOT NULL AND status = 'taken' AND held_since < :hold_cutoff",
     "retry": "status = 'retry' AND due_at < :now",
     "ack": (
@@ -124,6 +134,7 @@ _COUNTED_WHERE = {
 }
 OVERDUE = {kind: f"SELECT id FROM warnings WHERE {where}" for kind, where in _COUNTED_WHERE.items()}
 OVERDUE["stop_pay"] = f"SELECT warning_id AS id FROM stop_payments WHERE {_STOP_PAY_OVERDUE}"
+OVERDUE["hold_ending"] = f"SELECT warning_id AS id FROM stop_payments WHERE {_HOLD_ENDING}"
 # Each overdue warning with its time, each kind read by its own index, a warning told by its rowid: a day's count
 # then looks no warning up in the table (those with a station, thousands in a city, are read from the index of the
 # open hand-overs alone, which holds every column these read).
@@ -568,6 +579,17 @@ class SqliteStore:
         )
         return dict(self.conn.execute(sql, warning_ids).fetchall())
 
+    def ending_holds(self, warning_ids: list[str]) -> dict[str, str]:
+        """Each listed warning's first hold to end with no formal freeze nor release: when it ends."""
+        if not warning_ids:
+            return {}
+        marks = ", ".join("?" * len(warning_ids))
+        sql = (
+            "SELECT warning_id, min(hold_until) FROM stop_payments WHERE hold_until IS NOT NULL AND freeze_at IS NULL"
+            f" AND released_at IS NULL AND warning_id IN ({marks}) GROUP BY warning_id"
+        )
+        return dict(self.conn.execute(sql, warning_ids).fetchall())
+
     def count_overdue(self, limits: dict[str, str]) -> dict[str, int]:
         """How many warnings are overdue, by kind; ``limits`` as made by supervision.overdue_limits."""
         # distinct: a warning with two unanswered stop-payments is one overdue warning
@@ -685,15 +707,23 @@ class SqliteStore:
             {key: result.get(key) for key in STOP_PAY_RESULT} | {"id": request_id},
         )
 
+    def set_stop_payment_hold(self, request_id: int, hold: dict) -> None:
+        self.conn.execute(
+            f"UPDATE stop_payments SET {', '.join(f'{key} = :{key}' for key in STOP_PAY_HOLD)} WHERE id = :id",
+            {key: hold.get(key) for key in STOP_PAY_HOLD} | {"id": request_id},
+        )
+
     def withdraw_stop_payment(self, request_id: int) -> None:
         """Undo of a request: the row goes; the event log keeps that it was made and withdrawn."""
         self.conn.execute("DELETE FROM stop_payments WHERE id = ?", (request_id,))
 
-    def list_stop_payments(self, *, warning_id: str | None = None, open_only: bool = False):
+    def list_stop_payments(self, *, warning_id: str | None = None, open_only: bool = False, account=None):
         """Open requests first, oldest first; then the decided ones, newest first."""
         where = ["1 = 1"]
         if warning_id is not None:
             where.append("warning_id = :warning_id")
+        if account is not None:
+            where.append("account = :account")
         if open_only:
             where.append("status = 'open'")
         sql = (
@@ -701,7 +731,8 @@ class SqliteStore:
             " CASE WHEN status = 'open' THEN 0 ELSE 1 END,"
             " CASE WHEN status = 'open' THEN requested_at END, requested_at DESC, id DESC"
         )
-        return [dict(zip(STOP_PAY_ROW, row, strict=True)) for row in self.conn.execute(sql, {"warning_id": warning_id})]
+        params = {"warning_id": warning_id, "account": account}
+        return [dict(zip(STOP_PAY_ROW, row, strict=True)) for row in self.conn.execute(sql, params)]
 
     # --- the day's totals (SPEC §6) -------------------------------------------------------------------------------
     # Figures about warnings count the warnings of [start, end) by their own time; figures about actions count the
@@ -819,12 +850,21 @@ class SqliteStore:
     def stop_payment_counts(self, start: str, end: str) -> list[tuple]:
         """(status, requests, kept fen): requests made in [start, end) under 'requested', and results recorded in it
         under their status."""
-        sql = """
+        sql = f"""
             SELECT 'requested', count(*), 0 FROM stop_payments WHERE requested_at >= :start AND requested_at < :end
             UNION ALL
             SELECT status, count(*), sum(kept_fen) FROM stop_payments
-            WHERE result_at >= :start AND result_at < :end GROUP BY status"""
+            WHERE result_at >= :start AND result_at < :end GROUP BY status
+            UNION ALL
+            {_HOLD_ACTS}"""
         return [row for row in self.conn.execute(sql, {"start": start, "end": end}) if row[1]]
+
+    def expired_holds_by_day(self, start: str, end: str, now: str) -> list[tuple]:
+        """(day, holds that ended that day, before ``now``, with no formal freeze nor release): never kept."""
+        sql = f"""SELECT substr(hold_until, 1, 10), count(*) FROM stop_payments INDEXED BY stop_payments_holds
+            WHERE {_HOLD_ENDING.replace(":hold_warn_cutoff", ":now")} AND hold_until >= :start AND hold_until < :end
+            GROUP BY 1"""
+        return self.conn.execute(sql, {"start": start, "end": end, "now": now}).fetchall()
 
     def kept_figures(self, first: str, last: str, version: int) -> tuple[dict[str, str], dict]:
         """The kept figures (JSON) of the days from ``first`` to ``last`` that still hold, as kept by ``version`` of

@@ -71,6 +71,7 @@ def db_path(request, tmp_path, monkeypatch) -> Path:
         url = pg_cluster.database_url(request.getfixturevalue("pg_server"), f"fanzha_suite_{next(_databases)}")
         monkeypatch.setenv("FANZHA_DB", as_officer(url, "test-officer"))
     monkeypatch.setenv("FANZHA_OFFICER", "test-officer")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))  # a server's backups go there, never to ~
     monkeypatch.delenv("NO_COLOR", raising=False)
     return path
 
@@ -138,22 +139,28 @@ def as_officer(location: str, officer: str = "test-officer") -> str:
     return urlunsplit(parts._replace(netloc=f"{quote(name, safe='')}@{host}"))
 
 
+def _global_options(args: list[str]) -> dict[str, str]:
+    """The global options given before the command word, and their values."""
+    given, words = {}, iter(args)
+    for word in words:
+        if word not in ("--db", "--officer", "--station"):
+            break
+        given[word] = next(words, "")
+    return given
+
+
 def _officer_args(args: list[str]) -> tuple[list[str], dict[str, str]]:
     """On the server, the officer the test names (`--officer NAME`, else FANZHA_OFFICER) works through NAME's own
     login (FANZHA_DB, and --db if given): the program refuses an officer who is not the login there."""
-    location = os.environ.get("FANZHA_DB", "")
-    if "--db" in args[:-1]:
-        location = args[args.index("--db") + 1]
-    officer = os.environ.get("FANZHA_OFFICER", "")
-    named = "--officer" in args[:-1]
-    if named:
-        officer = args[args.index("--officer") + 1]
+    given = _global_options(args)  # before the command word: a command's own --officer (audit's) is its own
+    location = given.get("--db", os.environ.get("FANZHA_DB", ""))
+    officer = given.get("--officer", os.environ.get("FANZHA_OFFICER", ""))
     if not location.startswith("postgresql://") or not officer_name(officer):
         return args, {}  # (an empty name is refused on either engine)
-    if named:
+    if "--officer" in given:
         at = args.index("--officer")
         args = args[:at] + args[at + 2 :]
-    if "--db" in args:
+    if "--db" in given:
         args[args.index("--db") + 1] = as_officer(location, officer)
     return args, {"FANZHA_DB": as_officer(location, officer), "FANZHA_OFFICER": officer}
 

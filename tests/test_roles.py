@@ -364,3 +364,18 @@ def test_a_desk_imports_into_an_empty_centre_and_an_admins_login_makes_logins_an
     assert copied.exit_code == 0, copied.stderr
     assert sql(login(centre, "postgres"), "SELECT count(*), min(officer) FROM batches") == [(1, "old-desk")]
     assert fanzha(run, centre, "lina", "list").exit_code == 2  # lina is a login of the first centre only
+
+
+def test_the_access_log_names_the_login_and_only_a_supervisor_reads_everyones(centre, run):
+    mine = hand_over(run, centre, "wangwei", "旧街派出所")
+    assert fanzha(run, centre, "jiujie1", "inbox").exit_code == 0
+    own = json.loads(fanzha(run, centre, "jiujie1", "audit", "--json").stdout)
+    assert [(row["officer"], row["warning_id"], row["command"]) for row in own] == [("jiujie1", mine, "inbox")]
+    every = json.loads(fanzha(run, centre, "zhaolei", "audit", "--json").stdout)
+    assert {row["officer"] for row in every} == {"wangwei", "jiujie1"}
+    forged = psql(
+        login(centre, "lina"),
+        f"INSERT INTO access_log (at, officer, warning_id, field, command) VALUES ('t', 'wangwei', '{mine}', 'phone',"
+        " 'show')",
+    )
+    assert "row-level security" in forged.stderr

@@ -53,9 +53,12 @@ def next_(ctx: typer.Context, as_json: AsJson = False) -> None:
 
     Example: fanzha next
     """
+    from fanzha_cli.domain import audit
+
     with reported():
         desk = Desk(ctx.obj.open_store(), ctx.obj.officer)
         warning, _taken_now = desk.take_next()
+        audit.record(desk, audit.phones([warning]), "next")  # before it is shown (SPEC §10)
         if as_json:
             dump_json(warning and warning_view(desk, warning, full_phone=True))
             return
@@ -327,7 +330,7 @@ def show(ctx: typer.Context, warning_id: Annotated[str, typer.Argument(metavar="
 
     Example: fanzha show WH202611240000008
     """
-    from fanzha_cli.domain import stoppay
+    from fanzha_cli.domain import audit, stoppay
     from fanzha_cli.domain.money import yuan_text
 
     with reported():
@@ -337,10 +340,9 @@ def show(ctx: typer.Context, warning_id: Annotated[str, typer.Argument(metavar="
             "events": _timeline(desk, warning),
             "clock": _clock(desk, warning),
         }
-        requests = [
-            stoppay.view(row, desk.now, desk.settings, full_account=True)
-            for row in desk.store.list_stop_payments(warning_id=warning["id"])
-        ]
+        rows = desk.store.list_stop_payments(warning_id=warning["id"])
+        audit.record(desk, audit.phones([warning]) + audit.accounts(rows), "show")
+        requests = [stoppay.view(row, desk.now, desk.settings, full_account=True) for row in rows]
         from fanzha_cli.cli.stoppay import hold_text, json_view
 
         if as_json:

@@ -27,6 +27,9 @@ def inbox(ctx: typer.Context, station: ActingStation = None, as_json: AsJson = F
         if named is None:
             raise FanzhaError("say which station's inbox: --station NAME, or set FANZHA_STATION")
         rows = waiting(desk, named)
+        from fanzha_cli.domain import audit
+
+        audit.record(desk, audit.phones(rows), "inbox")  # before they are shown (SPEC §10)
     if as_json:
         out_json({"station": named, "warnings": rows})
         return
@@ -109,6 +112,10 @@ def handover(
         acting = session.station(desk.store)
         if acting is not None and acting != (warning["escalated_to"] or warning["station"]):
             raise DeskError(f"{warning['id']} is with {warning['escalated_to'] or warning['station']}, not {acting}")
+        if full:
+            from fanzha_cli.domain import audit
+
+            audit.record(desk, audit.phones([warning]), "handover --full")  # before it is shown (SPEC §10)
         text = message(desk, warning, full=full)
         if not warning["station_since"]:
             err(f"{warning['id']} is not handed over yet: `fanzha escalate {warning['id']}` records it")

@@ -65,6 +65,9 @@ def _turn(desk: Desk, keys: "Keys", shift: "Shift", signal: int | None, found: l
     if warning is None:
         out(empty_queue(desk) + " New work shows here by itself; any key checks now; q quits.", "green")
     else:
+        from fanzha_cli.domain import audit
+
+        audit.record(desk, audit.phones([warning]), "desk")  # before it is shown (SPEC §10)
         show_card(warning_view(desk, warning, full_phone=True))
     out(shift.line(), "dim")
     out(HELP, "dim")
@@ -272,5 +275,6 @@ def _find_take_or_stop(desk: Desk, key: str, keys: Keys, shift: Shift, warning: 
                 out("止付 cancelled: nothing recorded")
                 return
         bank, account, amount = answers
-        report_request(desk, stoppay.request(desk, warning["id"], bank=bank, account=account, amount=amount))
+        made = stoppay.request(desk, warning["id"], bank=bank, account=account, amount=amount)
+        report_request(desk, made, "desk")
         shift.count()

@@ -14,7 +14,7 @@ from fanzha_cli.output import OutputLost, err
 GLOBAL_OPTIONS_WITH_VALUES = ("--db", "--officer", "--station")
 
 # the order of --help
-MODULES = ("intake", "stations", "desk", "handovers", "day", "keys", "find", "stoppay", "db", "admin")
+MODULES = ("intake", "stations", "desk", "handovers", "day", "keys", "find", "stoppay", "db", "admin", "care")
 # The module of each command word; a word not here (a new command) loads them all, which only costs time.
 MODULE_OF = {
     "import": "intake",
@@ -30,6 +30,7 @@ MODULE_OF = {
     **dict.fromkeys(("inbox", "ack", "handover"), "handovers"),
     "db": "db",
     "admin": "admin",
+    **dict.fromkeys(("backup", "restore", "audit"), "care"),
 }
 
 

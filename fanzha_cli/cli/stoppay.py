@@ -42,14 +42,14 @@ def stop_pay_add(
         desk = Desk(ctx.obj.open_store(), ctx.obj.officer)
         row = stoppay.request(desk, warning_id, bank=bank, account=account, amount=amount, note=note, at=at)
         if as_json:
-            out(dumps(json_view(_view(desk, row, full_account=True)), indent=json_indent()))
+            out(dumps(json_view(_in_full(desk, row, "stop-pay add")), indent=json_indent()))
             return
-        report_request(desk, row)
+        report_request(desk, row, "stop-pay add")
 
 
-def report_request(desk: Desk, row: dict) -> None:
+def report_request(desk: Desk, row: dict, command: str) -> None:
     """A request just made, with the account in full: the officer reads it out to the bank."""
-    _say(_view(desk, row, full_account=True))
+    _say(_in_full(desk, row, command))
     out("  read the account to the bank in full; record its answer with `fanzha stop-pay result`")
 
 
@@ -76,7 +76,7 @@ def stop_pay_result(
         at = parsed_at(at)
         desk = Desk(ctx.obj.open_store(), ctx.obj.officer)
         row = stoppay.record_result(desk, request_id, result, kept=kept, reason=reason, at=at)
-        view = _view(desk, row, full_account=True)
+        view = _in_full(desk, row, "stop-pay result")
         if as_json:
             out(dumps(json_view(view), indent=json_indent()))
             return
@@ -95,7 +95,7 @@ def _hold_changed(ctx: typer.Context, change: str, request_id: str, at: str | No
         at = parsed_at(at)
         desk = Desk(ctx.obj.open_store(), ctx.obj.officer)
         row = getattr(stoppay, change)(desk, request_id, at=at, **more)
-        view = _view(desk, row, full_account=True)
+        view = _in_full(desk, row, f"stop-pay {change}")
     if as_json:
         out(dumps(json_view(view), indent=json_indent()))
         return
@@ -220,6 +220,14 @@ def hold_text(view: dict) -> str:
     if hold == "ended":
         return f"HOLD ENDED {until[:16]} with no freeze"
     return ""
+
+
+def _in_full(desk: Desk, row: dict, command: str) -> dict:
+    """A request with its account in full, to be read out to the bank: recorded first (the access log, SPEC §10)."""
+    from fanzha_cli.domain import audit
+
+    audit.record(desk, audit.accounts([row]), command)
+    return _view(desk, row, full_account=True)
 
 
 def _view(desk: Desk, row: dict, *, full_account: bool) -> dict:

@@ -54,7 +54,10 @@ LIMITS = {field.column: field.limit for field in IMPORTED_FIELDS}
 
 # The tables of fanzha's data, on every engine: what `db info` counts and `db copy` moves (in this order, each
 # after those it refers to), with their columns on every engine and the key that tells a row is there already.
-TABLES = ("batches", "warnings", "events", "stations", "settings", "stop_payments", "skips")
+TABLES = ("batches", "warnings", "events", "stations", "settings", "stop_payments", "skips", "access_log")
+# The access log (SPEC §10): each full phone, ID number or account number shown, by whom, when, where.
+ACCESS_ROW = ("id", "at", "officer", "warning_id", "field", "command")
+ACCESS_FIELDS = ("phone", "id_card", "account")
 
 
 # What an action may change on a warning; an event's snapshot of these is what undo restores.
@@ -156,6 +159,7 @@ TABLE_COLUMNS = {
     "settings": ("key", "value"),
     "stop_payments": STOP_PAY_ROW,
     "skips": ("officer", "warning_id", "until"),
+    "access_log": ACCESS_ROW,
 }
 TABLE_KEYS = {
     "batches": ("id",),
@@ -165,4 +169,5 @@ TABLE_KEYS = {
     "settings": ("key",),
     "stop_payments": ("id",),
     "skips": ("officer", "warning_id"),
+    "access_log": ("id",),
 }

@@ -87,6 +87,7 @@ SETTINGS: dict[str, tuple[int | str, Whole | Text, str]] = {
         "hours before a hold ends, with no freeze, from which it is overdue: extend it or freeze the account",
     ),
     "freeze_months": (6, Whole(1, 24, "months"), "months a formal freeze (冻结) lasts unless --until says otherwise"),
+    "backup_keep": (14, Whole(1, 1000, "backups"), "backups of the database kept in a backup folder: older ones go"),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Protocol
 
 
@@ -79,6 +80,31 @@ class Store(Protocol):
     def remove_login(self, name: str) -> bool:
         """Centre mode: the login leaves this database's roles; dropped from the server when it has no other.
         Whether it was dropped. Its events keep its name."""
+        ...
+
+    def log_access(self, rows: list[dict]) -> None:
+        """Add rows to the access log ({"at", "officer", "warning_id", "field", "command"}) in a transaction of their
+        own, not waiting for the disk; not counted as the command's own write (the exit code when its output is lost:
+        showing again the warning in hand stores no act)."""
+        ...
+
+    def access_entries(self, *, officer=None, warning_id=None, start=None, end=None) -> list[dict]:
+        """The access log's rows (``ACCESS_ROW``) by time, filtered by officer, warning and [start, end)."""
+        ...
+
+    def write_backup(self, path: Path) -> None:
+        """A whole, consistent copy of the data into the new, empty file at ``path`` while others keep working
+        (storage.backups names it, renames it and rotates the copies)."""
+        ...
+
+    def check_backup(self, path: Path) -> dict:
+        """What a backup holds ({"schema", "counts"}), once checked as whole and of a schema this fanzha reads;
+        raises DatabaseError (NotADatabase, SchemaTooNew) otherwise, having changed nothing."""
+        ...
+
+    def restore_backup(self, path: Path) -> None:
+        """The backup's data in place of this database's, all of it or none (a checked backup; the caller keeps
+        what it replaces first). Open it again after: an older schema is then brought up to date."""
         ...
 
     def transaction(self, *, durable: bool = True) -> AbstractContextManager:

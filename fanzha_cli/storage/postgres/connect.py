@@ -103,20 +103,21 @@ def connect(url: str, *, create: bool = False):
             " (createdb -E UTF8 -T template0)"
         )
     try:
-        _migrate_if_behind(conn, create)
+        _migrate_if_behind(conn, create, url)
     except BaseException:
         conn.close()
         raise
     return conn
 
 
-def _migrate_if_behind(conn, create: bool) -> None:
+def _migrate_if_behind(conn, create: bool, url: str) -> None:
     from fanzha_cli.storage.postgres.migrations import MIGRATIONS
 
     with errors_of(conn):
         with conn.cursor() as cur:
             cur.execute("SELECT to_regclass('fanzha_migrations') IS NOT NULL")
-            if cur.fetchone()[0]:
+            made = cur.fetchone()[0]
+            if made:
                 cur.execute("SELECT count(*) FROM fanzha_migrations")
                 applied = cur.fetchone()[0]
                 if applied == len(MIGRATIONS):
@@ -126,11 +127,17 @@ def _migrate_if_behind(conn, create: bool) -> None:
                         f"the database at {where(conn)} was written by a newer fanzha (schema {applied});"
                         " upgrade fanzha to use it"
                     )
+                cur.execute("SELECT pg_has_role((SELECT relowner FROM pg_class WHERE relname = 'warnings'), 'USAGE')")
+                owner = cur.fetchone()[0]
             elif not create:
                 raise NoDatabase(where(conn), " yet (the server's database holds no fanzha tables)")
         from fanzha_cli.storage.postgres.migrations import migrate
 
         try:
+            if made and not owner:  # only the tables' owner changes them; a desk does not even try
+                raise NotPermitted("")
+            if made:
+                _copy_before_upgrade(conn, url, len(MIGRATIONS))
             with transaction(conn):
                 migrate(conn, MIGRATION_LOCK)
         except NotPermitted:  # a desk's or a station's login cannot change the schema: the admin's first command does
@@ -139,6 +146,24 @@ def _migrate_if_behind(conn, create: bool) -> None:
                 f" {conn.info.user} may not do: the centre's admin (a login that may create roles) runs"
                 " `fanzha db info` once to do it"
             ) from None
+
+
+def _copy_before_upgrade(conn, url: str, schema: int) -> None:
+    """A pg_dump of the database before the migrations change anything (SPEC §10), in the per-user backups/."""
+    import fanzha_cli.storage.backups as backups
+    from fanzha_cli.domain.settings import SETTINGS
+    from fanzha_cli.storage.postgres import backup
+
+    keep = SETTINGS["backup_keep"][0]
+    with conn.cursor() as cur:
+        cur.execute("SELECT value FROM settings WHERE key = 'backup_keep'")
+        row = cur.fetchone()
+    if row and row[0].isdigit():
+        keep = int(row[0])
+    try:
+        backups.before_upgrade(lambda copy: backup.write(conn, copy), url, "postgresql", schema, keep)
+    except DatabaseError as exc:
+        raise DatabaseError(f"the database at {where(conn)} was not upgraded: no copy of it was made ({exc})") from None
 
 
 @contextmanager
@@ -169,7 +194,7 @@ def _rollback(conn) -> None:
 
 
 @contextmanager
-def transaction(conn, *, durable: bool = True) -> Iterator[None]:
+def transaction(conn, *, durable: bool = True, counted: bool = True) -> Iterator[None]:
     """One write transaction, all of it or none of it. Writers do not wait for each other as on SQLite: the store
     locks the rows a transaction reads to change (FOR UPDATE), and the queue's head is taken with SKIP LOCKED.
     ``durable=False``: committed without waiting for the disk (harmless to lose: a take)."""
@@ -188,7 +213,7 @@ def transaction(conn, *, durable: bool = True) -> Iterator[None]:
         cur.execute("SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) > 0 FROM pg_stat_xact_user_tables")
         wrote = cur.fetchone()[0]
         cur.execute("COMMIT")
-        if wrote:
+        if wrote and counted:  # (not counted: a record of a showing, the access log, as on SQLite)
             note_commit()
 
 

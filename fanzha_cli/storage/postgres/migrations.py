@@ -332,6 +332,40 @@ _HOLDS = (
         WHERE hold_until IS NOT NULL AND freeze_at IS NULL AND released_at IS NULL""",
 )
 
+# The access log (SPEC §10), as on SQLite; each login writes its own rows, reads its own, and a supervisor or an
+# admin reads them all.
+_ACCESS_LOG = (
+    """CREATE TABLE access_log (
+        id BIGSERIAL PRIMARY KEY,
+        at TEXT COLLATE "C" NOT NULL,
+        officer TEXT COLLATE "C" NOT NULL,
+        warning_id TEXT COLLATE "C" NOT NULL REFERENCES warnings (id),
+        field TEXT COLLATE "C" NOT NULL CHECK (field IN ('phone', 'id_card', 'account')),
+        command TEXT COLLATE "C" NOT NULL
+    )""",
+    "CREATE INDEX access_log_at ON access_log (at)",
+    "CREATE INDEX access_log_warning ON access_log (warning_id, at)",
+    "CREATE INDEX access_log_officer ON access_log (officer, at)",
+    """CREATE TRIGGER access_log_no_change BEFORE UPDATE OR DELETE ON access_log
+        FOR EACH ROW EXECUTE FUNCTION events_append_only()""",
+    r"""DO $access$
+    DECLARE
+        everyone text := format('%I, %I, %I, %I', fanzha_role('desk'), fanzha_role('station'),
+            fanzha_role('supervisor'), fanzha_role('admin'));
+    BEGIN
+        EXECUTE 'REVOKE ALL ON access_log FROM PUBLIC';
+        EXECUTE format('GRANT SELECT, INSERT ON access_log TO %s', everyone);
+        EXECUTE format('GRANT USAGE ON SEQUENCE access_log_id_seq TO %s', everyone);
+        EXECUTE format('GRANT ALL ON access_log, access_log_id_seq TO %I', fanzha_role('admin'));
+        EXECUTE 'ALTER TABLE access_log ENABLE ROW LEVEL SECURITY';
+        EXECUTE format('CREATE POLICY own_rows ON access_log TO %s USING (officer = current_user)'
+            ' WITH CHECK (officer = current_user)', everyone);
+        EXECUTE format('CREATE POLICY read_all ON access_log FOR SELECT TO %I, %I USING (true)',
+            fanzha_role('supervisor'), fanzha_role('admin'));
+    END
+    $access$""",
+)
+
 MIGRATIONS = (
     ("0001_core_tables", _CORE_TABLES),
     ("0002_seed_stations", _SEED_STATIONS),
@@ -345,6 +379,7 @@ MIGRATIONS = (
     ("0010_first_caller", _FIRST_CALLER),
     ("0011_roles", (*_ROLE_FUNCTIONS, _ROLES_AND_POLICIES, *_EVERY_CHANGE_HAS_AN_EVENT)),
     ("0012_holds", _HOLDS),
+    ("0013_access_log", _ACCESS_LOG),
 )
 
 

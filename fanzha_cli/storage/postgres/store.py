@@ -10,9 +10,11 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from fanzha_cli.domain.errors import NotPermitted
 from fanzha_cli.domain.model import (
+    ACCESS_ROW,
     DISPOSITIONS,
     EDITABLE,
     EVENT_ROW,
@@ -148,6 +150,15 @@ _FIND = {
 }
 
 
+# `audit`'s filters: by officer, by warning, from and to a time
+_ACCESS_FILTERS = {
+    "officer": "officer = %(officer)s",
+    "warning_id": "warning_id = %(warning_id)s",
+    "start": "at >= %(start)s",
+    "end": "at < %(end)s",
+}
+
+
 def _warning(row) -> dict | None:
     return None if row is None else dict(zip(WARNING_ROW, row, strict=True))
 
@@ -261,7 +272,7 @@ class PostgresStore:
         return added
 
     def after_load(self) -> None:
-        for table, column in (("batches", "id"), ("warnings", "seq"), ("stop_payments", "id")):
+        for table, column in (("batches", "id"), ("warnings", "seq"), ("stop_payments", "id"), ("access_log", "id")):
             self._one(
                 f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), coalesce(max({column}), 0) + 1,"
                 f" false) FROM {table}"
@@ -291,6 +302,40 @@ class PostgresStore:
     @property
     def where(self) -> str:
         return pg.where(self.conn)
+
+    # --- the access log (SPEC §10) ----------------------------------------------------------------------------------
+
+    def log_access(self, rows: list[dict]) -> None:
+        with pg.transaction(self.conn, durable=False, counted=False), self.conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO access_log (at, officer, warning_id, field, command) VALUES (%(at)s, %(officer)s,"
+                " %(warning_id)s, %(field)s, %(command)s)",
+                rows,
+            )
+
+    def access_entries(self, *, officer=None, warning_id=None, start=None, end=None) -> list[dict]:
+        where, params = ["TRUE"], {"officer": officer, "warning_id": warning_id, "start": start, "end": end}
+        where += [condition for key, condition in _ACCESS_FILTERS.items() if params[key] is not None]
+        sql = f"SELECT {', '.join(ACCESS_ROW)} FROM access_log WHERE {' AND '.join(where)} ORDER BY at, id"
+        return [dict(zip(ACCESS_ROW, row, strict=True)) for row in self._all(sql, params)]
+
+    # --- backups (SPEC §10): pg_dump and pg_restore (storage.postgres.backup) -------------------------------------
+
+    def write_backup(self, path: Path) -> None:
+        from fanzha_cli.storage.postgres import backup
+
+        backup.write(self.conn, path)
+
+    def check_backup(self, path: Path) -> dict:
+        from fanzha_cli.storage.postgres import backup
+        from fanzha_cli.storage.postgres.migrations import MIGRATIONS
+
+        return backup.check(self.conn, path, len(MIGRATIONS))
+
+    def restore_backup(self, path: Path) -> None:
+        from fanzha_cli.storage.postgres import backup
+
+        backup.restore(self.conn, path)
 
     # --- logins (SPEC §9): the server knows who is acting, and what they may do -------------------------------------
 

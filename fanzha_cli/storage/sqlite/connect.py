@@ -28,7 +28,7 @@ from fanzha_cli.storage.writes import note_commit
 
 # The number of migrations (storage.sqlite.migrations); kept here so that opening an up-to-date database does
 # not import them. tests/test_store.py checks that the two agree.
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
 
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -244,6 +244,8 @@ def _upgrade(conn: sqlite3.Connection, version: int, path: Path | str) -> None:
             # Only a new, empty file takes a page size. 16 KiB pages cut a large import's time by a tenth (fewer,
             # fuller B-tree pages to keep in order) and cost a single action nothing it would notice.
             conn.execute("PRAGMA page_size = 16384")
+        if version > 0 and str(path) != ":memory:":
+            _copy_before_upgrade(conn, Path(path))
         if str(path) != ":memory:":
             # Persistent, so set once: readers never block the writer, and two commands at once wait, not fail.
             conn.execute("PRAGMA journal_mode = WAL")
@@ -266,6 +268,21 @@ def _upgrade(conn: sqlite3.Connection, version: int, path: Path | str) -> None:
         raise
 
 
+def _copy_before_upgrade(conn: sqlite3.Connection, path: Path) -> None:
+    """A backup before the migrations change anything (SPEC §10), beside the file in backups/; none, no upgrade."""
+    import fanzha_cli.storage.backups as backups
+    from fanzha_cli.domain.settings import SETTINGS
+    from fanzha_cli.storage.sqlite import backup
+
+    keep = SETTINGS["backup_keep"][0]
+    with suppress(sqlite3.Error, ValueError, TypeError):  # a database from before settings, or a value not a number
+        keep = int(conn.execute("SELECT value FROM settings WHERE key = 'backup_keep'").fetchone()[0])
+    try:
+        backups.before_upgrade(lambda copy: backup.write(conn, copy), path, "sqlite", SCHEMA_VERSION, keep)
+    except DatabaseError as exc:
+        raise DatabaseError(f"{_shown(path)} was not upgraded: no copy of it could be made first ({exc})") from None
+
+
 def _rollback(conn: sqlite3.Connection) -> None:
     """Undo the open transaction, if one is still open: SQLite ends some itself when a write fails (a full disk,
     an I/O error). A rollback that fails in turn must not hide the error that called for it."""
@@ -275,7 +292,7 @@ def _rollback(conn: sqlite3.Connection) -> None:
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection, *, durable: bool = True) -> Iterator[None]:
+def transaction(conn: sqlite3.Connection, *, durable: bool = True, counted: bool = True) -> Iterator[None]:
     """One write transaction: all of it is stored, or none of it. Taken at once so a reader cannot deadlock us.
 
     A durable one is on disk when it commits (an fsync, some milliseconds). ``durable=False`` is for writes that
@@ -283,7 +300,8 @@ def transaction(conn: sqlite3.Connection, *, durable: bool = True) -> Iterator[N
     sound either way, and the next durable commit carries it to disk.
 
     A failure of the disk, the file or a lock (a full disk, an I/O error, a read-only file, a database kept busy)
-    is raised as a ``DatabaseError`` with its one line; nothing of the transaction is kept.
+    is raised as a ``DatabaseError`` with its one line; nothing of the transaction is kept. ``counted=False``: a
+    record of a showing (the access log), not the command's own act, for the exit code when the output is lost.
     """
     with _database_errors(conn):
         if not durable:
@@ -297,7 +315,7 @@ def transaction(conn: sqlite3.Connection, *, durable: bool = True) -> Iterator[N
                 _rollback(conn)
                 raise
             conn.execute("COMMIT")
-            if conn.total_changes > changes:  # `next` showing the warning already in hand changes nothing
+            if conn.total_changes > changes and counted:  # `next` showing the warning in hand changes nothing
                 note_commit()
         finally:
             if not durable:

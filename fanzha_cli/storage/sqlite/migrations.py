@@ -372,6 +372,30 @@ def _holds(db: Database) -> None:
     )
 
 
+@migrations(name="0013_access_log")
+def _access_log(db: Database) -> None:
+    # The access log (SPEC §10): each time a full phone, ID number or account number is shown, who, when, which
+    # warning, which field and by which command. Append-only, like the event log; it holds no value itself.
+    db.execute(
+        """CREATE TABLE access_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            officer TEXT NOT NULL,
+            warning_id TEXT NOT NULL REFERENCES warnings (id),
+            field TEXT NOT NULL CHECK (field IN ('phone', 'id_card', 'account')),
+            command TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX access_log_at ON access_log (at)")
+    db.execute("CREATE INDEX access_log_warning ON access_log (warning_id, at)")
+    db.execute("CREATE INDEX access_log_officer ON access_log (officer, at)")
+    for change in ("UPDATE", "DELETE"):
+        db.execute(
+            f"""CREATE TRIGGER access_log_no_{change.lower()} BEFORE {change} ON access_log
+            BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END"""
+        )
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply every pending migration inside the caller's transaction (each one in a savepoint of it)."""
     migrations.apply(Database(conn, execute_plugins=False))

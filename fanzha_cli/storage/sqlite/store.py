@@ -12,6 +12,7 @@ from pathlib import Path
 
 from fanzha_cli.domain.errors import DatabaseError
 from fanzha_cli.domain.model import (
+    ACCESS_ROW,
     DISPOSITIONS,
     EDITABLE,
     EVENT_ROW,
@@ -311,6 +312,15 @@ FIND = {
 }
 
 
+# `audit`'s filters: by officer, by warning, from and to a time
+_ACCESS_FILTERS = {
+    "officer": "officer = :officer",
+    "warning_id": "warning_id = :warning_id",
+    "start": "at >= :start",
+    "end": "at < :end",
+}
+
+
 def _no_logins() -> DatabaseError:
     return DatabaseError(
         "logins are for centre mode (a PostgreSQL server): on one SQLite file anyone who can open it can change it,"
@@ -374,6 +384,48 @@ class SqliteStore:
 
     def login_station(self) -> str | None:
         return None
+
+    # --- the access log (SPEC §10) ----------------------------------------------------------------------------------
+
+    def log_access(self, rows: list[dict]) -> None:
+        with sqlite_connect.transaction(self.conn, durable=False, counted=False):
+            self.conn.executemany(
+                "INSERT INTO access_log (at, officer, warning_id, field, command)"
+                " VALUES (:at, :officer, :warning_id, :field, :command)",
+                rows,
+            )
+
+    def access_entries(self, *, officer=None, warning_id=None, start=None, end=None) -> list[dict]:
+        params = {"officer": officer, "warning_id": warning_id, "start": start, "end": end}
+        where = ["1 = 1", *(condition for key, condition in _ACCESS_FILTERS.items() if params[key] is not None)]
+        sql = f"SELECT {', '.join(ACCESS_ROW)} FROM access_log WHERE {' AND '.join(where)} ORDER BY at, id"
+        return [dict(zip(ACCESS_ROW, row, strict=True)) for row in self.conn.execute(sql, params)]
+
+    # --- backups (SPEC §10): SQLite's backup API (storage.sqlite.backup) ------------------------------------------
+
+    def write_backup(self, path: Path) -> None:
+        from fanzha_cli.storage.sqlite import backup
+
+        backup.write(self.conn, path)
+
+    def check_backup(self, path: Path) -> dict:
+        from fanzha_cli.storage.sqlite import backup
+
+        return backup.check(path, sqlite_connect.SCHEMA_VERSION, sqlite_connect._foreign_tables)
+
+    def restore_backup(self, path: Path) -> None:
+        from fanzha_cli.storage.sqlite import backup
+
+        try:
+            backup.restore(path, self.conn)
+        except DatabaseError:
+            if self.conn.execute("SELECT 1 FROM warnings LIMIT 1").fetchone():
+                raise
+            # a database new or empty, of another page size than the backup's: no other connection to mind, so
+            # out of WAL for the copy (WAL cannot change the page size), and back
+            self.conn.execute("PRAGMA journal_mode = DELETE")
+            backup.restore(path, self.conn)
+            self.conn.execute("PRAGMA journal_mode = WAL")
 
     def logins(self) -> list[dict]:
         raise _no_logins()

@@ -1,0 +1,124 @@
+"""Data care (SPEC §10): `backup` and `restore` — a copy of everything while desks work, and putting one back —
+and `audit`, the access log of what was shown in full."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fanzha_cli.cli.application import AsJson, app, reported
+from fanzha_cli.output import out, out_json
+
+
+@app.command("backup")
+def backup(
+    ctx: typer.Context,
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="A folder for the copies (default: backups/ beside the database), or a new file."),
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """A whole, consistent copy of the data while desks keep working, readable by you only; in a folder, the
+    newest backup_keep (14) copies are kept.
+
+    Example: fanzha backup /mnt/encrypted/fanzha-backups
+    """
+    import fanzha_cli.storage.backups as backups
+    from fanzha_cli.domain import settings
+
+    with reported():
+        session = ctx.obj
+        store = session.open_store()
+        engine = _engine(session.db_path)
+        final, rotated = backups.target(path, session.db_path, engine)
+        backups.write(store.write_backup, final)
+        keep = settings.load(store)["backup_keep"]
+        gone = backups.rotate(final.parent, session.db_path, engine, keep) if rotated else []
+    if as_json:
+        out_json({"backup": str(final), "bytes": final.stat().st_size, "removed": [str(old) for old in gone]})
+        return
+    out(f"backed up {store.where} to {final} ({final.stat().st_size:,} bytes)")
+    if gone:
+        out(f"  {len(gone)} older backup{'s' if len(gone) > 1 else ''} removed (backup_keep)")
+
+
+def _engine(location) -> str:
+    from fanzha_cli.storage.location import is_server
+
+    return "postgresql" if is_server(location) else "sqlite"
+
+
+@app.command("restore")
+def restore(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A backup made by `fanzha backup`.")],
+    as_json: AsJson = False,
+) -> None:
+    """Put a backup back in place of the data: checked whole first, and what it replaces kept as a backup.
+
+    Example: fanzha restore ~/.local/share/fanzha/backups/fanzha-fanzha-20261126-180000.db
+    """
+    import fanzha_cli.storage.backups as backups
+
+    with reported():
+        session = ctx.obj
+        store = session.open_store(create=True)
+        described = store.describe()
+        found = store.check_backup(path)
+        kept = None
+        if any(described["counts"].get(table) for table in ("batches", "warnings", "events")):
+            kept, _ = backups.target(None, session.db_path, _engine(session.db_path), label="-replaced")
+            backups.write(store.write_backup, kept)
+        store.restore_backup(path)
+        store.close()
+        restored = session.open_store().describe()  # an older backup's schema brought up to date
+    report = {"restored": str(path), "into": restored["where"], "schema_of_backup": found["schema"]}
+    report |= {"counts": restored["counts"], "kept": kept and str(kept)}
+    if as_json:
+        out_json(report)
+        return
+    counts = ", ".join(f"{rows:,} {table}" for table, rows in restored["counts"].items())
+    out(f"restored {path} into {restored['where']}: {counts}")
+    out(f"  what it replaced is kept in {kept}" if kept else "  it replaced an empty database")
+
+
+@app.command("audit")
+def audit(
+    ctx: typer.Context,
+    officer: Annotated[str | None, typer.Option("--officer", help="Only what this officer was shown.")] = None,
+    warning_id: Annotated[str | None, typer.Option("--warning", help="Only this warning's.", metavar="ID")] = None,
+    first: Annotated[str | None, typer.Option("--from", help="From this day (YYYY-MM-DD).")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="To this day, included.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """The access log: each full phone, ID number or account number shown, by whom, when, which warning and field.
+
+    Example: fanzha audit --warning WH202611240000008 --from 2026-11-24
+    """
+    from datetime import timedelta
+
+    from fanzha_cli.cli.application import officer_name
+    from fanzha_cli.domain.desk import Desk
+    from fanzha_cli.domain.values import parse_day
+
+    with reported():
+        session = ctx.obj
+        desk = Desk(session.open_store(), session.officer)
+        today = desk.now.date()
+        start = first and f"{parse_day(first, today)} 00:00:00"
+        end = last and f"{parse_day(last, today) + timedelta(days=1)} 00:00:00"
+        rows = desk.store.access_entries(
+            officer=officer and officer_name(officer),
+            warning_id=warning_id and desk.get(warning_id)["id"],
+            start=start,
+            end=end,
+        )
+    if as_json:
+        out_json(rows)
+        return
+    if not rows:
+        out("nothing shown in full matches")
+        return
+    for row in rows:
+        out("\t".join((row["at"], row["officer"], row["warning_id"], row["field"], row["command"])))

@@ -243,6 +243,7 @@ def test_db_info_says_the_engine_the_place_the_schema_and_the_counts_never_a_pas
         "stop_payments": 0,
         "skips": 0,
         "access_log": 0,
+        "fanzha_keys": 0,
     }
     assert described["counts"]["stations"] == 16 and "password" not in json.dumps(described)
     shown = run("db", "info").stdout

@@ -379,3 +379,9 @@ def test_the_access_log_names_the_login_and_only_a_supervisor_reads_everyones(ce
         " 'show')",
     )
     assert "row-level security" in forged.stderr
+
+
+def test_a_purge_is_the_admins_and_a_backup_the_tables_owners(centre, run):
+    refused = fanzha(run, centre, "zhaolei", "purge", "--older-than", "180d")
+    assert refused.exit_code == 2 and "a purge is the centre admin's" in refused.stderr
+    assert fanzha(run, centre, "postgres", "purge", "--older-than", "180d", "--dry-run").exit_code == 0

@@ -1,5 +1,5 @@
-"""Data care (SPEC §10): `backup` and `restore` — a copy of everything while desks work, and putting one back —
-and `audit`, the access log of what was shown in full."""
+"""Data care (SPEC §10): `backup` and `restore` — a copy of everything while desks work, and putting one back —,
+`audit`, the access log of what was shown in full, and `purge`, the person's data gone from old closed warnings."""
 
 from pathlib import Path
 from typing import Annotated
@@ -122,3 +122,34 @@ def audit(
         return
     for row in rows:
         out("\t".join((row["at"], row["officer"], row["warning_id"], row["field"], row["command"])))
+
+
+@app.command("purge")
+def purge(
+    ctx: typer.Context,
+    older_than: Annotated[
+        str, typer.Option("--older-than", help="An age: 180d, 6m, 1y (天, 个月, 年); 30 days at least.", metavar="AGE")
+    ],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would go; change nothing.")] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Closed warnings older than AGE lose the person's data (name, phone, address, ID number, clue, notes, SMS,
+    accounts); every figure of the totals stays, and a keyed hash of the phone, so a returning person is known.
+
+    Example: fanzha purge --older-than 180d --dry-run
+    """
+    from fanzha_cli.domain import purge as purging
+    from fanzha_cli.domain.desk import Desk
+
+    with reported():
+        desk = Desk(ctx.obj.open_store(), ctx.obj.officer)
+        done = purging.purge(desk.store, older_than, desk.now, dry_run=dry_run)
+    if as_json:
+        out_json(done)
+        return
+    would = "would lose" if dry_run else "lost"
+    out(
+        f"{done['warnings']:,} closed warnings from before {done['before']} {would} the person's data"
+        f" ({done['events']:,} events' notes and texts, {done['stop_payments']:,} stop-payments' accounts)"
+        + ("; nothing was changed (--dry-run)" if dry_run else "; a keyed hash of each phone is kept")
+    )

@@ -30,7 +30,7 @@ MODULE_OF = {
     **dict.fromkeys(("inbox", "ack", "handover"), "handovers"),
     "db": "db",
     "admin": "admin",
-    **dict.fromkeys(("backup", "restore", "audit"), "care"),
+    **dict.fromkeys(("backup", "restore", "audit", "purge"), "care"),
 }
 
 

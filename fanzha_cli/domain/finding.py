@@ -110,9 +110,12 @@ def find(store: Store, text: str, *, limit: int = DEFAULT_LIMIT) -> Found:
             if MATCHED_BY[kind] not in seen["matched_by"]:
                 seen["matched_by"].append(MATCHED_BY[kind])
     rows = sorted(found.values(), key=lambda row: (row["time"], row["rowid"]), reverse=True)
-    if limit and len(rows) > limit:
-        return Found(rows[:limit], True, unlisted)
-    return Found(rows, False, unlisted)
+    more = bool(limit and len(rows) > limit)
+    rows = rows[:limit] if more else rows
+    from fanzha_cli.domain.purge import earlier_purged
+
+    earlier_purged(store, rows)  # a person who comes back is known, whatever a purge took (SPEC §10)
+    return Found(rows, more, unlisted)
 
 
 def hint(text: str) -> str | None:

@@ -54,7 +54,17 @@ LIMITS = {field.column: field.limit for field in IMPORTED_FIELDS}
 
 # The tables of fanzha's data, on every engine: what `db info` counts and `db copy` moves (in this order, each
 # after those it refers to), with their columns on every engine and the key that tells a row is there already.
-TABLES = ("batches", "warnings", "events", "stations", "settings", "stop_payments", "skips", "access_log")
+TABLES = (
+    "batches",
+    "warnings",
+    "events",
+    "stations",
+    "settings",
+    "stop_payments",
+    "skips",
+    "access_log",
+    "fanzha_keys",
+)
 # The access log (SPEC §10): each full phone, ID number or account number shown, by whom, when, where.
 ACCESS_ROW = ("id", "at", "officer", "warning_id", "field", "command")
 ACCESS_FIELDS = ("phone", "id_card", "account")
@@ -153,13 +163,14 @@ EXPORT_ROW = (
 
 TABLE_COLUMNS = {
     "batches": ("id", "file", "sha256", "imported_at", "officer", "rows", "new", "duplicate", "rejected"),
-    "warnings": WARNING_ROW,
+    "warnings": (*WARNING_ROW, "phone_hash", "purged_at"),
     "events": (*EVENT_ROW, "act", "undoes"),
     "stations": STATION_COLUMNS,
     "settings": ("key", "value"),
     "stop_payments": STOP_PAY_ROW,
     "skips": ("officer", "warning_id", "until"),
     "access_log": ACCESS_ROW,
+    "fanzha_keys": ("name", "value"),
 }
 TABLE_KEYS = {
     "batches": ("id",),
@@ -170,4 +181,5 @@ TABLE_KEYS = {
     "stop_payments": ("id",),
     "skips": ("officer", "warning_id"),
     "access_log": ("id",),
+    "fanzha_keys": ("name",),
 }

@@ -82,6 +82,27 @@ class Store(Protocol):
         Whether it was dropped. Its events keep its name."""
         ...
 
+    def purge_candidates(self, before: str) -> list[str]:
+        """The closed warnings of before ``before`` (their time and their closing), not purged yet (SPEC §10)."""
+        ...
+
+    def purge_key(self, *, create: bool = True) -> str | None:
+        """The key of the phones' hashes, made once (``create``) and kept in the database."""
+        ...
+
+    def purge_warnings(self, ids: list[str], hash_of, clean, at: str) -> dict:
+        """In the caller's transaction: those warnings lose their person's data (``hash_of(phone)`` stays), their
+        events' details pass through ``clean``, their stop-payments lose account and note; counts of each."""
+        ...
+
+    def count_purged_before(self, phone_hash: str, time: str) -> int:
+        """Purged warnings of that phone's hash before ``time``."""
+        ...
+
+    def compact(self) -> None:
+        """After a purge: no stored page keeps a purged value (SQLite: VACUUM, the WAL emptied)."""
+        ...
+
     def log_access(self, rows: list[dict]) -> None:
         """Add rows to the access log ({"at", "officer", "warning_id", "field", "command"}) in a transaction of their
         own, not waiting for the disk; not counted as the command's own write (the exit code when its output is lost:

@@ -366,6 +366,22 @@ _ACCESS_LOG = (
     $access$""",
 )
 
+# Purge (SPEC §10), as on SQLite. The key is read by the desks and the supervisor (`find` hashes a phone with it).
+_PURGE = (
+    'ALTER TABLE warnings ADD COLUMN phone_hash TEXT COLLATE "C"',
+    'ALTER TABLE warnings ADD COLUMN purged_at TEXT COLLATE "C"',
+    "CREATE INDEX warnings_phone_hash ON warnings (phone_hash, time) WHERE phone_hash IS NOT NULL",
+    'CREATE TABLE fanzha_keys (name TEXT COLLATE "C" PRIMARY KEY, value TEXT COLLATE "C" NOT NULL)',
+    r"""DO $keys$
+    BEGIN
+        EXECUTE 'REVOKE ALL ON fanzha_keys FROM PUBLIC';
+        EXECUTE format('GRANT SELECT ON fanzha_keys TO %I, %I, %I', fanzha_role('desk'), fanzha_role('supervisor'),
+            fanzha_role('station'));
+        EXECUTE format('GRANT ALL ON fanzha_keys TO %I', fanzha_role('admin'));
+    END
+    $keys$""",
+)
+
 MIGRATIONS = (
     ("0001_core_tables", _CORE_TABLES),
     ("0002_seed_stations", _SEED_STATIONS),
@@ -380,6 +396,7 @@ MIGRATIONS = (
     ("0011_roles", (*_ROLE_FUNCTIONS, _ROLES_AND_POLICIES, *_EVERY_CHANGE_HAS_AN_EVENT)),
     ("0012_holds", _HOLDS),
     ("0013_access_log", _ACCESS_LOG),
+    ("0014_purge", _PURGE),
 )
 
 

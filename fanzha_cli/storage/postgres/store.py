@@ -303,6 +303,66 @@ class PostgresStore:
     def where(self) -> str:
         return pg.where(self.conn)
 
+    # --- purge (SPEC §10): domain.purge decides what goes; here, how ----------------------------------------------
+
+    def purge_candidates(self, before: str) -> list[str]:
+        owner = "pg_has_role((SELECT relowner FROM pg_class WHERE oid = 'events'::regclass), 'USAGE')"
+        if not self._one(f"SELECT {owner}")[0]:  # the event log's trigger is set aside by its owner only
+            raise NotPermitted(f"a purge is the centre admin's, the login that owns the tables: not {self.login}")
+        sql = "SELECT id FROM warnings WHERE time < %s AND status = 'closed' AND closed_at < %s AND purged_at IS NULL"
+        return [row[0] for row in self._all(sql, (before, before))]
+
+    def purge_key(self, *, create: bool = True) -> str | None:
+        row = self._one("SELECT value FROM fanzha_keys WHERE name = 'phone_hash'")
+        if row is None and create:
+            import secrets
+
+            self._run(
+                "INSERT INTO fanzha_keys (name, value) VALUES ('phone_hash', %s) ON CONFLICT DO NOTHING",
+                (secrets.token_hex(32),),
+            )
+            return self.purge_key(create=False)
+        return row and row[0]
+
+    def purge_warnings(self, ids: list[str], hash_of, clean, at: str) -> dict:
+        from psycopg2.extras import execute_values
+
+        counts = {"warnings": 0, "events": 0, "stop_payments": 0}
+        self._run("ALTER TABLE events DISABLE TRIGGER events_no_change")  # for this transaction only, as on SQLite
+        for chunk in _chunks(ids, 2000):
+            phones = self._all("SELECT id, phone FROM warnings WHERE id = ANY(%s)", (chunk,))
+            with pg.errors_of(self.conn), self.conn.cursor() as cur:
+                execute_values(
+                    cur,
+                    "UPDATE warnings w SET phone_hash = v.hash, purged_at = v.at, name = '', phone = '',"
+                    " address = NULL, id_card = NULL, clue = NULL FROM (VALUES %s) AS v (id, hash, at)"
+                    " WHERE w.id = v.id",
+                    [(warning_id, hash_of(phone) if phone else None, at) for warning_id, phone in phones],
+                )
+                counts["warnings"] += len(phones)
+                events = self._all(
+                    "SELECT id, details FROM events WHERE warning_id = ANY(%s) AND details IS NOT NULL", (chunk,)
+                )
+                changed = [(event_id, clean(details)) for event_id, details in events if clean(details) != details]
+                if changed:
+                    execute_values(
+                        cur,
+                        "UPDATE events e SET details = v.details FROM (VALUES %s) AS v (id, details) WHERE e.id = v.id",
+                        changed,
+                    )
+                counts["events"] += len(changed)
+                counts["stop_payments"] += self._run(
+                    "UPDATE stop_payments SET account = '', note = NULL WHERE warning_id = ANY(%s)", (chunk,)
+                )
+        self._run("ALTER TABLE events ENABLE TRIGGER events_no_change")
+        return counts
+
+    def count_purged_before(self, phone_hash: str, time: str) -> int:
+        return self._one("SELECT count(*) FROM warnings WHERE phone_hash = %s AND time < %s", (phone_hash, time))[0]
+
+    def compact(self) -> None:
+        """Nothing to do: a purged value is gone from every table at once (the server reuses the old rows' space)."""
+
     # --- the access log (SPEC §10) ----------------------------------------------------------------------------------
 
     def log_access(self, rows: list[dict]) -> None:

@@ -28,7 +28,7 @@ from fanzha_cli.storage.writes import note_commit
 
 # The number of migrations (storage.sqlite.migrations); kept here so that opening an up-to-date database does
 # not import them. tests/test_store.py checks that the two agree.
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 
 
 BUSY_TIMEOUT_SECONDS = 30.0

@@ -396,6 +396,16 @@ def _access_log(db: Database) -> None:
         )
 
 
+@migrations(name="0014_purge")
+def _purge(db: Database) -> None:
+    # Purge (SPEC §10): a closed warning older than the limit loses its person's data; a keyed hash of the phone
+    # stays (phone_hash), so that `find` still knows a person who comes back. The key is made once, kept here.
+    db.execute("ALTER TABLE warnings ADD COLUMN phone_hash TEXT")
+    db.execute("ALTER TABLE warnings ADD COLUMN purged_at TEXT")
+    db.execute("CREATE INDEX warnings_phone_hash ON warnings (phone_hash, time) WHERE phone_hash IS NOT NULL")
+    db.execute("CREATE TABLE fanzha_keys (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply every pending migration inside the caller's transaction (each one in a savepoint of it)."""
     migrations.apply(Database(conn, execute_plugins=False))

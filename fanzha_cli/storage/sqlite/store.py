@@ -385,6 +385,62 @@ class SqliteStore:
     def login_station(self) -> str | None:
         return None
 
+    # --- purge (SPEC §10): domain.purge decides what goes; here, how ----------------------------------------------
+
+    def purge_candidates(self, before: str) -> list[str]:
+        sql = "SELECT id FROM warnings WHERE time < ? AND status = 'closed' AND closed_at < ? AND purged_at IS NULL"
+        return [row[0] for row in self.conn.execute(sql, (before, before))]
+
+    def purge_key(self, *, create: bool = True) -> str | None:
+        row = self.conn.execute("SELECT value FROM fanzha_keys WHERE name = 'phone_hash'").fetchone()
+        if row is None and create:
+            import secrets
+
+            self.conn.execute(
+                "INSERT INTO fanzha_keys (name, value) VALUES ('phone_hash', ?)", (secrets.token_hex(32),)
+            )
+            return self.purge_key(create=False)
+        return row and row[0]
+
+    def purge_warnings(self, ids: list[str], hash_of, clean, at: str) -> dict:
+        counts = {"warnings": 0, "events": 0, "stop_payments": 0}
+        # the event log is append-only for every writer but this: its trigger goes for the transaction, and back
+        self.conn.execute("DROP TRIGGER events_no_update")
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            phones = self.conn.execute(f"SELECT id, phone FROM warnings WHERE id IN ({marks})", chunk).fetchall()
+            self.conn.executemany(
+                "UPDATE warnings SET phone_hash = ?, purged_at = ?, name = '', phone = '', address = NULL,"
+                " id_card = NULL, clue = NULL WHERE id = ?",
+                [(hash_of(phone) if phone else None, at, warning_id) for warning_id, phone in phones],
+            )
+            counts["warnings"] += len(phones)
+            events = self.conn.execute(
+                f"SELECT id, details FROM events WHERE warning_id IN ({marks}) AND details IS NOT NULL", chunk
+            ).fetchall()
+            changed = [(clean(details), event_id) for event_id, details in events if clean(details) != details]
+            self.conn.executemany("UPDATE events SET details = ? WHERE id = ?", changed)
+            counts["events"] += len(changed)
+            cursor = self.conn.execute(
+                f"UPDATE stop_payments SET account = '', note = NULL WHERE warning_id IN ({marks})", chunk
+            )
+            counts["stop_payments"] += cursor.rowcount
+        self.conn.execute(
+            """CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END"""
+        )
+        return counts
+
+    def count_purged_before(self, phone_hash: str, time: str) -> int:
+        sql = "SELECT count(*) FROM warnings WHERE phone_hash = ? AND time < ?"
+        return self.conn.execute(sql, (phone_hash, time)).fetchone()[0]
+
+    def compact(self) -> None:
+        """No page keeps a purged value: the file rewritten (VACUUM), the WAL written back and emptied."""
+        self.conn.execute("VACUUM")
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     # --- the access log (SPEC §10) ----------------------------------------------------------------------------------
 
     def log_access(self, rows: list[dict]) -> None:

@@ -112,9 +112,10 @@ def find(store: Store, text: str, *, limit: int = DEFAULT_LIMIT) -> Found:
     rows = sorted(found.values(), key=lambda row: (row["time"], row["rowid"]), reverse=True)
     more = bool(limit and len(rows) > limit)
     rows = rows[:limit] if more else rows
-    from fanzha_cli.domain.purge import earlier_purged
+    if rows and store.purge_key(create=False) is not None:  # a person who comes back is known after a purge
+        from fanzha_cli.domain.purge import earlier_purged
 
-    earlier_purged(store, rows)  # a person who comes back is known, whatever a purge took (SPEC §10)
+        earlier_purged(store, rows)
     return Found(rows, more, unlisted)
 
 

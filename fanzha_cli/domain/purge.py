@@ -82,9 +82,7 @@ def purge(store, older_than: str, now: datetime, *, dry_run: bool = False) -> di
 
 def earlier_purged(store, rows: list[dict]) -> None:
     """Add to each found warning's ``earlier_warnings`` the purged warnings of the same phone before it."""
-    key = store.purge_key(create=False) if rows else None
-    if key is None:
-        return
+    key = store.purge_key(create=False)
     for row in rows:
         if row["phone"]:
             row["earlier_warnings"] += store.count_purged_before(phone_hash(key, row["phone"]), row["time"])

@@ -321,12 +321,24 @@ def _plan(url: str, sql: str, params: dict) -> str:
 
 
 def test_the_head_of_the_queue_on_the_server_is_one_read_of_its_partial_index_never_a_sort(big_server_db):
+    """As the tables' owner and as a desk's own login, whose every statement the row-level security policies of
+    SPEC §9 join: the head one read of the queue's index, the row updated read by its key, never the table."""
+    from urllib.parse import urlsplit, urlunsplit
+
     from fanzha_cli.storage.postgres import store as pg_store
 
-    params = {"officer": "o", "now": "2026-11-26 12:00:00"}
-    plan = _plan(big_server_db, pg_store._TAKE_HEAD, params)
-    assert "Index Scan using warnings_queue on warnings" in plan and "LockRows" in plan, plan
-    assert "Sort" not in plan and "Seq Scan on warnings" not in plan, plan
+    with open_store(big_server_db) as store:
+        if "plan-desk" not in {row["login"] for row in store.logins()}:
+            store.add_login("plan-desk", "desk", None, None)
+    parts = urlsplit(big_server_db)
+    desk = urlunsplit(parts._replace(netloc="plan-desk@" + parts.netloc.rpartition("@")[2]))
+    params = {"officer": "plan-desk", "now": "2026-11-26 12:00:00"}
+    for url in (big_server_db, desk):
+        plan = _plan(url, pg_store._TAKE_HEAD, params)
+        assert "Index Scan using warnings_queue on warnings" in plan and "LockRows" in plan, plan
+        assert "Sort" not in plan and "Seq Scan on warnings" not in plan, plan
+        assert re.search(r"Index Scan using warnings_pkey on warnings\s", plan), plan  # the update, by its key
+    params["officer"] = "o"
     with open_store(big_server_db) as store:
         head = store.queue_head(params["now"])
         with store.transaction():

@@ -41,14 +41,16 @@ _STANDS = "NOT EXISTS (SELECT 1 FROM events u WHERE u.undoes = e.act)"
 _DUE = "(status = 'new' OR status = 'retry') AND (due_at IS NULL OR due_at <= %(now)s)"
 _QUEUE_ORDER = "ORDER BY risk_level DESC, time, seq"
 # The head for one officer: the first due one not skipped by this officer lately, else the first due one even so;
-# taken with SKIP LOCKED, so that desks never get the same warning nor wait for each other (SPEC §8).
+# taken with SKIP LOCKED, so that desks never get the same warning nor wait for each other (SPEC §8). The choice is
+# one scalar subquery, so that the update reads the row by its key: under row-level security (a desk's login) a
+# condition the server cannot prove leak-proof, such as a bare coalesce, would be checked on every row instead.
 _TAKE_HEAD = f"""
     UPDATE warnings SET status = 'taken', holder = %(officer)s, held_since = %(now)s
-    WHERE id = coalesce(
+    WHERE id = (SELECT coalesce(
         (SELECT id FROM warnings WHERE {_DUE}
             AND id NOT IN (SELECT warning_id FROM skips WHERE officer = %(officer)s AND until > %(now)s)
             {_QUEUE_ORDER} LIMIT 1 FOR UPDATE SKIP LOCKED),
-        (SELECT id FROM warnings WHERE {_DUE} {_QUEUE_ORDER} LIMIT 1 FOR UPDATE SKIP LOCKED))
+        (SELECT id FROM warnings WHERE {_DUE} {_QUEUE_ORDER} LIMIT 1 FOR UPDATE SKIP LOCKED)))
     RETURNING id"""
 _STALE_HOLDS = """
     SELECT id, holder, attempts FROM warnings w

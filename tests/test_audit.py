@@ -72,3 +72,13 @@ def test_the_access_log_is_append_only(run, day, db):
         with pytest.raises(Exception, match="append-only"):
             db.write(statement)
     assert db("SELECT count(*) FROM access_log") == [(1,)]
+
+
+def test_audit_refuses_a_range_that_ends_before_it_begins_and_records_no_account_a_line_did_not_show(run, day):
+    refused = run("audit", "--from", "2026-11-26", "--to", "2026-11-25")
+    assert refused.exit_code == 2 and "--from 2026-11-26 is after --to 2026-11-25" in refused.stderr
+    run("stop-pay", "add", "W1", "--bank", "b", "--account", ACCOUNT, "--amount", "1万", "--at", "2026-11-24 13:00")
+    run("stop-pay", "result", "1", "frozen", "--at", "2026-11-24 13:10")
+    shown = run("stop-pay", "release", "1")
+    assert shown.exit_code == 0 and ACCOUNT not in shown.stdout
+    assert [row[3] for row in seen(run)] == ["stop-pay add", "stop-pay result"]  # not the release's line

@@ -214,3 +214,29 @@ def test_without_pg_dump_a_servers_backup_is_one_line_saying_what_to_install(run
     refused = run("--db", url, "backup")
     assert refused.exit_code == 2 and refused.stderr.count("\n") == 1
     assert "pg_dump is not installed" in refused.stderr and "postgresql-client" in refused.stderr
+
+
+def test_rotation_keeps_another_databases_copies_and_those_made_before_an_upgrade_or_kept_by_a_restore(tmp_path):
+    from fanzha_cli.storage import backups
+
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    names = [
+        "fanzha-fz-20261101-000000.db",
+        "fanzha-fz-20261102-000000.db",
+        "fanzha-fz-20261103-000000-2.db",
+        "fanzha-fz-old-20261101-000000.db",  # another database, named fz-old
+        "fanzha-fz-20261101-000001-before-schema-14.db",
+        "fanzha-fz-20261101-000002-replaced.db",
+    ]
+    for n, name in enumerate(names):
+        (folder / name).write_bytes(b"x")
+        os.utime(folder / name, (1_000_000 + n, 1_000_000 + n))
+    gone = backups.rotate(folder, tmp_path / "fz.db", "sqlite", 1)
+    assert sorted(path.name for path in gone) == names[:2]
+    assert sorted(path.name for path in folder.iterdir()) == sorted(names[2:])
+
+
+def test_a_folder_is_not_a_backup(run, day, tmp_path):
+    refused = run("restore", tmp_path)
+    assert refused.exit_code == 2 and "is a folder: name one backup in it" in refused.stderr

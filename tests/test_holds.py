@@ -60,6 +60,7 @@ def test_a_hold_frozen_at_13_46_ends_two_days_later_and_is_overdue_from_07_46_th
         "limit_minutes": 0,
         "minutes_over": None,
         "hold_until": "2026-11-26 13:46:00",
+        "ended": False,
     }
     assert reminder(after).startswith("督办 overdue: 1 with a stop-payment hold ending")  # it heads the reminder
 
@@ -144,9 +145,14 @@ def test_the_commands_say_the_time_left_and_refuse_in_one_line(run, store):
     assert "OVERDUE" in listed.stdout  # today is past the example's days
     refused = run("stop-pay", "extend", str(number))
     assert refused.exit_code == 2 and refused.stderr.count("\n") == 1 and "too late to extend" in refused.stderr
-    frozen = json.loads(run("stop-pay", "freeze", str(number), "--until", "2099-01-31", "--json").stdout)
-    assert (frozen["hold"], frozen["hold_until"], frozen["overdue"]) == ("frozen", "2099-01-31 23:59:59", False)
-    assert "冻结 formally frozen until 2099-01-31" in run("show", "W1").stdout
+    refused = run("stop-pay", "freeze", str(number))
+    assert refused.exit_code == 2 and "no longer held" in refused.stderr
     released = run("stop-pay", "release", str(number))
     assert released.exit_code == 0 and "released" in released.stdout
     assert run("stop-pay", "release", str(number)).exit_code == 2
+    added = run("stop-pay", "add", "W2", "--bank", "b", "--account", "6228480000000001", "--amount", "1万", "--json")
+    second = str(json.loads(added.stdout)["id"])
+    assert run("stop-pay", "result", second, "frozen").exit_code == 0  # now: its hold ends in 48 hours
+    frozen = json.loads(run("stop-pay", "freeze", second, "--until", "2099-01-31", "--json").stdout)
+    assert (frozen["hold"], frozen["hold_until"], frozen["overdue"]) == ("frozen", "2099-01-31 23:59:59", False)
+    assert "冻结 formally frozen until 2099-01-31" in run("show", "W2").stdout

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from fanzha_cli.cli.application import AsJson, app, reported
+from fanzha_cli.domain.errors import FanzhaError
 from fanzha_cli.output import out, out_json
 
 
@@ -108,6 +109,8 @@ def audit(
         today = desk.now.date()
         start = first and f"{parse_day(first, today)} 00:00:00"
         end = last and f"{parse_day(last, today) + timedelta(days=1)} 00:00:00"
+        if start and end and start >= end:
+            raise FanzhaError(f"--from {first} is after --to {last}")
         rows = desk.store.access_entries(
             officer=officer and officer_name(officer),
             warning_id=warning_id and desk.get(warning_id)["id"],

@@ -393,7 +393,10 @@ def _timeline(desk: Desk, warning: dict) -> list[dict]:
         details.pop("before_hold", None)
         changes = details.get("changes") if event["action"] == "edit" else None
         if changes and "phone" in changes:  # the log keeps an edit's numbers in full, for undo; shown, masked
-            changes["phone"] = {key: number and mask_phone(number) for key, number in changes["phone"].items()}
+            changes["phone"] = {
+                key: mask_phone(number) if number and number[0].isdigit() else number  # ("[purged]" as it is)
+                for key, number in changes["phone"].items()
+            }
         entry = {key: event[key] for key in ("at", "action", "officer", "outcome", "station", "logged_at")}
         entry |= {
             "channels": event["channels"].split(",") if event["channels"] else None,
@@ -525,6 +528,9 @@ def list_(
 
 
 def _overdue_text(reason: dict) -> str:
+    if reason["reason"] == "hold_ending":  # when the money goes is what the officer needs, not minutes past a limit
+        verb = "ENDED" if reason["ended"] else "ends"
+        return f"stop-payment hold {verb} {reason['hold_until'][:16]}, not frozen: extend it or freeze the account"
     limit = f" (limit {spoken_duration(reason['limit_minutes'])})" if reason["limit_minutes"] else ""
     minutes = reason["minutes_over"]
     over = f"{spoken_duration(minutes)} over" if minutes else "less than a minute over"

@@ -116,6 +116,7 @@ class OverdueReason(_Shape):
     minutes_over: int
     station: str | None = None  # for ack and station: the station that has it
     hold_until: str | None = None  # for hold_ending: when the stop-payment's hold ends
+    ended: bool | None = None  # for hold_ending: whether it has ended
 
 
 class ListedCard(Card):

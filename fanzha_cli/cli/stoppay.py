@@ -95,7 +95,8 @@ def _hold_changed(ctx: typer.Context, change: str, request_id: str, at: str | No
         at = parsed_at(at)
         desk = Desk(ctx.obj.open_store(), ctx.obj.officer)
         row = getattr(stoppay, change)(desk, request_id, at=at, **more)
-        view = _in_full(desk, row, f"stop-pay {change}")
+        # the account in full only in the JSON (the line says where the hold is)
+        view = _in_full(desk, row, f"stop-pay {change}") if as_json else _view(desk, row, full_account=False)
     if as_json:
         out(dumps(json_view(view), indent=json_indent()))
         return

@@ -27,8 +27,10 @@ def record(desk, shown: Iterable[tuple[str, str]], command: str) -> None:
 
 
 def phones(warnings: Iterable[dict | None]) -> list[tuple[str, str]]:
-    return [(warning["id"], "phone") for warning in warnings if warning is not None]
+    """(id, "phone") of each warning shown with its phone (a purged one has none to show)."""
+    return [(warning["id"], "phone") for warning in warnings if warning is not None and warning["phone"]]
 
 
 def accounts(requests: Iterable[dict]) -> list[tuple[str, str]]:
-    return [(request["warning_id"], "account") for request in requests]
+    """(warning id, "account") of each stop-payment shown with its account."""
+    return [(request["warning_id"], "account") for request in requests if request["account"]]

@@ -151,7 +151,15 @@ def _new_hold(desk: Desk, row: dict, change: str, until: str | None, at: str) ->
     if change == "released":
         return {"released_at": at}
     if change == "freeze":
-        return {"freeze_at": at, "hold_until": _freeze_end(desk, until, at)}
+        if not row["freeze_at"] and row["hold_until"] <= at:
+            raise DeskError(
+                f"request {row['id']}'s hold ended at {row['hold_until']}: the account is no longer held, and the"
+                " hold counts as ended unfrozen; record the money's fate with `fanzha stop-pay release`"
+            )
+        end = _freeze_end(desk, until, at)
+        if row["freeze_at"] and end <= row["hold_until"]:
+            raise DeskError(f"a renewal must end after the freeze it renews (until {row['hold_until']}): {end}")
+        return {"freeze_at": at, "hold_until": end}
     if row["freeze_at"]:
         raise DeskError(f"request {row['id']}'s account is frozen until {row['hold_until']}: renew the freeze instead")
     if row["extended_at"]:

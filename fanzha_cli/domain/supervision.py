@@ -75,6 +75,7 @@ def overdue_reasons(desk, warning: dict, stop_pay: tuple[dict[str, str], dict[st
                 late["station"] = warning["escalated_to"]
             if reason == "hold_ending":  # when the money goes, if nobody extends the hold or freezes the account
                 late["hold_until"] = ending[warning["id"]]
+                late["ended"] = ending[warning["id"]] <= format_time(now)
             reasons.append(late)
     return reasons
 

@@ -97,9 +97,12 @@ def before_upgrade(write_copy, location: Path, engine: str, schema: int, keep: i
 
 
 def rotate(folder: Path, location: Path | str, engine: str, keep: int) -> list[Path]:
-    """Remove all but the newest ``keep`` backups of this database in ``folder``; the removed ones."""
+    """Remove all but the newest ``keep`` backups of this database in ``folder``; the removed ones. Only its plain
+    ones, named by time: never another database's (``fanzha-fz-old-…`` is not ``fz``'s), nor a copy made before a
+    migration or kept by a restore (``-before-schema-N``, ``-replaced``), which stay until removed by hand."""
+    plain = re.compile(rf"fanzha-{re.escape(name_of(location))}-\d{{8}}-\d{{6}}(-\d+)?{re.escape(SUFFIX[engine])}")
     mine = sorted(
-        (path for path in folder.glob(f"fanzha-{name_of(location)}-*{SUFFIX[engine]}") if path.is_file()),
+        (path for path in folder.iterdir() if plain.fullmatch(path.name) and path.is_file()),
         key=lambda path: (path.stat().st_mtime, path.name),
     )
     gone = mine[: max(0, len(mine) - keep)]

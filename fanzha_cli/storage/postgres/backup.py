@@ -58,6 +58,8 @@ def write(conn, path: Path) -> None:
 def check(conn, path: Path, newest_schema: int) -> dict:
     """What a pg_dump archive of a fanzha database holds ({"schema", "counts"}: the counts are the restore's); else
     one line saying why it is not one, and nothing changed."""
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a folder: name one backup in it (`ls {path}`)")
     if not path.is_file():
         raise DatabaseError(f"there is no backup at {path}")
     try:

@@ -66,6 +66,11 @@ _HOLD_ACTS = " UNION ALL ".join(
     f"SELECT '{kind}', count(*), 0 FROM stop_payments WHERE {column} >= %(start)s AND {column} < %(end)s"
     for kind, column in (("extended", "extended_at"), ("formally_frozen", "freeze_at"), ("released", "released_at"))
 )
+# a hold that ran out with no freeze (a release recorded after its end changes nothing of that)
+_ENDED_UNFROZEN = (
+    "hold_until IS NOT NULL AND freeze_at IS NULL AND (released_at IS NULL OR released_at >= hold_until)"
+    " AND hold_until < %(now)s"
+)
 _OVERDUE_WHERE = {
     "hold_ending": f"id IN (SELECT warning_id FROM stop_payments WHERE {_HOLD_ENDING})",
     "in_hand": "holder IS NOT NULL AND status = 'taken' AND held_since < %(hold_cutoff)s",
@@ -890,9 +895,8 @@ class PostgresStore:
         return [row for row in self._all(sql, {"start": start, "end": end}) if row[1]]
 
     def expired_holds_by_day(self, start: str, end: str, now: str) -> list[tuple]:
-        sql = f"""SELECT left(hold_until, 10), count(*) FROM stop_payments
-            WHERE {_HOLD_ENDING.replace("%(hold_warn_cutoff)s", "%(now)s")} AND hold_until >= %(start)s
-                AND hold_until < %(end)s GROUP BY 1"""
+        sql = f"""SELECT left(hold_until, 10), count(*) FROM stop_payments WHERE {_ENDED_UNFROZEN}
+            AND hold_until >= %(start)s AND hold_until < %(end)s GROUP BY 1"""
         return self._all(sql, {"start": start, "end": end, "now": now})
 
     def kept_figures(self, first: str, last: str, version: int) -> tuple[dict[str, str], dict]:

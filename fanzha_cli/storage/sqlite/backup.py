@@ -36,6 +36,8 @@ def check(path: Path, newest_schema: int, schema_of) -> dict:
     """What a backup holds ({"schema", "counts"}), once it has passed SQLite's integrity check and shown itself a
     fanzha database this fanzha can read (``schema_of``: connect's reading of a file's version and foreign tables);
     else one line saying why not, and nothing changed."""
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a folder: name one backup in it (`ls {path}`)")
     if not path.is_file():
         raise DatabaseError(f"there is no backup at {path}")
     try:

@@ -99,6 +99,11 @@ _HOLD_ACTS = " UNION ALL ".join(
     f"SELECT '{kind}', count(*), 0 FROM stop_payments WHERE {column} >= :start AND {column} < :end"
     for kind, column in (("extended", "extended_at"), ("formally_frozen", "freeze_at"), ("released", "released_at"))
 )
+# a hold that ran out with no freeze (a release recorded after its end changes nothing of that)
+_ENDED_UNFROZEN = (
+    "hold_until IS NOT NULL AND freeze_at IS NULL AND (released_at IS NULL OR released_at >= hold_until)"
+    " AND hold_until < :now"
+)
 _OVERDUE_WHERE = {
     "hold_ending": f"id IN (SELECT warning_id FROM stop_payments WHERE {_HOLD_ENDING})",
     "in_hand": "holder IS NOT NULL AND status = 'taken' AND held_since < :hold_cutoff",
@@ -969,9 +974,8 @@ class SqliteStore:
 
     def expired_holds_by_day(self, start: str, end: str, now: str) -> list[tuple]:
         """(day, holds that ended that day, before ``now``, with no formal freeze nor release): never kept."""
-        sql = f"""SELECT substr(hold_until, 1, 10), count(*) FROM stop_payments INDEXED BY stop_payments_holds
-            WHERE {_HOLD_ENDING.replace(":hold_warn_cutoff", ":now")} AND hold_until >= :start AND hold_until < :end
-            GROUP BY 1"""
+        sql = f"""SELECT substr(hold_until, 1, 10), count(*) FROM stop_payments WHERE {_ENDED_UNFROZEN}
+            AND hold_until >= :start AND hold_until < :end GROUP BY 1"""
         return self.conn.execute(sql, {"start": start, "end": end, "now": now}).fetchall()
 
     def kept_figures(self, first: str, last: str, version: int) -> tuple[dict[str, str], dict]:

@@ -57,6 +57,11 @@ class Session:
         centre mode it is the server's login, whoever the option or the environment names (SPEC §9): a name that
         is not the login's is refused, not recorded."""
         name = officer_name(self.officer_given)
+        if not self.opened:  # on a server the login decides who acts (commands open their store first; in case)
+            from fanzha_cli.storage.location import is_server
+
+            if is_server(self.db_path):
+                self.open_store()
         login = next((store.login for store in self.opened if store.login is not None), None)
         if login is None:
             if not name:

@@ -301,6 +301,7 @@ $roles$"""
 # No change to a warning without its trail: a login other than an admin (or the tables' owner) that changes a
 # warning must have written an event on it, under its own name, in the same transaction (checked as it commits).
 # At psql too: a station that closes a warning by hand leaves a record of it in the event log, as fanzha does.
+# (An event of this transaction: its xmin is the transaction's id, which pg_current_xact_id() gives with its epoch.)
 _EVERY_CHANGE_HAS_AN_EVENT = (
     """CREATE FUNCTION fanzha_change_has_an_event() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -309,7 +310,7 @@ _EVERY_CHANGE_HAS_AN_EVENT = (
             RETURN NULL;
         END IF;
         IF NOT EXISTS (SELECT 1 FROM events e WHERE e.warning_id = NEW.id AND e.officer = current_user
-                AND e.xmin = pg_current_xact_id()::text::xid) THEN
+                AND e.xmin::text::bigint = pg_current_xact_id()::text::bigint % 4294967296) THEN
             RAISE EXCEPTION 'warning % was changed with no event of %: every change is recorded', NEW.id, current_user
                 USING ERRCODE = '42501';
         END IF;

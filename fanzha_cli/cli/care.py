@@ -156,3 +156,6 @@ def purge(
         f" ({done['events']:,} events' notes and texts, {done['stop_payments']:,} stop-payments' accounts)"
         + ("; nothing was changed (--dry-run)" if dry_run else "; a keyed hash of each phone is kept")
     )
+    if not dry_run and not done["compacted"]:
+        out("  the file is not rewritten yet (desks at work held it): old values stay in free pages until a purge runs")
+        out("  when the desks are idle (`fanzha purge` again, the same age)")

@@ -59,9 +59,8 @@ _STALE_HOLDS = """
     FOR UPDATE SKIP LOCKED"""  # one desk reclaims each; the others go on
 _STOP_PAY_OVERDUE = "status = 'open' AND requested_at < %(stop_pay_cutoff)s"  # a stop-payment's, unanswered too long
 # a hold ending soon (or ended) with no formal freeze nor release (SPEC §7); first, so that it heads the reminder
-_HOLD_ENDING = (
-    "hold_until IS NOT NULL AND freeze_at IS NULL AND released_at IS NULL AND hold_until < %(hold_warn_cutoff)s"
-)
+_HELD = "hold_until IS NOT NULL AND freeze_at IS NULL AND released_at IS NULL"  # (stop_payments_holds' own terms)
+_HOLD_ENDING = f"{_HELD} AND hold_until < %(hold_warn_cutoff)s"
 _HOLD_ACTS = " UNION ALL ".join(
     f"SELECT '{kind}', count(*), 0 FROM stop_payments WHERE {column} >= %(start)s AND {column} < %(end)s"
     for kind, column in (("extended", "extended_at"), ("formally_frozen", "freeze_at"), ("released", "released_at"))
@@ -663,21 +662,16 @@ class PostgresStore:
     # --- overdue, and the lists of `list` ------------------------------------------------------------------------
 
     def oldest_open_requests(self, warning_ids: list[str]) -> dict[str, str]:
-        if not warning_ids:
-            return {}
-        sql = (
-            "SELECT warning_id, min(requested_at) FROM stop_payments WHERE status = 'open' AND warning_id = ANY(%s)"
-            " GROUP BY warning_id"
-        )
-        return dict(self._all(sql, (list(warning_ids),)))
+        return self._earliest_per_warning("requested_at", "status = 'open'", warning_ids)
 
     def ending_holds(self, warning_ids: list[str]) -> dict[str, str]:
+        return self._earliest_per_warning("hold_until", _HELD, warning_ids)
+
+    def _earliest_per_warning(self, column: str, where: str, warning_ids: list[str]) -> dict[str, str]:
+        """Each listed warning's least ``column`` among its stop-payments that meet ``where``."""
         if not warning_ids:
             return {}
-        sql = (
-            "SELECT warning_id, min(hold_until) FROM stop_payments WHERE hold_until IS NOT NULL AND freeze_at IS NULL"
-            " AND released_at IS NULL AND warning_id = ANY(%s) GROUP BY warning_id"
-        )
+        sql = f"SELECT warning_id, min({column}) FROM stop_payments WHERE {where} AND warning_id = ANY(%s) GROUP BY 1"
         return dict(self._all(sql, (list(warning_ids),)))
 
     def count_overdue(self, limits: dict[str, str]) -> dict[str, int]:

@@ -93,7 +93,8 @@ _STALE_HOLDS = (
 _STOP_PAY_OVERDUE = "status = 'open' AND requested_at < :stop_pay_cutoff"  # a stop-payment's, unanswered too long
 # a hold ending soon (or ended) with no formal freeze nor release: the money goes if nobody acts (SPEC §7); first,
 # so that it heads the reminder
-_HOLD_ENDING = "hold_until IS NOT NULL AND freeze_at IS NULL AND released_at IS NULL AND hold_until < :hold_warn_cutoff"
+_HELD = "hold_until IS NOT NULL AND freeze_at IS NULL AND released_at IS NULL"  # (stop_payments_holds' own terms)
+_HOLD_ENDING = f"{_HELD} AND hold_until < :hold_warn_cutoff"
 # The acts on holds done in [start, end), by kind (the day's totals)
 _HOLD_ACTS = " UNION ALL ".join(
     f"SELECT '{kind}', count(*), 0 FROM stop_payments WHERE {column} >= :start AND {column} < :end"
@@ -683,23 +684,20 @@ class SqliteStore:
 
     def oldest_open_requests(self, warning_ids: list[str]) -> dict[str, str]:
         """Each listed warning's oldest stop-payment still waiting for the bank: when it was requested."""
-        if not warning_ids:
-            return {}
-        marks = ", ".join("?" * len(warning_ids))
-        sql = (
-            f"SELECT warning_id, min(requested_at) FROM stop_payments WHERE status = 'open' AND warning_id IN ({marks})"
-            " GROUP BY warning_id"
-        )
-        return dict(self.conn.execute(sql, warning_ids).fetchall())
+        return self._earliest_per_warning("requested_at", "status = 'open'", warning_ids)
 
     def ending_holds(self, warning_ids: list[str]) -> dict[str, str]:
         """Each listed warning's first hold to end with no formal freeze nor release: when it ends."""
+        return self._earliest_per_warning("hold_until", _HELD, warning_ids)
+
+    def _earliest_per_warning(self, column: str, where: str, warning_ids: list[str]) -> dict[str, str]:
+        """Each listed warning's least ``column`` among its stop-payments that meet ``where``."""
         if not warning_ids:
             return {}
         marks = ", ".join("?" * len(warning_ids))
         sql = (
-            "SELECT warning_id, min(hold_until) FROM stop_payments WHERE hold_until IS NOT NULL AND freeze_at IS NULL"
-            f" AND released_at IS NULL AND warning_id IN ({marks}) GROUP BY warning_id"
+            f"SELECT warning_id, min({column}) FROM stop_payments WHERE {where} AND warning_id IN ({marks})"
+            " GROUP BY warning_id"
         )
         return dict(self.conn.execute(sql, warning_ids).fetchall())
 

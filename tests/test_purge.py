@@ -94,6 +94,8 @@ def test_a_purge_keeps_every_figure_and_leaves_no_purged_value_anywhere(run, his
         stored = b"".join(path.read_bytes() for path in files if path.exists())
         for value in values:
             assert value.encode() not in stored, value
+    with pytest.raises(Exception, match="append-only"):  # the event log's guard is back after the purge
+        db.write("UPDATE events SET officer = 'x'")
     assert run("show", "W1").exit_code == 0  # its history, without the person
     again = json.loads(run("purge", "--older-than", "180d", "--json").stdout)
     assert again["warnings"] == 0  # purged once

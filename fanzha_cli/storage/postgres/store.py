@@ -349,7 +349,7 @@ class PostgresStore:
                 events = self._all(
                     "SELECT id, details FROM events WHERE warning_id = ANY(%s) AND details IS NOT NULL", (chunk,)
                 )
-                changed = [(event_id, clean(details)) for event_id, details in events if clean(details) != details]
+                changed = [(event_id, new) for event_id, details in events if (new := clean(details)) != details]
                 if changed:
                     execute_values(
                         cur,

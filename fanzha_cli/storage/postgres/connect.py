@@ -133,19 +133,24 @@ def _migrate_if_behind(conn, create: bool, url: str) -> None:
                 raise NoDatabase(where(conn), " yet (the server's database holds no fanzha tables)")
         from fanzha_cli.storage.postgres.migrations import migrate
 
+        if made and not owner:  # only the tables' owner changes them; a desk does not even try
+            raise _not_the_admin(conn)
         try:
-            if made and not owner:  # only the tables' owner changes them; a desk does not even try
-                raise NotPermitted("")
             if made:
                 _copy_before_upgrade(conn, url, len(MIGRATIONS))
             with transaction(conn):
                 migrate(conn, MIGRATION_LOCK)
-        except NotPermitted:  # a desk's or a station's login cannot change the schema: the admin's first command does
-            raise NotPermitted(
-                f"the database at {where(conn)} needs its schema made or brought up to date for this fanzha, which"
-                f" {conn.info.user} may not do: the centre's admin (a login that may create roles) runs"
-                " `fanzha db info` once to do it"
-            ) from None
+        except NotPermitted:  # a login that may not create the roles or tables of a new schema
+            raise _not_the_admin(conn) from None
+
+
+def _not_the_admin(conn) -> NotPermitted:
+    """A desk's or a station's login cannot change the schema: the admin's first command does."""
+    return NotPermitted(
+        f"the database at {where(conn)} needs its schema made or brought up to date for this fanzha, which"
+        f" {conn.info.user} may not do: the centre's admin (a login that may create roles) runs"
+        " `fanzha db info` once to do it"
+    )
 
 
 def _copy_before_upgrade(conn, url: str, schema: int) -> None:

@@ -82,3 +82,28 @@ def test_audit_refuses_a_range_that_ends_before_it_begins_and_records_no_account
     shown = run("stop-pay", "release", "1")
     assert shown.exit_code == 0 and ACCOUNT not in shown.stdout
     assert [row[3] for row in seen(run)] == ["stop-pay add", "stop-pay result"]  # not the release's line
+
+
+def test_a_merge_keeps_each_sides_own_access_log_where_their_numbers_meet(run, tmp_path):
+    """After a copy, the desk's file and the centre's database each number their own showings from the same
+    point: a later `db copy --merge` is not another history for that (it refused, depending on the second)."""
+    import sqlite3
+
+    desk, centre = tmp_path / "desk.db", tmp_path / "centre.db"
+    rows = [warning_row(n, id=f"W{n}") for n in range(2)]
+    assert run("--db", desk, "import", write_export(tmp_path / "d.csv", rows)).exit_code == 0
+    assert run("db", "copy", desk, centre).exit_code == 0
+    for path, at in ((desk, "2026-11-26 09:00:00"), (centre, "2026-11-26 09:00:07")):
+        conn = sqlite3.connect(path)
+        with conn:
+            conn.execute(
+                "INSERT INTO access_log (at, officer, warning_id, field, command)"
+                " VALUES (?, 'o', 'W1', 'phone', 'show')",
+                (at,),
+            )
+        conn.close()
+    merged = run("db", "copy", desk, centre, "--merge", "--json")
+    assert merged.exit_code == 0, merged.stderr
+    conn = sqlite3.connect(centre)
+    assert conn.execute("SELECT at FROM access_log").fetchall() == [("2026-11-26 09:00:07",)]  # its own, kept
+    conn.close()

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
 # Rows the destination may hold beyond the source's: its own station list and settings.
 _UNION_TABLES = ("stations", "settings")
+# Each database's own record of what it showed (the access log), numbered on each side independently after a copy:
+# under --merge, where both hold a number the destination keeps its own row (the source's stays in the source).
+_OWN_TO_EACH = ("access_log",)
 
 
 class CopyRefused(FanzhaError):
@@ -76,7 +79,7 @@ def _checked(source: Store, dest: Store, passed: _Passed) -> dict:
             )
     if passed.merge:
         for table in TABLES:
-            if table not in _UNION_TABLES and table != "events":
+            if table not in (*_UNION_TABLES, *_OWN_TO_EACH, "events"):
                 _same_where_both(passed.digests[table], dest, table)
     checksum = passed.event_log.hexdigest()
     if _event_log(dest, passed.digests["events"].keys() if passed.merge else None) != checksum:

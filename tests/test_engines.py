@@ -523,6 +523,47 @@ def test_next_on_the_server_loads_only_the_driver_not_pythons_ssl_and_ssl_still_
     assert "WH" in result.stdout  # a warning was handed out over the connection
 
 
+def test_next_on_the_server_takes_fourteen_round_trips(run, pg_server, tmp_path, monkeypatch):
+    """Each statement is a round trip to the server, which over a centre's network costs more than the statement.
+    `next` (it took twenty-six): the schema's count; the take's transaction begun with its setting in one text, the
+    settings, stale holds, the hand's warning, the head taken with its skip forgotten in one statement, the take's
+    event (its id, its row), the warning, the changed-rows check, the commit; the phone's showing recorded in one
+    text; every kind of overdue counted in one statement; the station's contacts."""
+    import pg_cluster
+    import psycopg2
+    import psycopg2.extensions
+
+    from fanzha_cli.storage.postgres import connect as pg_connect
+
+    url = pg_cluster.database_url(pg_server, "fanzha_round_trips")
+    run("--db", url, "import", str(write_export(tmp_path / "day.csv", [warning_row(n) for n in range(3)])))
+    sent = []
+
+    class Counted(psycopg2.extensions.cursor):
+        def execute(self, sql, params=None):
+            sent.append(sql)
+            return super().execute(sql, params)
+
+        def executemany(self, sql, rows):
+            rows = list(rows)
+            sent.extend([sql] * len(rows))  # psycopg2 sends each row on its own
+            return super().executemany(sql, rows)
+
+    plain = psycopg2.connect
+
+    def connect(*args, **kwargs):  # fanzha's own connections (not the test harness's making the login)
+        return (
+            plain(*args, cursor_factory=Counted, **kwargs)
+            if kwargs.get("application_name") == "fanzha"
+            else plain(*args, **kwargs)
+        )
+
+    monkeypatch.setattr(pg_connect.psycopg2, "connect", connect)
+    result = run("--db", as_officer(url, "trips"), "--officer", "trips", "next")
+    assert result.exit_code == 0 and "WH" in result.stdout, result.stderr
+    assert len(sent) == 14, "\n".join(s if isinstance(s, str) else s.decode() for s in sent)
+
+
 def test_both_engines_count_the_same_named_migrations_in_the_same_order():
     from sqlite_utils import Database
 

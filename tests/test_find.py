@@ -365,7 +365,7 @@ def test_the_desks_commands_compile_none_of_the_patterns_of_times_and_phones(run
         "    print('COMPILED', made, len(lazy), file=sys.stderr)\n"
         "atexit.register(report)\n"
         "from fanzha_cli.cli import main\n"
-        f"sys.argv = ['fanzha', '--officer', 'a', *{list(args)!r}]\n"
+        f"sys.argv = ['fanzha', *{list(args)!r}]\n"
         "main()\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=os.environ, cwd=REPO)

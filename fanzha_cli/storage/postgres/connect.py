@@ -115,11 +115,9 @@ def _migrate_if_behind(conn, create: bool, url: str) -> None:
 
     with errors_of(conn):
         with conn.cursor() as cur:
-            cur.execute("SELECT to_regclass('fanzha_migrations') IS NOT NULL")
-            made = cur.fetchone()[0]
+            applied = _migrations_applied(cur)
+            made = applied is not None
             if made:
-                cur.execute("SELECT count(*) FROM fanzha_migrations")
-                applied = cur.fetchone()[0]
                 if applied == len(MIGRATIONS):
                     return
                 if applied > len(MIGRATIONS):
@@ -142,6 +140,16 @@ def _migrate_if_behind(conn, create: bool, url: str) -> None:
                 migrate(conn, MIGRATION_LOCK)
         except NotPermitted:  # a login that may not create the roles or tables of a new schema
             raise _not_the_admin(conn) from None
+
+
+def _migrations_applied(cur) -> int | None:
+    """How many migrations the database has had; None for a database with no fanzha schema. One round trip in the
+    common case (not first asking whether the table is there)."""
+    try:
+        cur.execute("SELECT count(*) FROM fanzha_migrations")
+    except psycopg2.errors.UndefinedTable:  # (the connection is in autocommit: nothing to roll back)
+        return None
+    return cur.fetchone()[0]
 
 
 def _not_the_admin(conn) -> NotPermitted:
@@ -193,7 +201,7 @@ def errors_of(conn) -> Iterator[None]:
         raise  # a statement's own error (a constraint, a typo in SQL) stays the driver's, for the code that ran it
 
 
-def _rollback(conn) -> None:
+def rollback(conn) -> None:
     with suppress(psycopg2.Error):
         conn.cursor().execute("ROLLBACK")
 
@@ -205,21 +213,24 @@ def transaction(conn, *, durable: bool = True, counted: bool = True) -> Iterator
     ``durable=False``: committed without waiting for the disk (harmless to lose: a take)."""
     with errors_of(conn):
         cur = conn.cursor()
-        cur.execute("BEGIN")
+        cur.execute("BEGIN" if durable else "BEGIN; SET LOCAL synchronous_commit = off")  # one round trip
         try:
-            if not durable:
-                cur.execute("SET LOCAL synchronous_commit = off")
             yield
         except BaseException:
-            _rollback(conn)
+            rollback(conn)
             raise
         # Rows this transaction inserted, updated or deleted (SQLite's total_changes): `next` showing the warning
         # already in hand changes nothing, though its read locked the row (which gives it a transaction id).
-        cur.execute("SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) > 0 FROM pg_stat_xact_user_tables")
-        wrote = cur.fetchone()[0]
+        # Not counted: a record of a showing (the access log, as on SQLite).
+        wrote = counted and _changed_rows(cur)
         cur.execute("COMMIT")
-        if wrote and counted:  # (not counted: a record of a showing, the access log, as on SQLite)
+        if wrote:
             note_commit()
+
+
+def _changed_rows(cur) -> bool:
+    cur.execute("SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) > 0 FROM pg_stat_xact_user_tables")
+    return cur.fetchone()[0]
 
 
 def rehearsal(conn):
@@ -239,4 +250,4 @@ def _rolled_back(conn, begin: str) -> Iterator[None]:
         try:
             yield
         finally:
-            _rollback(conn)
+            rollback(conn)

@@ -213,17 +213,17 @@ def transaction(conn, *, durable: bool = True, counted: bool = True) -> Iterator
     ``durable=False``: committed without waiting for the disk (harmless to lose: a take)."""
     with errors_of(conn):
         cur = conn.cursor()
-        cur.execute("BEGIN" if durable else "BEGIN; SET LOCAL synchronous_commit = off")  # one round trip
-        try:
+        try:  # (a failure anywhere, its setting's half of the begin too, must not leave the transaction open)
+            cur.execute("BEGIN" if durable else "BEGIN; SET LOCAL synchronous_commit = off")  # one round trip
             yield
+            # Rows this transaction inserted, updated or deleted (SQLite's total_changes): `next` showing the warning
+            # already in hand changes nothing, though its read locked the row (which gives it a transaction id).
+            # Not counted: a record of a showing (the access log, as on SQLite).
+            wrote = counted and _changed_rows(cur)
+            cur.execute("COMMIT")
         except BaseException:
             rollback(conn)
             raise
-        # Rows this transaction inserted, updated or deleted (SQLite's total_changes): `next` showing the warning
-        # already in hand changes nothing, though its read locked the row (which gives it a transaction id).
-        # Not counted: a record of a showing (the access log, as on SQLite).
-        wrote = counted and _changed_rows(cur)
-        cur.execute("COMMIT")
         if wrote:
             note_commit()
 

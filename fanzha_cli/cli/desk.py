@@ -78,7 +78,8 @@ def log(
     words: Annotated[
         list[str],
         typer.Argument(
-            help="[ID] OUTCOME: reached/已接通, unreachable/未接通/打不通, distrustful/不信任.",
+            help="OUTCOME: reached/已接通, unreachable/未接通/打不通, distrustful/不信任; an ID before it names a"
+            " warning other than the one in hand.",
             metavar="[ID] OUTCOME",
             autocompletion=completing("outcome"),
         ),

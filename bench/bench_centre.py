@@ -91,10 +91,11 @@ def bench_start(server: str, work: Path, repeat: int) -> None:
     )
     for name in ("next", "log", "import psycopg2"):
         ms = statistics.median(times[name]) * 1000
-        goal = "(goal ≤ 1.3); " if name == "next" else ""
-        goal += f"{ms / floor_ms:.2f}× the floor" if name != "import psycopg2" else ""
+        after = [f"{ms / floor_ms:.2f}× the floor"] if name != "import psycopg2" else []
+        goal = " (goal ≤ 1.3)" if name == "next" else ""
         print(
-            f"{name} on the server: {ms:.0f} ms, Typer hello-world {hello_ms:.0f} ms, ratio {ms / hello_ms:.2f} {goal}"
+            f"{name} on the server: {ms:.0f} ms, Typer hello-world {hello_ms:.0f} ms, ratio {ms / hello_ms:.2f}{goal}"
+            + "".join(f"; {words}" for words in after)
         )
 
 

@@ -336,7 +336,7 @@ def mask_phone(phone: str) -> str:
 
 
 # 2026-11-24, 2026/11/24 or 2026年11月24日, each whole; padded or not
-_DAY = r"([0-9]{4})(?:-([0-9]{1,2})-([0-9]{1,2})|/([0-9]{1,2})/([0-9]{1,2})|年([0-9]{1,2})月([0-9]{1,2})日)"
+_DAY = _lazy(r"([0-9]{4})(?:-([0-9]{1,2})-([0-9]{1,2})|/([0-9]{1,2})/([0-9]{1,2})|年([0-9]{1,2})月([0-9]{1,2})日)")
 
 # The days a report can be asked for: wide enough for any real one, narrow enough that a day after the last is
 # still a date (9999-12-31 + 1 day is an OverflowError) and a typo such as 0202-11-24 is caught.
@@ -354,7 +354,7 @@ def parse_day(text: str, today: date) -> date:
     if key in shortcuts:
         return today - timedelta(days=shortcuts[key])
     # not strptime, whose first call imports the locale and calendar machinery: a tenth of a `list --date`
-    match = re.fullmatch(_DAY, text.strip())  # compiled on first use: only a report or a --date reads a day
+    match = _DAY().fullmatch(text.strip())  # only a report or a --date reads a day
     try:
         if match is None:
             raise ValueError

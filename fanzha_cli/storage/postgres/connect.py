@@ -206,31 +206,31 @@ def rollback(conn) -> None:
         conn.cursor().execute("ROLLBACK")
 
 
+# A transaction whose commit need not wait for the disk (harmless to lose: a take, a record of a showing): the
+# setting sent with the begin, one round trip.
+BEGIN_NOT_WAITING = "BEGIN; SET LOCAL synchronous_commit = off"
+
+
 @contextmanager
-def transaction(conn, *, durable: bool = True, counted: bool = True) -> Iterator[None]:
+def transaction(conn, *, durable: bool = True) -> Iterator[None]:
     """One write transaction, all of it or none of it. Writers do not wait for each other as on SQLite: the store
     locks the rows a transaction reads to change (FOR UPDATE), and the queue's head is taken with SKIP LOCKED.
     ``durable=False``: committed without waiting for the disk (harmless to lose: a take)."""
     with errors_of(conn):
         cur = conn.cursor()
         try:  # (a failure anywhere, its setting's half of the begin too, must not leave the transaction open)
-            cur.execute("BEGIN" if durable else "BEGIN; SET LOCAL synchronous_commit = off")  # one round trip
+            cur.execute("BEGIN" if durable else BEGIN_NOT_WAITING)
             yield
             # Rows this transaction inserted, updated or deleted (SQLite's total_changes): `next` showing the warning
             # already in hand changes nothing, though its read locked the row (which gives it a transaction id).
-            # Not counted: a record of a showing (the access log, as on SQLite).
-            wrote = counted and _changed_rows(cur)
+            cur.execute("SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) > 0 FROM pg_stat_xact_user_tables")
+            wrote = cur.fetchone()[0]
             cur.execute("COMMIT")
         except BaseException:
             rollback(conn)
             raise
         if wrote:
             note_commit()
-
-
-def _changed_rows(cur) -> bool:
-    cur.execute("SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) > 0 FROM pg_stat_xact_user_tables")
-    return cur.fetchone()[0]
 
 
 def rehearsal(conn):

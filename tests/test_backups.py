@@ -232,7 +232,7 @@ def test_rotation_keeps_another_databases_copies_and_those_made_before_an_upgrad
     for n, name in enumerate(names):
         (folder / name).write_bytes(b"x")
         os.utime(folder / name, (1_000_000 + n, 1_000_000 + n))
-    gone = backups.rotate(folder, tmp_path / "fz.db", "sqlite", 1)
+    gone = backups.rotate(folder, tmp_path / "fz.db", 1)
     assert sorted(path.name for path in gone) == names[:2]
     assert sorted(path.name for path in folder.iterdir()) == sorted(names[2:])
 

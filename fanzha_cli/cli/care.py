@@ -31,23 +31,16 @@ def backup(
     with reported():
         session = ctx.obj
         store = session.open_store()
-        engine = _engine(session.db_path)
-        final, rotated = backups.target(path, session.db_path, engine)
+        final, rotated = backups.target(path, session.db_path)
         backups.write(store.write_backup, final)
         keep = settings.load(store)["backup_keep"]
-        gone = backups.rotate(final.parent, session.db_path, engine, keep) if rotated else []
+        gone = backups.rotate(final.parent, session.db_path, keep) if rotated else []
     if as_json:
         out_json({"backup": str(final), "bytes": final.stat().st_size, "removed": [str(old) for old in gone]})
         return
     out(f"backed up {store.where} to {final} ({final.stat().st_size:,} bytes)")
     if gone:
         out(f"  {len(gone)} older backup{'s' if len(gone) > 1 else ''} removed (backup_keep)")
-
-
-def _engine(location) -> str:
-    from fanzha_cli.storage.location import is_server
-
-    return "postgresql" if is_server(location) else "sqlite"
 
 
 @app.command("restore")
@@ -69,7 +62,7 @@ def restore(
         found = store.check_backup(path)
         kept = None
         if any(described["counts"].get(table) for table in ("batches", "warnings", "events")):
-            kept, _ = backups.target(None, session.db_path, _engine(session.db_path), label="-replaced")
+            kept, _ = backups.target(None, session.db_path, label="-replaced")
             backups.write(store.write_backup, kept)
         store.restore_backup(path)
         store.close()

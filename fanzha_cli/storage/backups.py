@@ -16,7 +16,6 @@ from pathlib import Path
 
 from fanzha_cli.domain.errors import DatabaseError
 
-SUFFIX = {"sqlite": ".db", "postgresql": ".dump"}
 # a temporary copy, and SQLite's journal beside it
 _PARTIAL = re.compile(r"^\.(fanzha-.+)\.partial-(\d+)(-journal|-wal|-shm)?$")
 
@@ -26,6 +25,13 @@ def default_folder(location: Path | str) -> Path:
     from fanzha_cli.storage.location import default_db_path, is_server
 
     return (default_db_path().parent if is_server(location) else Path(location).parent) / "backups"
+
+
+def _suffix(location: Path | str) -> str:
+    """A SQLite file's copy is a database file; a server's, pg_dump's own format."""
+    from fanzha_cli.storage.location import is_server
+
+    return ".dump" if is_server(location) else ".db"
 
 
 def name_of(location: Path | str) -> str:
@@ -39,7 +45,7 @@ def name_of(location: Path | str) -> str:
     return re.sub(r"[^\w.-]", "_", name) or "fanzha"
 
 
-def target(folder_or_file: Path | None, location: Path | str, engine: str, *, label: str = "") -> tuple[Path, bool]:
+def target(folder_or_file: Path | None, location: Path | str, *, label: str = "") -> tuple[Path, bool]:
     """Where a backup goes, and whether it is one of a folder's rotated copies (a file named by the officer is
     not): ``fanzha-<name>-<YYYYMMDD-HHMMSS><label><suffix>`` in the folder, a second one in the same second
     numbered."""
@@ -49,11 +55,11 @@ def target(folder_or_file: Path | None, location: Path | str, engine: str, *, la
     if not chosen.is_dir() and chosen.suffix:  # a new file the officer named
         return chosen, False
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = f"fanzha-{name_of(location)}-{stamp}{label}"
-    path, n = chosen / f"{base}{SUFFIX[engine]}", 1
+    base, suffix = f"fanzha-{name_of(location)}-{stamp}{label}", _suffix(location)
+    path, n = chosen / f"{base}{suffix}", 1
     while path.exists():
         n += 1
-        path = chosen / f"{base}-{n}{SUFFIX[engine]}"
+        path = chosen / f"{base}-{n}{suffix}"
     return path, True
 
 
@@ -88,19 +94,19 @@ def _remove(temporary: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def before_upgrade(write_copy, location: Path, engine: str, schema: int, keep: int) -> Path:
+def before_upgrade(write_copy, location: Path | str, schema: int, keep: int) -> Path:
     """The copy made before a migration changes anything (SPEC §10), among the rotated ones."""
-    final, _ = target(None, location, engine, label=f"-before-schema-{schema}")
+    final, _ = target(None, location, label=f"-before-schema-{schema}")
     write(write_copy, final)
-    rotate(final.parent, location, engine, keep)
+    rotate(final.parent, location, keep)
     return final
 
 
-def rotate(folder: Path, location: Path | str, engine: str, keep: int) -> list[Path]:
+def rotate(folder: Path, location: Path | str, keep: int) -> list[Path]:
     """Remove all but the newest ``keep`` backups of this database in ``folder``; the removed ones. Only its plain
     ones, named by time: never another database's (``fanzha-fz-old-…`` is not ``fz``'s), nor a copy made before a
     migration or kept by a restore (``-before-schema-N``, ``-replaced``), which stay until removed by hand."""
-    plain = re.compile(rf"fanzha-{re.escape(name_of(location))}-\d{{8}}-\d{{6}}(-\d+)?{re.escape(SUFFIX[engine])}")
+    plain = re.compile(rf"fanzha-{re.escape(name_of(location))}-\d{{8}}-\d{{6}}(-\d+)?{re.escape(_suffix(location))}")
     mine = sorted(
         (path for path in folder.iterdir() if plain.fullmatch(path.name) and path.is_file()),
         key=lambda path: (path.stat().st_mtime, path.name),

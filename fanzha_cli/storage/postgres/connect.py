@@ -174,7 +174,7 @@ def _copy_before_upgrade(conn, url: str, schema: int) -> None:
     if row and row[0].isdigit():
         keep = int(row[0])
     try:
-        backups.before_upgrade(lambda copy: backup.write(conn, copy), url, "postgresql", schema, keep)
+        backups.before_upgrade(lambda copy: backup.write(conn, copy), url, schema, keep)
     except DatabaseError as exc:
         raise DatabaseError(f"the database at {where(conn)} was not upgraded: no copy of it was made ({exc})") from None
 

@@ -278,7 +278,7 @@ def _copy_before_upgrade(conn: sqlite3.Connection, path: Path) -> None:
     with suppress(sqlite3.Error, ValueError, TypeError):  # a database from before settings, or a value not a number
         keep = int(conn.execute("SELECT value FROM settings WHERE key = 'backup_keep'").fetchone()[0])
     try:
-        backups.before_upgrade(lambda copy: backup.write(conn, copy), path, "sqlite", SCHEMA_VERSION, keep)
+        backups.before_upgrade(lambda copy: backup.write(conn, copy), path, SCHEMA_VERSION, keep)
     except DatabaseError as exc:
         raise DatabaseError(f"{_shown(path)} was not upgraded: no copy of it could be made first ({exc})") from None
 

@@ -73,8 +73,7 @@ def record_result(desk: Desk, request_id: str, result: str, *, kept=None, reason
             raise DeskError(f"--at {at} is before the request itself ({row['requested_at']})")
         decided = {"status": result, "result_at": at} | _kept(result, row["amount_fen"], kept, reason)
         # a stop-payment that took effect holds the account for stop_pay_hours from now (SPEC §7)
-        held = timedelta(hours=desk.settings["stop_pay_hours"])
-        decided["hold_until"] = None if result == "failed" else format_time(datetime.fromisoformat(at) + held)
+        decided["hold_until"] = None if result == "failed" else _held_from(desk, at)
         desk.store.set_stop_payment_result(number, decided)
         before = {key: row[key] for key in STOP_PAY_RESULT}
         event = desk.event(
@@ -170,8 +169,12 @@ def _new_hold(desk: Desk, row: dict, change: str, until: str | None, at: str) ->
     if row["hold_until"] <= at:
         raise DeskError(f"request {row['id']}'s hold ended at {row['hold_until']}: too late to extend it")
     _refuse_past_the_rule(desk, row["account"], "an extension")
-    held = timedelta(hours=desk.settings["stop_pay_hours"])
-    return {"extended_at": at, "hold_until": format_time(datetime.fromisoformat(row["hold_until"]) + held)}
+    return {"extended_at": at, "hold_until": _held_from(desk, row["hold_until"])}
+
+
+def _held_from(desk: Desk, start: str) -> str:
+    """The end of a hold of stop_pay_hours from ``start``: the bank's answer, or the end an extension adds to."""
+    return format_time(datetime.fromisoformat(start) + timedelta(hours=desk.settings["stop_pay_hours"]))
 
 
 def _freeze_end(desk: Desk, until: str | None, at: str) -> str:

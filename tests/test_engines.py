@@ -584,7 +584,8 @@ def test_a_server_database_of_the_last_release_upgrades_and_another_programs_eve
     from fanzha_cli.storage.postgres import migrations
 
     url = pg_cluster.database_url(pg_server, "fanzha_release_0006")
-    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:6])
+    every = migrations.MIGRATIONS
+    monkeypatch.setattr(migrations, "MIGRATIONS", every[:6])
     run("--db", url, "import", str(write_export(tmp_path / "day.csv", [warning_row(n) for n in range(3)])))
     conn = psycopg2.connect(url)  # a desk of that release took the first warning (its columns only)
     with conn, conn.cursor() as cur:
@@ -593,9 +594,13 @@ def test_a_server_database_of_the_last_release_upgrades_and_another_programs_eve
             " WHERE seq = (SELECT min(seq) FROM warnings)"
         )
     conn.close()
-    monkeypatch.undo()
+    # this release's migrations back; the test's own environment kept (undo() would also send the copy made before
+    # the upgrade to the real ~/.local/share)
+    monkeypatch.setattr(migrations, "MIGRATIONS", every)
     monkeypatch.setenv("FANZHA_DB", url)
     assert run("--officer", "a", "log", "unreachable").exit_code == 0  # opens, upgrades, writes
+    copies = list((tmp_path / "data-home" / "fanzha" / "backups").glob("fanzha-fanzha_release_0006-*-before-schema-*"))
+    assert len(copies) == 1, copies  # in the test's own data folder
     conn = psycopg2.connect(url)
     with conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM fanzha_migrations")

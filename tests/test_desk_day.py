@@ -155,6 +155,22 @@ def test_no_color_on_a_terminal_keeps_the_table(run, day, monkeypatch):
     assert "\x1b[" not in text
 
 
+def test_list_on_an_80_column_terminal_never_cuts_an_id_nor_a_phone(run, tmp_path, monkeypatch):
+    """The officer types an id's last four from `list`: on an ordinary terminal the id (and the masked phone) stay
+    whole, the other columns fold; with --overdue's long reasons too."""
+    monkeypatch.setattr("fanzha_cli.output.is_terminal", lambda stream=None: True)
+    monkeypatch.setenv("COLUMNS", "80")
+    rows = [warning_row(n, id=f"WH20261124000{n:04d}", risk="紧急") for n in range(1, 4)]
+    run("import", write_export(tmp_path / "long.csv", rows))
+    run("escalate", "WH202611240000001", "--at", "2026-11-24 10:00")  # not acknowledged since: overdue
+    for words in (("list",), ("list", "--overdue")):
+        text = run(*words).stdout
+        shown = [f"WH20261124000{n:04d}" for n in range(1, 4) if f"WH20261124000{n:04d}" in text]
+        assert shown == (["WH202611240000001"] if "--overdue" in words else [row[0] for row in rows]), text
+        assert all(len(line) <= 80 for line in text.splitlines()), text
+        assert "100****" in text and "100…" not in text, text
+
+
 # 11. small things
 
 

@@ -519,7 +519,11 @@ def list_(
 
             from fanzha_cli.output import console
 
-            table = Table(*columns)
+            table = Table()
+            for key in columns:  # the id and the masked phone never cut (the id's last four are what gets typed)
+                whole = key in ("id", "phone")
+                width = max(len(str(view[key])) for view in views) if whole else None
+                table.add_column(key, no_wrap=whole, min_width=width, overflow="fold")
             for view in views:
                 table.add_row(*(str(view[key]) for key in columns), style=RISK_STYLE[parse_risk(view["risk"])])
             console().print(table)

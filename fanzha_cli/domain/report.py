@@ -169,6 +169,8 @@ def _ranked(histograms: list[list[list]], rank: int) -> float:
 # stay exact), and the earlier warnings by their day of receipt (a range's total counts a warning acted on over
 # several days once). Overdue is never part of it: it changes with the clock, and summary() counts it afresh.
 FIGURES_VERSION = 10  # the form of kept figures: raise it when period() changes, and kept days are computed again
+# store.day_counts' "totals", in its order
+TOTALS = ("received", "disposed", "closed", "open", "high_not_escalated", "medium", "high", "urgent")
 _PARTS = ("first_call", "stop_pay_minutes", "earlier_by_day", "ack_minutes", "officer_first_call", "moved_in")
 _ADDED = ("received", "disposed", "closed", "open", "high_not_escalated", "sms")
 _ADDED_BY_KEY = ("calls", "visits", "by_channel", "by_risk", "by_fraud_type")
@@ -183,46 +185,47 @@ def period(store: Store, first: date, last: date) -> dict:
     """The figures of the days from ``first`` to ``last`` taken together, computed from the rows."""
     start, end = bounds(first, last)
     figures = empty(str(first) if first == last else f"{first}/{last}")
-    totals = store.warning_totals(start, end)
+    counts = store.day_counts(start, end)
+    totals = dict(zip(TOTALS, counts["totals"], strict=True))
     figures |= {key: totals[key] for key in ("received", "disposed", "closed", "open", "high_not_escalated")}
     figures["by_risk"] = {risk: totals[risk] for risk in RISK_LEVELS.values()}
-    figures["by_fraud_type"] = {kind or "未填写": count for kind, count in store.fraud_type_counts(start, end)}
-    for action, outcome, events in store.action_counts(start, end):
+    # in the order of the stored text (NULL first): the same on every engine, whatever order its groups came in
+    fraud_types = sorted(counts["fraud_types"], key=lambda row: (row[0] is not None, row[0] or ""))
+    figures["by_fraud_type"] = {kind or "未填写": count for kind, count in fraud_types}
+    for action, outcome, events in counts["actions"]:
         if action == "call":
             figures["calls"][outcome] = events
         elif action == "sms":
             figures["sms"] = events
         else:
             figures["visits"][outcome] = events
-    figures["escalated"], by_station = store.escalated_warnings(start, end)
-    figures["by_station"] = dict(by_station)
-    figures["by_channel"] = dict(
-        zip(("platform", "wechat", "phone"), store.escalations_by_channel(start, end), strict=True)
-    )
+    figures["escalated"] = counts["escalated"]
+    figures["by_station"] = dict(sorted(counts["by_station"], key=lambda row: (row[0] is not None, row[0] or "")))
+    figures["by_channel"] = dict(zip(("platform", "wechat", "phone"), counts["channels"], strict=True))
     for status, count, kept_fen in store.stop_payment_counts(start, end):
         figures["stop_payments"][status] = count
         figures["stop_payments"]["kept_fen"] += kept_fen or 0
     by_level: dict[int, list] = {level: [] for level in RISK_LEVELS}
     by_officer: dict[str, list] = {}
-    for level, officer, seconds, count in store.first_call_seconds(start, end):
+    for level, officer, seconds, count in counts["first_calls"]:
         by_level[level].append((minutes_of(seconds), count))
         if officer is not None:  # a first call another program logged names no officer of this desk
             by_officer.setdefault(officer, []).append((whole_minutes_of(seconds), count))
     # each kept as a list of delays(): a range's total lists its days' instead of adding them up
     figures["first_call"] = {str(level): [delays(pairs)] for level, pairs in by_level.items()}
     figures["stop_pay_minutes"] = [delays((minutes_of(s), n) for s, n in store.stop_payment_seconds(start, end))]
-    figures["earlier_by_day"] = {day: counts for day, *counts in store.earlier_acted_on(start, end)}
-    _station_side(store, start, end, figures)
-    _officers(store, start, end, figures, by_officer)
+    figures["earlier_by_day"] = {day: rest for day, *rest in counts["earlier"]}
+    _station_side(counts["stations"], figures)
+    _officers(counts["officers"], figures, by_officer)
     return with_medians(figures)
 
 
-def _station_side(store: Store, start: str, end: str, figures: dict) -> None:
+def _station_side(acts: list[list], figures: dict) -> None:
     """Each station's hand-overs received, acknowledged (and how soon) and its visits' results."""
     stations = {name: _station(received) for name, received in figures["by_station"].items()}
     waits: dict[str, list] = {}
     moved_in: dict[str, int] = {}  # kept apart too: a range adds them to its own count of escalations
-    for name, action, outcome, seconds, events in store.station_acts(start, end):
+    for name, action, outcome, seconds, events in acts:
         station = stations.setdefault(name, _station())
         if action == "ack":
             station["acknowledged"] += events
@@ -238,11 +241,11 @@ def _station_side(store: Store, start: str, end: str, figures: dict) -> None:
     figures["moved_in"] = dict(sorted(moved_in.items()))
 
 
-def _officers(store: Store, start: str, end: str, figures: dict, first_calls: dict[str, list]) -> None:
+def _officers(acts: list[list], figures: dict, first_calls: dict[str, list]) -> None:
     """Each officer's calls (and those that reached the person), hand-overs and stop-payment requests, and how soon
     after the warning the first calls they made came (``first_calls``: officer → (whole minutes, warnings))."""
     officers: dict[str, dict] = {}
-    for name, action, outcome, events in store.officer_acts(start, end):
+    for name, action, outcome, events in acts:
         officer = officers.setdefault(name, _officer())
         if action == "call":
             officer["calls"] += events

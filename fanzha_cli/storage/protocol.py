@@ -280,24 +280,13 @@ class Store(Protocol):
         whichever warning."""
         ...
 
-    def warning_totals(self, start: str, end: str) -> dict:
-        """The figures about warnings, in one pass over the time index."""
-        ...
-
-    def fraud_type_counts(self, start: str, end: str) -> list[tuple]:
-        """(fraud type, warnings)."""
-        ...
-
-    def action_counts(self, start: str, end: str) -> list[tuple]:
-        """(action, outcome, events) of the standing calls, SMS and visits."""
+    def day_counts(self, start: str, end: str) -> dict[str, list | int]:
+        """Every count the figures of [start, end) are made of (storage.day_counts.COUNTS says each), from one read
+        of its warnings and one of its standing events: plain lists and numbers."""
         ...
 
     def escalated_warnings(self, start: str, end: str) -> tuple[int, list[tuple]]:
         """(warnings handed to a station, [(station, warnings), ...]), from one read of the index."""
-        ...
-
-    def escalations_by_channel(self, start: str, end: str) -> tuple[int, int, int]:
-        """(platform, wechat, phone): escalation events that used each channel."""
         ...
 
     def overdue_by_day(self, start: str, end: str, limits: dict) -> list[tuple]:
@@ -309,18 +298,6 @@ class Store(Protocol):
         station's side (not acknowledged, or no visit result, in time), by day and by the station that has them."""
         ...
 
-    def station_acts(self, start: str, end: str) -> list[tuple]:
-        """(station, action, outcome, seconds, events) of the standing acknowledgements and visits of [start, end):
-        for an 'ack', the whole seconds from its hand-over (its ``handed_at``) and no outcome; for a 'visit', its
-        outcome and no seconds, under the station that reported it (a move: the one it came from, its
-        ``moved_from``); and ('moved in', None, None) for the warnings moved to a station."""
-        ...
-
-    def officer_acts(self, start: str, end: str) -> list[tuple]:
-        """(officer, action, outcome, events) of the standing calls, escalations and stop-payment requests of
-        [start, end)."""
-        ...
-
     def stop_payment_accounts(self, warning_ids: list[str]) -> dict[str, list[str]]:
         """The receiving accounts of each warning's requests (in full: the caller masks them)."""
         ...
@@ -328,13 +305,6 @@ class Store(Protocol):
     def export_rows(self, start: str, end: str) -> list[tuple]:
         """Each warning of [start, end) with its disposition, for reporting back to the platform: tuples in
         ``model.EXPORT_ROW``'s order."""
-        ...
-
-    def first_call_seconds(self, start: str, end: str) -> list[tuple]:
-        """(risk level, officer, seconds, warnings): how many warnings of [start, end) were first called, by which
-        officer (none when another program logged it), after how many whole seconds from their own time (below 0
-        when stamped ahead of the clock). Counts of each value, from which any median or P90 is exact, and which add
-        up over days."""
         ...
 
     def stop_payment_seconds(self, start: str, end: str) -> list[tuple]:

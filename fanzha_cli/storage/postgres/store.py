@@ -800,51 +800,12 @@ class PostgresStore:
     # here yet (kept_figures finds none, keep_figures keeps none), which changes the time a range takes, not its
     # figures.
 
-    def warning_totals(self, start: str, end: str) -> dict:
-        keys = ("received", "disposed", "closed", "open", "high_not_escalated", "medium", "high", "urgent")
-        row = self._one(
-            """SELECT count(*),
-                count(*) FILTER (WHERE first_call_at IS NOT NULL OR escalated_at IS NOT NULL),
-                count(*) FILTER (WHERE status = 'closed'), count(*) FILTER (WHERE status != 'closed'),
-                count(*) FILTER (WHERE risk_level >= 2 AND escalated_at IS NULL),
-                count(*) FILTER (WHERE risk_level = 1), count(*) FILTER (WHERE risk_level = 2),
-                count(*) FILTER (WHERE risk_level = 3)
-            FROM warnings WHERE time >= %s AND time < %s""",
-            (start, end),
-        )
-        return dict(zip(keys, row, strict=True))
+    def day_counts(self, start: str, end: str) -> dict[str, list | int]:
+        import fanzha_cli.storage.day_counts as counts
 
-    def fraud_type_counts(self, start: str, end: str) -> list[tuple]:
-        sql = (
-            "SELECT fraud_type, count(*) FROM warnings WHERE time >= %s AND time < %s GROUP BY fraud_type"
-            " ORDER BY fraud_type NULLS FIRST"  # SQLite's order of its groups
-        )
-        return self._all(sql, (start, end))
-
-    def action_counts(self, start: str, end: str) -> list[tuple]:
-        sql = f"""SELECT action, outcome, count(*) FROM events e WHERE at >= %s AND at < %s
-            AND action IN ('call', 'sms', 'visit') AND {_STANDS} GROUP BY action, outcome"""
-        return self._all(sql, (start, end))
-
-    def station_acts(self, start: str, end: str) -> list[tuple]:
-        handed, moved_from = "(details::json ->> 'handed_at')", "(details::json ->> 'moved_from')"
-        sql = f"""SELECT CASE WHEN action = 'visit' AND outcome = 'moved' THEN coalesce({moved_from}, station)
-                    ELSE station END,
-                action, CASE WHEN action = 'visit' THEN outcome END,
-                CASE WHEN action = 'ack' THEN {_seconds(handed, "at")} END AS seconds, count(*)
-            FROM events e WHERE at >= %(start)s AND at < %(end)s AND action IN ('ack', 'visit') AND {_STANDS}
-            GROUP BY 1, 2, 3, 4
-            UNION ALL
-            SELECT station, 'moved in', NULL, NULL, count(*) FROM events e
-            WHERE at >= %(start)s AND at < %(end)s AND action = 'visit' AND outcome = 'moved' AND {_STANDS}
-            GROUP BY 1"""
-        return self._all(sql, {"start": start, "end": end})
-
-    def officer_acts(self, start: str, end: str) -> list[tuple]:
-        sql = f"""SELECT officer, action, outcome, count(*) FROM events e WHERE at >= %s AND at < %s
-                AND (action IN ('call', 'escalate') OR action = 'stop-pay' AND outcome = 'requested') AND {_STANDS}
-            GROUP BY 1, 2, 3"""
-        return self._all(sql, (start, end))
+        details = "(details::json ->> '{}')".format
+        sql = counts.statement("%({})s".format, "json_build_array", "json_agg", _seconds, details)
+        return counts.read(self._one(sql, counts.params(start, end)))
 
     def escalated_warnings(self, start: str, end: str) -> tuple[int, list[tuple]]:
         sql = f"""WITH handed AS MATERIALIZED (
@@ -855,14 +816,6 @@ class PostgresStore:
             (SELECT station, count(DISTINCT warning_id) FROM handed GROUP BY station ORDER BY station NULLS FIRST)"""
         (_, total), *by_station = self._all(sql, {"start": start, "end": end})
         return total, by_station
-
-    def escalations_by_channel(self, start: str, end: str) -> tuple[int, int, int]:
-        uses = ", ".join(
-            f"count(*) FILTER (WHERE ',' || channels || ',' LIKE '%%,{channel},%%')"
-            for channel in ("platform", "wechat", "phone")
-        )
-        sql = f"SELECT {uses} FROM events e WHERE at >= %s AND at < %s AND action = 'escalate' AND {_STANDS}"
-        return self._one(sql, (start, end))
 
     def overdue_by_day(self, start: str, end: str, limits: dict) -> list[tuple]:
         sql = (
@@ -877,11 +830,6 @@ class PostgresStore:
             " WHERE time >= %(start)s AND time < %(end)s GROUP BY 1, 2"
         )
         return self._all(sql, {"start": start, "end": end, **limits})
-
-    def first_call_seconds(self, start: str, end: str) -> list[tuple]:
-        sql = f"""SELECT risk_level, first_call_by, {_seconds("time", "first_call_at")} AS seconds, count(*)
-            FROM warnings WHERE time >= %s AND time < %s AND first_call_at IS NOT NULL GROUP BY 1, 2, 3"""
-        return self._all(sql, (start, end))
 
     def stop_payment_seconds(self, start: str, end: str) -> list[tuple]:
         sql = f"""SELECT {_seconds("requested_at", "result_at")} AS seconds, count(*) FROM stop_payments

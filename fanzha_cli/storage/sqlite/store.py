@@ -177,19 +177,6 @@ def _seconds(start: str, end: str) -> str:
     return f"CAST(round((julianday({end}) - julianday({start})) * 86400) AS INTEGER)"
 
 
-# A station's acts in a range: its acknowledgements (with the seconds from the hand-over), the results it reported
-# (a move by the station it came from: the event names the new one), and the warnings moved to it (received).
-_STATION_ACTS = f"""
-    SELECT CASE WHEN action = 'visit' AND outcome = 'moved'
-            THEN coalesce(json_extract(details, '$.moved_from'), station) ELSE station END,
-        action, CASE WHEN action = 'visit' THEN outcome END,
-        CASE WHEN action = 'ack' THEN {_seconds("json_extract(details, '$.handed_at')", "at")} END AS seconds, count(*)
-    FROM events e WHERE at >= ? AND at < ? AND action IN ('ack', 'visit') AND {_STANDS} GROUP BY 1, 2, 3, 4
-    UNION ALL
-    SELECT station, 'moved in', NULL, NULL, count(*) FROM events e
-    WHERE at >= ? AND at < ? AND action = 'visit' AND outcome = 'moved' AND {_STANDS} GROUP BY 1"""
-
-
 # --- export by action -----------------------------------------------------------------------------------------
 # The warnings acted on in [start, end), whatever their own time: `export --by action` (a day spent on the
 # backlog, reported back to the platform) and the summary's earlier warnings. Found from the standing events of
@@ -859,43 +846,12 @@ class SqliteStore:
     # kept optimistically: computed in a read transaction and kept only if nothing was written since it began;
     # otherwise they are shown and not kept.
 
-    def warning_totals(self, start: str, end: str) -> dict:
-        """The figures about warnings, in one pass over the time index."""
-        keys = ("received", "disposed", "closed", "open", "high_not_escalated", "medium", "high", "urgent")
-        sql = """
-            SELECT count(*),
-                sum(CASE WHEN first_call_at IS NOT NULL OR escalated_at IS NOT NULL THEN 1 ELSE 0 END),
-                sum(CASE WHEN status = 'closed' THEN 1 ELSE 0 END),
-                sum(CASE WHEN status != 'closed' THEN 1 ELSE 0 END),
-                sum(CASE WHEN risk_level >= 2 AND escalated_at IS NULL THEN 1 ELSE 0 END),
-                sum(CASE WHEN risk_level = 1 THEN 1 ELSE 0 END),
-                sum(CASE WHEN risk_level = 2 THEN 1 ELSE 0 END),
-                sum(CASE WHEN risk_level = 3 THEN 1 ELSE 0 END)
-            FROM warnings WHERE time >= ? AND time < ?"""
-        row = self.conn.execute(sql, (start, end)).fetchone()
-        return dict(zip(keys, (value or 0 for value in row), strict=True))
+    def day_counts(self, start: str, end: str) -> dict[str, list | int]:
+        import fanzha_cli.storage.day_counts as counts
 
-    def fraud_type_counts(self, start: str, end: str) -> list[tuple]:
-        """(fraud type, warnings)."""
-        sql = "SELECT fraud_type, count(*) FROM warnings WHERE time >= ? AND time < ? GROUP BY fraud_type"
-        return self.conn.execute(sql, (start, end)).fetchall()
-
-    def action_counts(self, start: str, end: str) -> list[tuple]:
-        """(action, outcome, events) of the standing calls, SMS and visits."""
-        sql = f"""
-            SELECT action, outcome, count(*) FROM events e
-            WHERE at >= ? AND at < ? AND action IN ('call', 'sms', 'visit') AND {_STANDS} GROUP BY action, outcome"""
-        return self.conn.execute(sql, (start, end)).fetchall()
-
-    def station_acts(self, start: str, end: str) -> list[tuple]:
-        return self.conn.execute(_STATION_ACTS, (start, end, start, end)).fetchall()
-
-    def officer_acts(self, start: str, end: str) -> list[tuple]:
-        sql = f"""
-            SELECT officer, action, outcome, count(*) FROM events e WHERE at >= ? AND at < ?
-                AND (action IN ('call', 'escalate') OR action = 'stop-pay' AND outcome = 'requested') AND {_STANDS}
-            GROUP BY 1, 2, 3"""
-        return self.conn.execute(sql, (start, end)).fetchall()
+        details = "json_extract(details, '$.{}')".format
+        sql = counts.statement(":{}".format, "json_array", "json_group_array", _seconds, details)
+        return counts.read(self.conn.execute(sql, counts.params(start, end)).fetchone())
 
     def escalated_warnings(self, start: str, end: str) -> tuple[int, list[tuple]]:
         """(warnings handed to a station, [(station, warnings), ...]), from one read of the index."""
@@ -906,15 +862,6 @@ class SqliteStore:
             SELECT station, count(DISTINCT warning_id) FROM handed GROUP BY station"""
         (_, total), *by_station = self.conn.execute(sql, {"start": start, "end": end}).fetchall()
         return total, by_station
-
-    def escalations_by_channel(self, start: str, end: str) -> tuple[int, int, int]:
-        """(platform, wechat, phone): escalation events that used each channel."""
-        uses = ", ".join(
-            f"coalesce(sum(CASE WHEN ',' || channels || ',' LIKE '%,{channel},%' THEN 1 ELSE 0 END), 0)"
-            for channel in ("platform", "wechat", "phone")
-        )
-        sql = f"SELECT {uses} FROM events e WHERE at >= ? AND at < ? AND action = 'escalate' AND {_STANDS}"
-        return self.conn.execute(sql, (start, end)).fetchone()
 
     def overdue_by_day(self, start: str, end: str, limits: dict) -> list[tuple]:
         """(day, warnings of that day overdue now): never kept, since it changes with the clock; few, from indexes."""
@@ -944,13 +891,6 @@ class SqliteStore:
     def export_rows(self, start: str, end: str) -> list[tuple]:
         """Each warning of [start, end) with its disposition, for reporting back to the platform."""
         return self.conn.execute(_EXPORT_ROWS, {"start": start, "end": end}).fetchall()
-
-    def first_call_seconds(self, start: str, end: str) -> list[tuple]:
-        """One pass over the day's warnings gives the figures by risk level and by officer (first_call_by)."""
-        sql = f"""
-            SELECT risk_level, first_call_by, {_seconds("time", "first_call_at")} AS seconds, count(*) FROM warnings
-            WHERE time >= ? AND time < ? AND first_call_at IS NOT NULL GROUP BY 1, 2, 3"""
-        return self.conn.execute(sql, (start, end)).fetchall()
 
     def stop_payment_seconds(self, start: str, end: str) -> list[tuple]:
         """(minutes, results): how many results recorded in [start, end) came how many minutes after the request."""

@@ -185,6 +185,25 @@ def test_output_to_a_full_disk_is_one_line(tmp_path, db):
     assert db("SELECT holder FROM warnings") == [("test-officer",)]
 
 
+def test_a_reader_that_left_early_ends_the_command_quietly_with_its_own_code(tmp_path, db):
+    """`fanzha list | head`: a read cut short where its reader wanted is done (0), quietly; a `next` whose card was
+    cut still took the warning (1: stored, its report lost). The reader's end is closed before the command writes,
+    so that the pipe is broken whatever the machine's speed."""
+    fanzha("import", write_export(tmp_path / "in.csv", [warning_row(1), warning_row(2)]), cwd=tmp_path)
+    codes = {}
+    for command in ("list", "next"):
+        read_end, write_end = os.pipe()
+        os.close(read_end)
+        try:
+            result = fanzha(command, cwd=tmp_path, stdout=write_end)
+        finally:
+            os.close(write_end)
+        assert result.stderr == b"", (command, result.stderr)
+        codes[command] = result.returncode
+    assert codes == {"list": 0, "next": 1}
+    assert db("SELECT count(*) FROM warnings WHERE holder = 'test-officer'") == [(1,)]
+
+
 def test_a_closed_stdout_does_nothing_and_says_so(tmp_path, db):
     fanzha("import", write_export(tmp_path / "in.csv", [warning_row(1)]), cwd=tmp_path)
     result = subprocess.run(

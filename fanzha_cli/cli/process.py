@@ -108,7 +108,7 @@ def main() -> None:
         if _output_lost(exc):
             _discard_pending_output()
             _say_output_lost(exc)
-            sys.exit(_exit_code_after_lost_output())
+            sys.exit(_exit_code_after_lost_output(exc))
         err(f"fanzha: internal error: {type(exc).__name__}: {exc} (FANZHA_DEBUG=1 shows where)")
         sys.exit(2)
 
@@ -140,14 +140,19 @@ def _deliver_output(code: int) -> None:
     except (OSError, ValueError) as exc:
         _discard_pending_output()
         _say_output_lost(exc)
-        sys.exit(_exit_code_after_lost_output(code))
+        sys.exit(_exit_code_after_lost_output(exc, code))
+
+
+def _reader_left(exc: BaseException) -> bool:
+    """`fanzha list | head`: the reader has what it wanted and left (a broken pipe)."""
+    return isinstance(exc, BrokenPipeError) or getattr(exc, "broken_pipe", False)
 
 
 def _say_output_lost(exc: BaseException) -> None:
-    if isinstance(exc, BrokenPipeError) or getattr(exc, "broken_pipe", False):
-        return  # `fanzha list | head`: the reader has what it wanted and left
+    if _reader_left(exc):
+        return
     reason = exc.strerror if isinstance(exc, OSError) else str(exc)
-    stored = _exit_code_after_lost_output() == 1
+    stored = _stored()
     after = "; what the command did was stored (run it again, or `fanzha show`, to see it)" if stored else ""
     err(f"fanzha: cannot write the output: {reason}{after}")
 
@@ -171,8 +176,14 @@ def _discard_pending_output() -> None:
         pass
 
 
-def _exit_code_after_lost_output(code: int = 2) -> int:
-    """2 when nothing was done; 1 when the command stored something whose report was lost (SPEC §4)."""
+def _exit_code_after_lost_output(exc: BaseException, code: int = 0) -> int:
+    """1 when the command stored something whose report was lost, or had said 1 itself (SPEC §4); else, for a reader
+    that left early, the command's own code (a read cut short where the reader wanted: 0); else 2, nothing done."""
+    if _stored() or code == 1:
+        return 1
+    return code if _reader_left(exc) else 2
+
+
+def _stored() -> bool:
     writes = sys.modules.get("fanzha_cli.storage.writes")  # not imported: nothing was opened, nothing stored
-    stored = writes is not None and writes.any_committed()
-    return 1 if stored or code == 1 else 2
+    return writes is not None and writes.any_committed()

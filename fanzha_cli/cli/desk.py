@@ -515,21 +515,67 @@ def list_(
         if overdue:
             columns += ("why overdue",)
         if output.is_terminal():  # a terminal gets the tables; NO_COLOR takes only the colour away (Rich honours it)
-            from rich.table import Table
-
-            from fanzha_cli.output import console
-
-            table = Table()
-            for key in columns:  # the id and the masked phone never cut (the id's last four are what gets typed)
-                whole = key in ("id", "phone")
-                width = max(len(str(view[key])) for view in views) if whole else None
-                table.add_column(key, no_wrap=whole, min_width=width, overflow="fold")
-            for view in views:
-                table.add_row(*(str(view[key]) for key in columns), style=RISK_STYLE[parse_risk(view["risk"])])
-            console().print(table)
+            _terminal_list(views, columns[:8], overdue)
             return
         for view in views:
             out("\t".join("" if view[key] is None else str(view[key]) for key in columns))
+
+
+# On a terminal: the time without its year and seconds (the queue is today's and yesterday's), the attempts as the
+# calls made; the id and the masked phone never cut (an id's last four are what gets typed), the rest folded.
+_SHOWN_AS = {"time": lambda time: time[5:16]}
+_HEADERS = {"attempts": "calls"}
+_WHOLE = ("id", "time", "risk", "phone", "attempts")
+_GAP = 2
+
+
+def _fitted(widths: list[int], columns: tuple[str, ...], room: int) -> list[int]:
+    """The columns' widths narrowed to the terminal's, the widest of those that may fold first (down to two
+    characters of Chinese), the others whole."""
+    widths = list(widths)
+    foldable = [n for n, key in enumerate(columns) if key not in _WHOLE]
+    excess = sum(widths) + _GAP * (len(widths) - 1) - room
+    while excess > 0 and foldable:
+        widest = max(foldable, key=lambda n: widths[n])
+        if widths[widest] <= 4:
+            break  # too narrow a terminal: its own wrapping takes over
+        widths[widest] -= 1
+        excess -= 1
+    return widths
+
+
+def _terminal_list(views: list[dict], columns: tuple[str, ...], overdue: bool) -> None:
+    """The warnings as a table with no rules, its columns two spaces apart; with --overdue, each row followed by why,
+    on a line of its own (as a column it would be a few characters wide on an 80-column terminal). Each row is a
+    table of its own with the same widths, so that the lines of why can go between them."""
+    from rich.cells import cell_len
+    from rich.padding import Padding
+    from rich.table import Table
+
+    from fanzha_cli.output import console
+
+    shown = [["" if view[key] is None else _SHOWN_AS.get(key, str)(view[key]) for key in columns] for view in views]
+    widths = [
+        max(cell_len(_HEADERS.get(key, key)), *(cell_len(row[n]) for row in shown)) for n, key in enumerate(columns)
+    ]
+    screen = console()
+    widths = _fitted(widths, columns, screen.width)
+
+    def table(header: bool) -> Table:
+        grid = Table(box=None, padding=(0, _GAP, 0, 0), show_header=header, header_style="bold", pad_edge=False)
+        for key, width in zip(columns, widths, strict=True):
+            grid.add_column(_HEADERS.get(key, key), width=width, no_wrap=key in _WHOLE, overflow="fold")
+        return grid
+
+    rows = table(header=True)
+    for view, cells in zip(views, shown, strict=True):
+        rows.add_row(*cells, style=RISK_STYLE[parse_risk(view["risk"])])
+        if overdue:
+            screen.print(rows)
+            screen.print(Padding(view["why overdue"], (0, 0, 0, 4)))
+            rows = table(header=False)
+    if not overdue:
+        screen.print(rows)
 
 
 def _overdue_text(reason: dict) -> str:

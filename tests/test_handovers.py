@@ -137,8 +137,8 @@ def test_the_summary_says_which_station_is_slow_and_who_is_overloaded(run, hande
     assert li["median_first_call_minutes"] == 95  # 0002 (08:10 → 09:50) and 0004 (08:30 → 10:00): 100 and 90
     assert (wang["calls"], wang["reached"], wang["median_first_call_minutes"]) == (1, 1, 240)
     text = run("summary", "--date", "2026-11-24").stdout  # the same, for a supervisor reading it
-    assert "station 阳逻派出所: received 3, acknowledged 2, median ack min 17, dissuaded 0, not found 1" in text
-    assert "officer li: calls 2, reached 1, handed over 0, stop-payments 0, median first call min 95" in text
+    assert "station 阳逻派出所: received 3, acknowledged 2, median ack 17 min, dissuaded 0, not found 1" in text
+    assert "officer li: calls 2, reached 1, handed over 0, stop-payments 0, median first call 1 h 35 min" in text
     ranged = json.loads(run("summary", "--from", "2026-11-23", "--to", "2026-11-24", "--json").stdout)
     assert ranged["total"]["stations"] == day["stations"] and ranged["total"]["by_officer"] == day["by_officer"]
 

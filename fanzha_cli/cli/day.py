@@ -187,7 +187,7 @@ def more_lines(figures: dict) -> list[str]:
         lines.append(
             f"紧急止付 {stop['requested']} requested · {stop['frozen']} frozen, {stop['partial']} partial,"
             f" {stop['failed']} failed · 挽损 kept {yuan_text(stop['kept_yuan'].fen)} 元"
-            + (f" · 中位 {median} 分钟 to the bank's answer" if median is not None else "")
+            + (f" · median {_duration(median)} to the bank's answer" if median is not None else "")
         )
     held = {key: stop[key] for key in ("extended", "formally_frozen", "released", "expired_unfrozen")}
     if any(held.values()):
@@ -220,8 +220,8 @@ def _plain(report: dict) -> None:
 
 
 # A supervisor's two questions (SPEC §9): which station is slow, who is overloaded
-_STATION_HEADER = ("station", "received", "acknowledged", "median ack min", "dissuaded", "not found", "moved", "late")
-_OFFICER_HEADER = ("officer", "calls", "reached", "handed over", "stop-payments", "median first call min")
+_STATION_HEADER = ("station", "received", "acknowledged", "median ack", "dissuaded", "not found", "moved", "late")
+_OFFICER_HEADER = ("officer", "calls", "reached", "handed over", "stop-payments", "median first call")
 
 
 def _station_rows(figures: dict) -> list[tuple]:
@@ -230,7 +230,7 @@ def _station_rows(figures: dict) -> list[tuple]:
             name,
             s["received"],
             s["acknowledged"],
-            _or_dash(s["median_minutes_to_ack"]),
+            _duration(s["median_minutes_to_ack"]),
             *s["visits"].values(),
             s["overdue"],
         )
@@ -238,15 +238,26 @@ def _station_rows(figures: dict) -> list[tuple]:
     ]
 
 
+_FIRST_CALL = "median_first_call_minutes"
+
+
 def _officer_rows(figures: dict) -> list[tuple]:
     return [
-        (name, o["calls"], o["reached"], o["escalations"], o["stop_payments"], _or_dash(o["median_first_call_minutes"]))
+        (
+            name,
+            o["calls"],
+            o["reached"],
+            o["escalations"],
+            o["stop_payments"],
+            _duration(o["median_first_call_minutes"]),
+        )
         for name, o in figures["by_officer"].items()
     ]
 
 
-def _or_dash(value) -> str:
-    return "—" if value is None else str(value)
+def _duration(minutes: float | None) -> str:
+    """Minutes as the headline says them (9 h 29 min, 3 d 4 h): a figure in minutes alone was read as another."""
+    return "—" if minutes is None else spoken_duration(round(minutes))
 
 
 def _busiest(report: dict, day: dict) -> bool:

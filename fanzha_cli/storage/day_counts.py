@@ -17,8 +17,9 @@ from fanzha_cli.domain.model import DISPOSITIONS
 #   totals       received, disposed, closed, open, high_not_escalated, medium, high, urgent
 #   fraud_types  (fraud type, warnings)
 #   first_calls  (risk level, officer, whole seconds from the warning's time, warnings): warnings first called, by
-#                the officer (none when another program logged it), counted by each value, from which a median or a
-#                P90 is exact and which add up over days
+#                the officer (none when another program logged it), after so many seconds (below 0 when stamped
+#                ahead of the clock), counted by each value: a median or a P90 from them is exact, and they add up
+#                over days
 #   actions      (action, outcome, events) of the standing calls, SMS and visits
 #   stations     (station, action, outcome, seconds, events): the standing acknowledgements (seconds from the
 #                hand-over, its ``handed_at``; no outcome) and visits (their outcome, under the station that
@@ -29,7 +30,7 @@ from fanzha_cli.domain.model import DISPOSITIONS
 #   by_station   (station, warnings handed to it)
 #   channels     platform, wechat, phone: escalation events that used each
 #   earlier      (day received, warnings, calls, escalated) of the warnings received before the day and acted on
-#                in it (a disposition: storage.model.DISPOSITIONS)
+#                in it (a disposition: domain.model.DISPOSITIONS)
 COUNTS = (
     "totals",
     "fraud_types",

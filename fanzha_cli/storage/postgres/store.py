@@ -797,8 +797,9 @@ class PostgresStore:
 
     # --- the day's totals (SPEC §6) ----------------------------------------------------------------------------
     # Figures are computed from the rows each time on PostgreSQL: the days' kept figures of SQLite are not kept
-    # here yet (kept_figures finds none, keep_figures keeps none), which changes the time a range takes, not its
-    # figures.
+    # here (kept_figures finds none, keep_figures keeps none), which changes the time a range takes, not its
+    # figures. Kept ones would have to know who asked: under row-level security a station's login counts only its
+    # own station's warnings.
 
     def day_counts(self, start: str, end: str) -> dict[str, list | int]:
         import fanzha_cli.storage.day_counts as counts

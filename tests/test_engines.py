@@ -282,8 +282,8 @@ def test_a_first_load_on_the_server_builds_the_indexes_again_every_one_as_it_was
 
 @pytest.fixture(scope="module")
 def big_server_db(pg_server):
-    """200,000 warnings on the server, made by SQL (the import is not what is measured here), most of them closed,
-    a day's worth open, analyzed as autovacuum would."""
+    """200,000 warnings on the server, made by SQL (the import is not what is measured here), most of them closed
+    (each taken and called), a day's worth open, analyzed as autovacuum would."""
     import pg_cluster
     import psycopg2
 
@@ -302,6 +302,12 @@ def big_server_db(pg_server):
                 CASE WHEN n > 197000 THEN NULL ELSE '2026-11-01 00:00:00' END
             FROM generate_series(1, 200000) AS n"""
         )
+        for action, outcome in (("take", None), ("call", "reached")):  # each closed one taken and called
+            cur.execute(
+                """INSERT INTO events (warning_id, at, logged_at, officer, action, outcome)
+                SELECT id, time, time, 'o', %s, %s FROM warnings WHERE status = 'closed' ORDER BY seq""",
+                (action, outcome),
+            )
         cur.execute("ANALYZE")
     conn.close()
     return url
@@ -364,6 +370,19 @@ def test_the_hot_reads_on_the_server_read_their_index(big_server_db, name, sql, 
     plan = _plan(big_server_db, sql, params)
     assert re.search(f"Index (Only )?Scan using {index} on warnings|Bitmap Index Scan on {index}", plan), (name, plan)
     assert "Seq Scan on warnings" not in plan, (name, plan)
+
+
+def test_a_days_figures_read_its_warnings_and_its_events_once_each_by_their_time(big_server_db):
+    """A summary's day (storage.day_counts): its warnings read once by warnings_time and its events once by
+    events_at, each kept for the counts; only warnings received earlier are then looked up, by their key."""
+    import fanzha_cli.storage.day_counts as counts
+    from fanzha_cli.storage.postgres import store as pg_store
+
+    plan = _plan(big_server_db, pg_store.day_counts_sql(), counts.params("2026-11-24 00:00:00", "2026-11-25 00:00:00"))
+    reads = re.findall(r"(?:Index|Index Only|Bitmap Index|Bitmap Heap|Seq) Scan (?:using|on) (\w+)", plan)
+    assert reads.count("warnings_time") == 1 and reads.count("events_at") == 1, plan
+    assert set(reads) <= {"warnings_time", "events_at", "events_undoes", "warnings_pkey"}, plan
+    assert "Seq Scan" not in plan, plan
 
 
 def test_db_copy_moves_a_whole_history_to_the_server_and_back_and_shows_the_same(pg_server, run, tmp_path, monkeypatch):

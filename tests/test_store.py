@@ -160,6 +160,23 @@ def test_reading_a_plan_leaves_nothing_written(big_db):
     assert big_db.conn.execute("SELECT count(*) FROM warnings WHERE status = 'taken'").fetchone() == before
 
 
+def test_a_days_figures_read_its_warnings_and_its_events_once_each_by_their_time(big_db):
+    """A summary's day (storage.day_counts): its warnings read once by warnings_time and its events once by
+    events_at, each kept (materialized) for the counts; only warnings received earlier are looked up, by their key."""
+    [(_, plan)] = sqlite_plans.plans_of(big_db, lambda s: s.day_counts("2026-11-18 00:00:00", "2026-11-19 00:00:00"))
+    reads = [step for step in plan if step.startswith(("SEARCH", "SCAN")) and "USING" in step]
+    assert plan.count("MATERIALIZE received") == 1 and plan.count("MATERIALIZE acted") == 1, plan
+    assert reads == [
+        "SEARCH warnings USING INDEX warnings_time (time>? AND time<?)",
+        "SEARCH e USING INDEX events_at (at>? AND at<?)",
+        "SEARCH u USING COVERING INDEX events_undoes (undoes=?)",
+        "SEARCH w USING INDEX sqlite_autoindex_warnings_1 (id=?)",
+    ], plan
+    assert not [
+        step for step in plan if step.startswith("SCAN") and step.split()[1] in ("warnings", "events", "e", "w")
+    ]
+
+
 def test_received_per_day_uses_the_time_index(big_db):
     plan = " | ".join(sqlite_plans.query_plan(big_db, "count_received"))
     assert "warnings_time" in plan

@@ -107,6 +107,14 @@ def _seconds(start: str, end: str) -> str:
     return f"round(EXTRACT(EPOCH FROM ({end}::timestamp - {start}::timestamp)))::bigint"
 
 
+def day_counts_sql() -> str:
+    """The statement of a day's counts (storage.day_counts) in PostgreSQL's words."""
+    import fanzha_cli.storage.day_counts as counts
+
+    details = "(details::json ->> '{}')".format
+    return counts.statement("%({})s".format, "json_build_array", "json_agg", _seconds, details)
+
+
 _DISPOSED_IN_RANGE = (
     "e.at >= %(start)s AND e.at < %(end)s AND e.action IN ("
     + ", ".join(f"'{action}'" for action in DISPOSITIONS)
@@ -804,9 +812,7 @@ class PostgresStore:
     def day_counts(self, start: str, end: str) -> dict[str, list | int]:
         import fanzha_cli.storage.day_counts as counts
 
-        details = "(details::json ->> '{}')".format
-        sql = counts.statement("%({})s".format, "json_build_array", "json_agg", _seconds, details)
-        return counts.read(self._one(sql, counts.params(start, end)))
+        return counts.read(self._one(day_counts_sql(), counts.params(start, end)))
 
     def escalated_warnings(self, start: str, end: str) -> tuple[int, list[tuple]]:
         sql = f"""WITH handed AS MATERIALIZED (

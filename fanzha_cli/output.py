@@ -90,7 +90,22 @@ def _write(stream, text: str, style: str | None) -> None:
         else:
             print(text, file=stream)
     except OSError as exc:
-        raise OutputLost(exc.strerror or str(exc), broken_pipe=isinstance(exc, BrokenPipeError)) from None
+        raise _lost(exc) from None
+
+
+def _lost(exc: OSError) -> OutputLost:
+    return OutputLost(exc.strerror or str(exc), broken_pipe=isinstance(exc, BrokenPipeError))
+
+
+class Stdout:
+    """stdout for a writer that writes on its own (the csv module's), its failures as out()'s: a reader that left
+    is not taken by Click for an error (Click ends a broken pipe with exit 1)."""
+
+    def write(self, text: str) -> int:
+        try:
+            return sys.stdout.write(text)
+        except OSError as exc:
+            raise _lost(exc) from None
 
 
 class OutputLost(Exception):

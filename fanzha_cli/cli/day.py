@@ -13,7 +13,7 @@ from fanzha_cli.domain.desk import Desk, read_word
 from fanzha_cli.domain.errors import FanzhaError
 from fanzha_cli.domain.values import parse_day
 from fanzha_cli.domain.vocab import EXPORT_BY_WORDS
-from fanzha_cli.output import counted, err, json_indent, out, spoken_duration
+from fanzha_cli.output import Stdout, counted, err, json_indent, out, spoken_duration
 
 Day = Annotated[str | None, typer.Option("--date", help="One day: YYYY-MM-DD, today (default), yesterday.")]
 From = Annotated[str | None, typer.Option("--from", help="First day of a range.")]
@@ -117,7 +117,6 @@ CSV_COLUMNS = (
 
 def _csv(report: dict) -> None:
     import csv
-    import sys
 
     from fanzha_cli.domain.money import Yuan, yuan_number
 
@@ -129,7 +128,7 @@ def _csv(report: dict) -> None:
             return yuan_number(value.fen)
         return "" if value is None else value
 
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = csv.writer(Stdout(), lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for figures in report.get("days", [report]):
         writer.writerow([cell(figures, column) for column in CSV_COLUMNS])
@@ -359,7 +358,6 @@ def export(
 
     Example: fanzha export --by action --date yesterday -o 昨日处置.xlsx
     """
-    import sys
 
     from fanzha_cli.files.export import rows, write_csv, write_workbook
     from fanzha_cli.files.safe import private_file
@@ -372,7 +370,7 @@ def export(
         first, last = choose_days(date, start, end, desk.now.date())
         records = rows(desk.store, first, last, by=by)
         if output is None:
-            write_csv(records, sys.stdout, bom=True)  # so that `> day.csv` opens in Excel with its Chinese
+            write_csv(records, Stdout(), bom=True)  # so that `> day.csv` opens in Excel with its Chinese
             return
         if output.suffix.lower() == ".xlsx":
             write_workbook(records, output)

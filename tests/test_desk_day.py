@@ -151,7 +151,7 @@ def test_no_color_on_a_terminal_keeps_the_table(run, day, monkeypatch):
     monkeypatch.setattr("fanzha_cli.output.is_terminal", lambda stream=None: True)
     monkeypatch.setenv("NO_COLOR", "1")
     text = run("list").stdout
-    assert text.splitlines()[0].split() == ["id", "time", "risk", "status", "name", "phone", "station", "calls"]
+    assert text.splitlines()[0].split() == ["id", "time", "risk", "status", "name", "phone", "station", "tries"]
     assert "\x1b[" not in text
 
 

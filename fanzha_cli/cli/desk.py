@@ -521,20 +521,26 @@ def list_(
             out("\t".join("" if view[key] is None else str(view[key]) for key in columns))
 
 
-# On a terminal: the time without its year and seconds (the queue is today's and yesterday's), the attempts as the
-# calls made; the id and the masked phone never cut (an id's last four are what gets typed), the rest folded.
-_SHOWN_AS = {"time": lambda time: time[5:16]}
-_HEADERS = {"attempts": "calls"}
+# On a terminal: the time without its year and seconds (the queue is today's and yesterday's), a station as officers
+# say it (阳逻 for 阳逻派出所, as `find` shows it), the attempts under a narrower word; the id and the masked phone
+# never cut (an id's last four are what gets typed), the rest folded.
+_SHOWN_AS = {"time": lambda time: time[5:16], "station": lambda name: name.removesuffix("派出所")}
+_HEADERS = {"attempts": "tries"}
 _WHOLE = ("id", "time", "risk", "phone", "attempts")
 _GAP = 2
 
 
-def _fitted(widths: list[int], columns: tuple[str, ...], room: int) -> list[int]:
-    """The columns' widths narrowed to the terminal's, the widest of those that may fold first (down to two
-    characters of Chinese), the others whole."""
+def _fitted(widths: list[int], content: list[int], columns: tuple[str, ...], room: int) -> list[int]:
+    """The columns' widths narrowed to the terminal's: first the headers wider than what they head are folded
+    ("stat/us"), then the widest of the columns that may fold (down to two characters of Chinese); the id, time,
+    risk, phone and attempts stay whole."""
     widths = list(widths)
     foldable = [n for n, key in enumerate(columns) if key not in _WHOLE]
     excess = sum(widths) + _GAP * (len(widths) - 1) - room
+    for n in sorted(foldable, key=lambda n: content[n] - widths[n]):
+        narrower = max(content[n], 4, widths[n] - max(excess, 0))
+        excess -= widths[n] - narrower
+        widths[n] = narrower
     while excess > 0 and foldable:
         widest = max(foldable, key=lambda n: widths[n])
         if widths[widest] <= 4:
@@ -555,11 +561,10 @@ def _terminal_list(views: list[dict], columns: tuple[str, ...], overdue: bool) -
     from fanzha_cli.output import console
 
     shown = [["" if view[key] is None else _SHOWN_AS.get(key, str)(view[key]) for key in columns] for view in views]
-    widths = [
-        max(cell_len(_HEADERS.get(key, key)), *(cell_len(row[n]) for row in shown)) for n, key in enumerate(columns)
-    ]
+    content = [max(cell_len(row[n]) for row in shown) for n in range(len(columns))]
+    widths = [max(cell_len(_HEADERS.get(key, key)), content[n]) for n, key in enumerate(columns)]
     screen = console()
-    widths = _fitted(widths, columns, screen.width)
+    widths = _fitted(widths, content, columns, screen.width)
 
     def table(header: bool) -> Table:
         grid = Table(box=None, padding=(0, _GAP, 0, 0), show_header=header, header_style="bold", pad_edge=False)

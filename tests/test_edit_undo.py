@@ -194,6 +194,18 @@ def test_undo_dry_run_of_a_call_names_the_action_the_warning_and_the_status_it_g
     assert db("SELECT status, attempts FROM warnings WHERE id = ?", (taken,)) == [("taken", 0)]
 
 
+def test_undo_of_an_act_that_changed_no_status_names_the_status_it_keeps(run, db, two):
+    """An acknowledgement changes no status: the dry run and the undo say which one the warning keeps (the README: a
+    dry run names the status the warning would go back to), not nothing."""
+    assert run("escalate", W1).exit_code == 0
+    assert run("ack", W1).exit_code == 0
+    [(status,)] = db("SELECT status FROM warnings WHERE id = ?", (W1,))
+    preview = run("undo", "--dry-run")
+    assert preview.stdout.startswith(f"would undo: ack on {W1} — it would stay {status} "), preview.stdout
+    assert run("undo").stdout.startswith(f"undone: ack on {W1} — it stays {status}")
+    assert db("SELECT status FROM warnings WHERE id = ?", (W1,)) == [(status,)]
+
+
 def test_undo_dry_run_refuses_as_undo_does(run, db, two):
     for args in (("undo", "--dry-run"), ("undo",)):
         result = run(*args)

@@ -74,6 +74,17 @@ def test_a_warning_of_day1_acted_on_day2_is_in_the_export_by_action_only(run, ba
     ]  # fmt: skip
 
 
+def test_a_day_that_received_nothing_exports_a_header_and_says_where_its_work_is(run, backlog):
+    """Worked on, nothing received: the header alone on stdout (a file the platform still takes), and a note on
+    stderr pointing at --by action, which lists that day's work; not a silent header that looks like a failure."""
+    day3 = "2026-11-26"
+    assert run("log", UNTOUCHED, "reached", "--at", f"{day3} 09:00").exit_code == 0
+    empty = run("export", "--date", day3)
+    assert empty.exit_code == 0 and ids(empty.stdout) == [] and header(empty.stdout)
+    assert empty.stderr.startswith(f"no warnings of {day3}: `--by action` exports the warnings worked on"), empty.stderr
+    assert ids(run("export", "--by", "action", "--date", day3).stdout) == [UNTOUCHED]
+
+
 def test_the_by_words_in_english_and_chinese(run, backlog):
     by_action = run("export", "--by", "action", "--date", DAY2).stdout
     by_warning = run("export", "--by", "warning", "--date", DAY2).stdout

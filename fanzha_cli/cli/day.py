@@ -369,6 +369,12 @@ def export(
         desk = Desk(ctx.obj.open_store(), ctx.obj.officer)
         first, last = choose_days(date, start, end, desk.now.date())
         records = rows(desk.store, first, last, by=by)
+        span = str(first) if first == last else f"{first} to {last}"
+        if not records and by == "warning":  # on stdout too: a header alone looked like a failed export
+            err(
+                f"no warnings of {span}: `--by action` exports the warnings worked on in it, whenever they came",
+                "yellow",
+            )
         if output is None:
             write_csv(records, Stdout(), bom=True)  # so that `> day.csv` opens in Excel with its Chinese
             return
@@ -377,12 +383,6 @@ def export(
         else:
             with private_file(output, encoding="utf-8", newline="") as handle:
                 write_csv(records, handle, bom=True)
-        span = str(first) if first == last else f"{first} to {last}"
-        if not records and by == "warning":
-            err(
-                f"no warnings of {span}: `--by action` exports the warnings worked on in it, whenever they came",
-                "yellow",
-            )
         if by == "action":
             earlier = sum(1 for record in records if record[1] < f"{first} 00:00:00")  # 预警时间, before the first day
             acted = f"{counted(len(records), 'warning')} acted on {span} ({earlier} received before {first})"

@@ -302,9 +302,12 @@ def report_undo(result: dict) -> None:
     """``undone: call unreachable on WH… — it is new again``: the action first; a dry run says what it would do."""
     would = result.get("dry_run")
     what = result["undid"] + (f" {result['outcome']}" if result["outcome"] else "")
-    back = ""
     if result["changed"]:
         back = f" — it would be {result['status']} again" if would else f" — it is {result['status']} again"
+    elif not result.get("restored"):  # an acknowledgement, a note: the status stays (README: a dry run names it)
+        back = f" — it would stay {result['status']}" if would else f" — it stays {result['status']}"
+    else:
+        back = ""
     if result.get("restored"):
         back += " — " + ", ".join(
             f"{key} {_edit_value(key, value['now'])} → {_edit_value(key, value['back_to'])}"

@@ -139,6 +139,24 @@ def test_full_account_only_where_it_is_read_out(run, day, tmp_path):
     assert mask_account(ACCOUNT) == "6222***********3445"
 
 
+def test_the_list_on_an_80_column_terminal_keeps_what_is_read_to_the_bank_whole(run, day, monkeypatch):
+    """The request's id, the warning's, the masked account and the amount are never cut (they were 'WH202…',
+    '6222*…', '450,0…' at 80 columns); the wait and the hold's end go on a line under their row."""
+    monkeypatch.setattr("fanzha_cli.output.is_terminal", lambda stream=None: True)
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("NO_COLOR", "1")
+    request = add(run, "W1", "45万", "2026-11-24 13:20")
+    run("stop-pay", "result", str(request["id"]), "frozen", "--at", "2026-11-24 13:46")
+    add(run, "W2", "3000", "2026-11-24 13:30")
+    lines = run("stop-pay", "list").stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), lines
+    for whole in ("W1", "W2", mask_account(ACCOUNT), "450,000.00", "3,000.00"):
+        assert any(f" {whole} " in f" {line} " for line in lines), (whole, lines)
+    answered = [line for line in lines if line.startswith("    the bank answered in 26 min · ")]
+    assert answered and "2026-11-26 13:46" in answered[0], lines  # the hold's end (ended, by the real clock)
+    assert any(line.startswith("    waiting ") for line in lines), lines
+
+
 def test_mistakes_change_nothing(run, db, day):
     request = add(run, "W1", "45万", "2026-11-24 13:20")
     run("stop-pay", "result", str(request["id"]), "frozen", "--at", "2026-11-24 13:46")

@@ -304,10 +304,10 @@ def report_undo(result: dict) -> None:
     what = result["undid"] + (f" {result['outcome']}" if result["outcome"] else "")
     if result["changed"]:
         back = f" — it would be {result['status']} again" if would else f" — it is {result['status']} again"
-    elif not result.get("restored"):  # an acknowledgement, a note: the status stays (README: a dry run names it)
+    elif result.get("restored") or result["request"]:
+        back = ""  # an edit says its values below, a stop-payment its request
+    else:  # an acknowledgement, a note: the status it keeps (the README: a dry run names it)
         back = f" — it would stay {result['status']}" if would else f" — it stays {result['status']}"
-    else:
-        back = ""
     if result.get("restored"):
         back += " — " + ", ".join(
             f"{key} {_edit_value(key, value['now'])} → {_edit_value(key, value['back_to'])}"
@@ -530,60 +530,19 @@ def list_(
 _SHOWN_AS = {"time": lambda time: time[5:16], "station": lambda name: name.removesuffix("派出所")}
 _HEADERS = {"attempts": "tries"}
 _WHOLE = ("id", "time", "risk", "phone", "attempts")
-_GAP = 2
-
-
-def _fitted(widths: list[int], content: list[int], columns: tuple[str, ...], room: int) -> list[int]:
-    """The columns' widths narrowed to the terminal's: first the headers wider than what they head are folded
-    ("stat/us"), then the widest of the columns that may fold (down to two characters of Chinese); the id, time,
-    risk, phone and attempts stay whole."""
-    widths = list(widths)
-    foldable = [n for n, key in enumerate(columns) if key not in _WHOLE]
-    excess = sum(widths) + _GAP * (len(widths) - 1) - room
-    for n in sorted(foldable, key=lambda n: content[n] - widths[n]):
-        narrower = max(content[n], 4, widths[n] - max(excess, 0))
-        excess -= widths[n] - narrower
-        widths[n] = narrower
-    while excess > 0 and foldable:
-        widest = max(foldable, key=lambda n: widths[n])
-        if widths[widest] <= 4:
-            break  # too narrow a terminal: its own wrapping takes over
-        widths[widest] -= 1
-        excess -= 1
-    return widths
 
 
 def _terminal_list(views: list[dict], columns: tuple[str, ...], overdue: bool) -> None:
-    """The warnings as a table with no rules, its columns two spaces apart; with --overdue, each row followed by why,
-    on a line of its own (as a column it would be a few characters wide on an 80-column terminal). Each row is a
-    table of its own with the same widths, so that the lines of why can go between them."""
-    from rich.cells import cell_len
-    from rich.padding import Padding
-    from rich.table import Table
+    """The warnings as rows coloured by risk; with --overdue, why under each."""
+    from fanzha_cli.cli.rows import print_rows
 
-    from fanzha_cli.output import console
-
-    shown = [["" if view[key] is None else _SHOWN_AS.get(key, str)(view[key]) for key in columns] for view in views]
-    content = [max(cell_len(row[n]) for row in shown) for n in range(len(columns))]
-    widths = [max(cell_len(_HEADERS.get(key, key)), content[n]) for n, key in enumerate(columns)]
-    screen = console()
-    widths = _fitted(widths, content, columns, screen.width)
-
-    def table(header: bool) -> Table:
-        grid = Table(box=None, padding=(0, _GAP, 0, 0), show_header=header, header_style="bold", pad_edge=False)
-        for key, width in zip(columns, widths, strict=True):
-            grid.add_column(_HEADERS.get(key, key), width=width, no_wrap=key in _WHOLE, overflow="fold")
-        return grid
-
-    rows = table(header=True)
-    for view, cells in zip(views, shown, strict=True):
-        rows.add_row(*cells, style=RISK_STYLE[parse_risk(view["risk"])])
-        if overdue:
-            screen.print(rows)
-            screen.print(Padding(view["why overdue"], (0, 0, 0, 4)))
-            rows = table(header=False)
-    if not overdue:
-        screen.print(rows)
+    print_rows(
+        [_HEADERS.get(key, key) for key in columns],
+        [["" if view[key] is None else _SHOWN_AS.get(key, str)(view[key]) for key in columns] for view in views],
+        whole={n for n, key in enumerate(columns) if key in _WHOLE},
+        styles=[RISK_STYLE[parse_risk(view["risk"])] for view in views],
+        notes=[view["why overdue"] for view in views] if overdue else None,
+    )
 
 
 def _overdue_text(reason: dict) -> str:

@@ -9,7 +9,7 @@ from fanzha_cli import output
 from fanzha_cli.cli.application import AsJson, At, Note, app, parsed_at, reported
 from fanzha_cli.domain.desk import Desk
 from fanzha_cli.domain.vocab import STOP_PAY_STATUS_ZH
-from fanzha_cli.output import json_indent, out
+from fanzha_cli.output import json_indent, out, spoken_duration
 
 stop_pay_app = typer.Typer(
     help="Emergency stop-payments (紧急止付): ask a bank to freeze the account the money went to.\n\n"
@@ -164,7 +164,6 @@ def stop_pay_list(
         if not views:
             out("no stop-payment requests")
             return
-        columns = ("id", "warning", "bank", "account", "amount", "requested_at", "status", "waiting / result", "hold")
         lines = [
             (
                 str(v["id"]),
@@ -179,18 +178,28 @@ def stop_pay_list(
             )
             for v in views
         ]
-        if output.is_terminal():  # a terminal gets the tables; NO_COLOR takes only the colour away (Rich honours it)
-            from rich.table import Table
+        if output.is_terminal():  # a terminal gets the rows; NO_COLOR takes only the colour away (Rich honours it)
+            from fanzha_cli.cli.rows import print_rows
 
-            from fanzha_cli.output import console
-
-            table = Table(*columns, title="紧急止付 stop-payments")
-            for line, view in zip(lines, views, strict=True):
-                table.add_row(*line, style="bold red" if view["overdue"] else None)
-            console().print(table)
+            out("紧急止付 stop-payments", "bold")
+            # the ids, the account and the amount never cut (read to the bank), the time without its year and
+            # seconds; the wait (or the bank's answer) and the hold's end on a line under the row
+            print_rows(
+                ["id", "warning", "bank", "account", "amount", "requested", "status"],
+                [[*line[:5], line[5][5:16], line[6]] for line in lines],
+                whole={0, 1, 3, 4},
+                styles=["bold red" if view["overdue"] else None for view in views],
+                notes=[" · ".join(filter(None, (_answered(view), hold_text(view)))) for view in views],
+            )
             return
         for line in lines:
             out("\t".join(line))
+
+
+def _answered(view: dict) -> str:
+    if view["status"] == "open":
+        return f"waiting {spoken_duration(view['minutes_waiting'])}"
+    return f"the bank answered in {spoken_duration(view['minutes_to_result'])}"
 
 
 def json_view(view: dict) -> dict:

@@ -237,9 +237,6 @@ def _station_rows(figures: dict) -> list[tuple]:
     ]
 
 
-_FIRST_CALL = "median_first_call_minutes"
-
-
 def _officer_rows(figures: dict) -> list[tuple]:
     return [
         (
@@ -358,7 +355,6 @@ def export(
 
     Example: fanzha export --by action --date yesterday -o 昨日处置.xlsx
     """
-
     from fanzha_cli.files.export import rows, write_csv, write_workbook
     from fanzha_cli.files.safe import private_file
 

@@ -197,9 +197,12 @@ def stop_pay_list(
 
 
 def _answered(view: dict) -> str:
+    """How long the request has waited, or how soon the bank answered (minutes to a tenth, said whole; none for a
+    request withdrawn unanswered)."""
     if view["status"] == "open":
         return f"waiting {spoken_duration(view['minutes_waiting'])}"
-    return f"the bank answered in {spoken_duration(view['minutes_to_result'])}"
+    minutes = view["minutes_to_result"]
+    return "" if minutes is None else f"the bank answered in {spoken_duration(max(0, round(minutes)))}"
 
 
 def json_view(view: dict) -> dict:

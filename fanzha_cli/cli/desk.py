@@ -518,27 +518,28 @@ def list_(
         if overdue:
             columns += ("why overdue",)
         if output.is_terminal():  # a terminal gets the tables; NO_COLOR takes only the colour away (Rich honours it)
-            _terminal_list(views, columns[:8], overdue)
+            _terminal_list(views, columns[:8], overdue, desk.now.year)
             return
         for view in views:
             out("\t".join("" if view[key] is None else str(view[key]) for key in columns))
 
 
-# On a terminal: the time without its year and seconds (the queue is today's and yesterday's), a station as officers
-# say it (阳逻 for 阳逻派出所, as `find` shows it), the attempts under a narrower word; the id and the masked phone
-# never cut (an id's last four are what gets typed), the rest folded.
-_SHOWN_AS = {"time": lambda time: time[5:16], "station": lambda name: name.removesuffix("派出所")}
+# On a terminal: the time without its seconds, and without its year if this year's (as `find` shows it), a station
+# as officers say it (阳逻 for 阳逻派出所), the attempts under a narrower word; the id and the masked phone never cut
+# (an id's last four are what gets typed), the rest folded.
+_SHOWN_AS = {"station": lambda name: name.removesuffix("派出所")}
 _HEADERS = {"attempts": "tries"}
 _WHOLE = ("id", "time", "risk", "phone", "attempts")
 
 
-def _terminal_list(views: list[dict], columns: tuple[str, ...], overdue: bool) -> None:
+def _terminal_list(views: list[dict], columns: tuple[str, ...], overdue: bool, year: int) -> None:
     """The warnings as rows coloured by risk; with --overdue, why under each."""
     from fanzha_cli.cli.rows import print_rows
 
+    shown_as = _SHOWN_AS | {"time": lambda time: time[5:16] if time.startswith(str(year)) else time[:16]}
     print_rows(
         [_HEADERS.get(key, key) for key in columns],
-        [["" if view[key] is None else _SHOWN_AS.get(key, str)(view[key]) for key in columns] for view in views],
+        [["" if view[key] is None else shown_as.get(key, str)(view[key]) for key in columns] for view in views],
         whole={n for n, key in enumerate(columns) if key in _WHOLE},
         styles=[RISK_STYLE[parse_risk(view["risk"])] for view in views],
         notes=[view["why overdue"] for view in views] if overdue else None,

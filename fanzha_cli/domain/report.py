@@ -189,9 +189,7 @@ def period(store: Store, first: date, last: date) -> dict:
     totals = dict(zip(TOTALS, counts["totals"], strict=True))
     figures |= {key: totals[key] for key in ("received", "disposed", "closed", "open", "high_not_escalated")}
     figures["by_risk"] = {risk: totals[risk] for risk in RISK_LEVELS.values()}
-    # in the order of the stored text (NULL first): the same on every engine, whatever order its groups came in
-    fraud_types = sorted(counts["fraud_types"], key=lambda row: (row[0] is not None, row[0] or ""))
-    figures["by_fraud_type"] = {kind or "未填写": count for kind, count in fraud_types}
+    figures["by_fraud_type"] = {kind or "未填写": count for kind, count in _by_name(counts["fraud_types"])}
     for action, outcome, events in counts["actions"]:
         if action == "call":
             figures["calls"][outcome] = events
@@ -200,7 +198,7 @@ def period(store: Store, first: date, last: date) -> dict:
         else:
             figures["visits"][outcome] = events
     figures["escalated"] = counts["escalated"]
-    figures["by_station"] = dict(sorted(counts["by_station"], key=lambda row: (row[0] is not None, row[0] or "")))
+    figures["by_station"] = dict(_by_name(counts["by_station"]))
     figures["by_channel"] = dict(zip(("platform", "wechat", "phone"), counts["channels"], strict=True))
     for status, count, kept_fen in store.stop_payment_counts(start, end):
         figures["stop_payments"][status] = count
@@ -218,6 +216,12 @@ def period(store: Store, first: date, last: date) -> dict:
     _station_side(counts["stations"], figures)
     _officers(counts["officers"], figures, by_officer)
     return with_medians(figures)
+
+
+def _by_name(rows: list[list]) -> list[list]:
+    """(name, count) rows in the order of the stored text, no name first: the same on every engine, whatever order
+    its groups came in."""
+    return sorted(rows, key=lambda row: (row[0] is not None, row[0] or ""))
 
 
 def _station_side(acts: list[list], figures: dict) -> None:

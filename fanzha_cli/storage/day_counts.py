@@ -8,10 +8,10 @@ as a JSON array, so that the one row carries lists of any length: ``read`` makes
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from fanzha_cli.domain.model import DISPOSITIONS
+from fanzha_cli.storage.events_sql import DISPOSING, STANDS
 
 # The counts, in the statement's order, each a list of rows (``totals`` and ``channels``: one row):
 #   totals       received, disposed, closed, open, high_not_escalated, medium, high, urgent
@@ -44,9 +44,7 @@ COUNTS = (
     "earlier",
 )
 CHANNELS = ("platform", "wechat", "phone")
-_STANDS = "NOT EXISTS (SELECT 1 FROM events u WHERE u.undoes = e.act)"
 _ACTIONS = ", ".join(f"'{action}'" for action in (*DISPOSITIONS, "ack"))
-_DISPOSING = ", ".join(f"'{action}'" for action in DISPOSITIONS)
 
 
 def statement(
@@ -75,7 +73,7 @@ def statement(
             CASE WHEN action = 'visit' AND outcome = 'moved' THEN coalesce({detail("moved_from")}, station)
                 ELSE station END AS reported_by,
             CASE WHEN action = 'ack' THEN {seconds(detail("handed_at"), "at")} END AS ack_seconds
-        FROM events e WHERE at >= {start} AND at < {end} AND action IN ({_ACTIONS}) AND {_STANDS}"""
+        FROM events e WHERE at >= {start} AND at < {end} AND action IN ({_ACTIONS}) AND {STANDS}"""
     by_level = ", ".join(f"count(*) FILTER (WHERE risk_level = {level})" for level in (1, 2, 3))
     by_channel = ", ".join(f"count(*) FILTER (WHERE ',' || channels || ',' LIKE {param(c)})" for c in CHANNELS)
     counts = [
@@ -107,7 +105,7 @@ def statement(
             f"""SELECT substr(w.time, 1, 10), count(DISTINCT a.warning_id), count(*) FILTER (WHERE a.action = 'call'),
                 count(DISTINCT CASE WHEN a.action = 'escalate' THEN a.warning_id END)
             FROM acted a JOIN warnings w ON w.id = a.warning_id
-            WHERE a.action IN ({_DISPOSING}) AND a.warning_id NOT IN (SELECT id FROM received) AND w.time < {start}
+            WHERE a.action IN ({DISPOSING}) AND a.warning_id NOT IN (SELECT id FROM received) AND w.time < {start}
             GROUP BY 1""",
         ),
     ]
@@ -123,6 +121,8 @@ def params(start: str, end: str) -> dict[str, str]:
 
 def read(row: tuple) -> dict[str, list | int]:
     """The statement's row as plain data: each JSON array decoded (a driver may have done it), none as []."""
+    import json
+
     counts = {}
     for name, value in zip(COUNTS, row, strict=True):
         counts[name] = json.loads(value) if isinstance(value, str) else value if value is not None else []

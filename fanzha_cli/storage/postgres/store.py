@@ -15,7 +15,6 @@ from pathlib import Path
 from fanzha_cli.domain.errors import NotPermitted
 from fanzha_cli.domain.model import (
     ACCESS_ROW,
-    DISPOSITIONS,
     EDITABLE,
     EVENT_ROW,
     EXPORTED_COLUMNS,
@@ -32,11 +31,10 @@ from fanzha_cli.domain.model import (
     WARNING_ROW,
     WARNING_STATE,
 )
+from fanzha_cli.storage.events_sql import DISPOSING, STANDS
 from fanzha_cli.storage.postgres import connect as pg
 
 _COLUMNS = ", ".join(WARNING_ROW)
-# An event stands unless an undo names the act it belongs to.
-_STANDS = "NOT EXISTS (SELECT 1 FROM events u WHERE u.undoes = e.act)"
 # The queue order of SPEC §3 in the terms of the partial index warnings_queue: the head is one index read.
 _DUE = "(status = 'new' OR status = 'retry') AND (due_at IS NULL OR due_at <= %(now)s)"
 _QUEUE_ORDER = "ORDER BY risk_level DESC, time, seq"
@@ -115,11 +113,7 @@ def day_counts_sql() -> str:
     return counts.statement("%({})s".format, "json_build_array", "json_agg", _seconds, details)
 
 
-_DISPOSED_IN_RANGE = (
-    "e.at >= %(start)s AND e.at < %(end)s AND e.action IN ("
-    + ", ".join(f"'{action}'" for action in DISPOSITIONS)
-    + f") AND {_STANDS}"
-)
+_DISPOSED_IN_RANGE = f"e.at >= %(start)s AND e.at < %(end)s AND e.action IN ({DISPOSING}) AND {STANDS}"
 
 
 def _export_sql(chosen: str, *more: str) -> str:
@@ -134,7 +128,7 @@ def _export_sql(chosen: str, *more: str) -> str:
                 count(*) FILTER (WHERE e.action = 'escalate') AS escalations,
                 count(*) FILTER (WHERE e.action = 'visit') AS visits
             FROM chosen c JOIN events e ON e.warning_id = c.id
-            WHERE e.action IN ('call', 'escalate', 'visit') AND {_STANDS} GROUP BY e.warning_id
+            WHERE e.action IN ('call', 'escalate', 'visit') AND {STANDS} GROUP BY e.warning_id
         ),
         pays AS MATERIALIZED (
             SELECT s.warning_id, count(*) AS requests, sum(s.amount_fen)::bigint AS fen, sum(s.kept_fen)::bigint AS kept
@@ -645,7 +639,7 @@ class PostgresStore:
     def last_act(self, officer: str) -> dict | None:
         row = self._one(
             f"SELECT {', '.join(EVENT_ROW)} FROM events e WHERE officer = %s AND id = act"
-            f" AND action NOT IN ('take', 'undo', 'reclaimed') AND {_STANDS} ORDER BY id DESC LIMIT 1",
+            f" AND action NOT IN ('take', 'undo', 'reclaimed') AND {STANDS} ORDER BY id DESC LIMIT 1",
             (officer,),
         )
         return row and dict(zip(EVENT_ROW, row, strict=True))
@@ -653,14 +647,14 @@ class PostgresStore:
     def standing_events_after(self, warning_id: str, act: int) -> list[dict]:
         rows = self._all(
             f"SELECT {', '.join(EVENT_ROW)} FROM events e WHERE warning_id = %s AND id > %s AND act != %s"
-            f" AND action != 'undo' AND {_STANDS} ORDER BY id",
+            f" AND action != 'undo' AND {STANDS} ORDER BY id",
             (warning_id, act, act),
         )
         return [dict(zip(EVENT_ROW, row, strict=True)) for row in rows]
 
     def warning_events(self, warning_id: str) -> list[dict]:
         rows = self._all(
-            f"SELECT {', '.join(EVENT_ROW)}, act, undoes, NOT {_STANDS} AS undone FROM events e"
+            f"SELECT {', '.join(EVENT_ROW)}, act, undoes, NOT {STANDS} AS undone FROM events e"
             " WHERE warning_id = %s ORDER BY id",
             (warning_id,),
         )
@@ -817,7 +811,7 @@ class PostgresStore:
     def escalated_warnings(self, start: str, end: str) -> tuple[int, list[tuple]]:
         sql = f"""WITH handed AS MATERIALIZED (
                 SELECT station, warning_id FROM events e
-                WHERE action = 'escalate' AND at >= %(start)s AND at < %(end)s AND {_STANDS})
+                WHERE action = 'escalate' AND at >= %(start)s AND at < %(end)s AND {STANDS})
             SELECT NULL, count(DISTINCT warning_id) FROM handed
             UNION ALL
             (SELECT station, count(DISTINCT warning_id) FROM handed GROUP BY station ORDER BY station NULLS FIRST)"""

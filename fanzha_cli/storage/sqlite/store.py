@@ -13,7 +13,6 @@ from pathlib import Path
 from fanzha_cli.domain.errors import DatabaseError
 from fanzha_cli.domain.model import (
     ACCESS_ROW,
-    DISPOSITIONS,
     EDITABLE,
     EVENT_ROW,
     EXPORTED_COLUMNS,
@@ -29,6 +28,7 @@ from fanzha_cli.domain.model import (
     WARNING_ROW,
     WARNING_STATE,
 )
+from fanzha_cli.storage.events_sql import DISPOSING, STANDS
 from fanzha_cli.storage.sqlite import connect as sqlite_connect
 from fanzha_cli.storage.sqlite.connect import _rollback
 
@@ -42,10 +42,6 @@ _QUEUE = (
 
 
 # --- the desk: warnings in hand, state changes, the event log ------------------------------------------------
-
-
-# An event stands unless an undo names the act it belongs to.
-_STANDS = "NOT EXISTS (SELECT 1 FROM events u WHERE u.undoes = e.act)"
 
 
 def _warning(row) -> dict | None:
@@ -168,7 +164,7 @@ def _merged(lists: list[list[tuple]], limit: int | None) -> list[dict]:
 # a warning counts once however many channels or moves, and once under each station it was handed to.
 _ESCALATED = f"""
     SELECT station, warning_id FROM events e INDEXED BY events_escalations
-    WHERE action = 'escalate' AND at >= :start AND at < :end AND {_STANDS}"""
+    WHERE action = 'escalate' AND at >= :start AND at < :end AND {STANDS}"""
 
 
 # Whole seconds between two stored times (julianday is SQLite's; the rounding takes its float error away): the
@@ -185,10 +181,7 @@ def _seconds(start: str, end: str) -> str:
 # result). A take, a release (a skip), a note, an edit of the imported data, a reclaim and an undo are not.
 
 
-_DISPOSING = ", ".join(f"'{action}'" for action in DISPOSITIONS)
-
-
-_DISPOSED_IN_RANGE = f"e.at >= :start AND e.at < :end AND e.action IN ({_DISPOSING}) AND {_STANDS}"
+_DISPOSED_IN_RANGE = f"e.at >= :start AND e.at < :end AND e.action IN ({DISPOSING}) AND {STANDS}"
 
 
 # The columns of an export: a warning's whole disposition as it stands now, for the warnings a query chose. The
@@ -214,7 +207,7 @@ def _export_sql(chosen: str, *more: str) -> str:
                 sum(CASE WHEN e.action = 'escalate' THEN 1 ELSE 0 END) AS escalations,
                 sum(CASE WHEN e.action = 'visit' THEN 1 ELSE 0 END) AS visits
             FROM chosen c CROSS JOIN events e INDEXED BY events_warning ON e.warning_id = c.id
-            WHERE e.action IN ('call', 'escalate', 'visit') AND {_STANDS} GROUP BY e.warning_id
+            WHERE e.action IN ('call', 'escalate', 'visit') AND {STANDS} GROUP BY e.warning_id
         ),
         pays AS MATERIALIZED (
             SELECT s.warning_id, count(*) AS requests, sum(s.amount_fen) AS fen, sum(s.kept_fen) AS kept
@@ -638,7 +631,7 @@ class SqliteStore:
         """The officer's latest act that still stands and can be undone (taking a warning is not one)."""
         row = self.conn.execute(
             f"SELECT {', '.join(EVENT_ROW)} FROM events e WHERE officer = ? AND id = act"
-            f" AND action NOT IN ('take', 'undo', 'reclaimed') AND {_STANDS} ORDER BY id DESC LIMIT 1",
+            f" AND action NOT IN ('take', 'undo', 'reclaimed') AND {STANDS} ORDER BY id DESC LIMIT 1",
             (officer,),
         ).fetchone()
         return row and dict(zip(EVENT_ROW, row, strict=True))
@@ -647,7 +640,7 @@ class SqliteStore:
         """Events on a warning that came after an act, from other acts that still stand."""
         cursor = self.conn.execute(
             f"SELECT {', '.join(EVENT_ROW)} FROM events e WHERE warning_id = ? AND id > ? AND act != ?"
-            f" AND action != 'undo' AND {_STANDS} ORDER BY id",
+            f" AND action != 'undo' AND {STANDS} ORDER BY id",
             (warning_id, act, act),
         )
         return [dict(zip(EVENT_ROW, row, strict=True)) for row in cursor]
@@ -655,7 +648,7 @@ class SqliteStore:
     def warning_events(self, warning_id: str) -> list[dict]:
         """A warning's whole timeline, undone acts and undos included (the log keeps everything)."""
         cursor = self.conn.execute(
-            f"SELECT {', '.join(EVENT_ROW)}, act, undoes, NOT {_STANDS} AS undone FROM events e"
+            f"SELECT {', '.join(EVENT_ROW)}, act, undoes, NOT {STANDS} AS undone FROM events e"
             " WHERE warning_id = ? ORDER BY id",
             (warning_id,),
         )
